@@ -1,0 +1,157 @@
+# ssm-proxy: one GNU Makefile, pkg-config for every library.
+#
+#   make            build ./ssm-proxy
+#   make check      install missing packages, build, run every test
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the missing Debian packages only
+#   make clean      remove build outputs
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+MANDIR		?= $(PREFIX)/share/man
+FUZZ_SECONDS	?= 60
+FUZZ_CC		?= clang
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+
+VERSION		:= 0.1.0
+
+PKGS		:= libwebsockets openssl libcurl yajl
+PROTO_PKGS	:= libcrypto yajl
+PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PROTO_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PROTO_PKGS) 2>/dev/null)
+
+WARN		:= -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+		   -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
+		   -Wno-unused-parameter
+HARDEN		:= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
+		   -fstack-clash-protection
+HARDEN_LD	:= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+OPT		?= -O2 -g
+SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+BASE_CFLAGS	:= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+		   -DSSM_PROXY_VERSION='"$(VERSION)"' -Iprotocol -Iproxy \
+		   $(WARN) $(PKG_CFLAGS)
+
+PROTO_SRC	:= $(sort $(wildcard protocol/*.c))
+PROXY_SRC	:= $(filter-out proxy/main.c,$(sort $(wildcard proxy/*.c)))
+UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HDRS		:= $(wildcard protocol/*.h proxy/*.h tests/unit/*.h)
+
+REL		:= build/rel
+SANB		:= build/san
+FUZZB		:= build/fuzz
+
+REL_PROTO_OBJ	:= $(PROTO_SRC:%.c=$(REL)/%.o)
+REL_PROXY_OBJ	:= $(PROXY_SRC:%.c=$(REL)/%.o)
+SAN_PROTO_OBJ	:= $(PROTO_SRC:%.c=$(SANB)/%.o)
+SAN_PROXY_OBJ	:= $(PROXY_SRC:%.c=$(SANB)/%.o)
+UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(SANB)/unit/%)
+REPLAY_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=$(SANB)/replay/%)
+FUZZ_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZB)/%)
+
+# Debian packages the build, the tests and the demo need.
+DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
+		   libcurl4-openssl-dev libyajl-dev clang libclang-rt-14-dev \
+		   mandoc python3 python3-websockets openssh-client \
+		   openssh-server openssl rsync ca-certificates
+
+.PHONY: all check check-run tests fuzz install uninstall deps clean
+
+all: ssm-proxy
+
+ssm-proxy: $(REL)/proxy/main.o $(REL_PROXY_OBJ) $(REL_PROTO_OBJ)
+	$(CC) $(OPT) $(HARDEN) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(REL)/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(OPT) $(HARDEN) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(SANB)/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(SANB)/libprotocol.a: $(SAN_PROTO_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(SANB)/libproxy.a: $(SAN_PROXY_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(SANB)/unit/%: tests/unit/%.c $(SANB)/libproxy.a $(SANB)/libprotocol.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) -Itests/unit $(CFLAGS) -o $@ $< \
+	    $(SANB)/libproxy.a $(SANB)/libprotocol.a $(PKG_LIBS)
+
+# Corpus replay: each fuzz target linked with a plain main() that feeds it
+# files, so `make check` needs no fuzzer.
+$(SANB)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(SANB)/libproxy.a $(SANB)/libprotocol.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay.c \
+	    $(SANB)/libproxy.a $(SANB)/libprotocol.a $(PKG_LIBS)
+
+tests: ssm-proxy $(UNIT_BIN) $(REPLAY_BIN)
+
+# `check` installs what is missing first, in its own make run, so that the
+# pkg-config flags above are read after the libraries exist.
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: tests
+	@tests/run
+
+FUZZ_CFLAGS	:= -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=all -fno-omit-frame-pointer \
+		   $(BASE_CFLAGS)
+FUZZ_LIB_SRC	:= $(PROTO_SRC) $(PROXY_SRC)
+
+$(FUZZB)/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_SRC) \
+	    $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@set -e; for t in $(FUZZ_BIN); do \
+		n=$$(basename $$t); \
+		mkdir -p $(FUZZB)/corpus/$$n $(FUZZB)/artifacts/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		    -artifact_prefix=$(FUZZB)/artifacts/$$n/ \
+		    $(FUZZB)/corpus/$$n tests/fuzz/corpus/$$n \
+		    > $(FUZZB)/$$n.log 2>&1 || { tail -40 $(FUZZB)/$$n.log; \
+		    echo "fuzz: $$n FOUND A PROBLEM"; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|new_units_added)' \
+		    $(FUZZB)/$$n.log | tr '\n' ' '; echo; \
+	done; echo "fuzz: no findings"
+
+install: ssm-proxy
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 ssm-proxy $(DESTDIR)$(BINDIR)/ssm-proxy
+	install -m 0644 man/ssm-proxy.1 $(DESTDIR)$(MANDIR)/man1/ssm-proxy.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ssm-proxy $(DESTDIR)$(MANDIR)/man1/ssm-proxy.1
+
+deps:
+	@missing=""; \
+	if ! command -v dpkg-query >/dev/null 2>&1; then \
+		echo "deps: not a Debian system; install the equivalents of:"; \
+		echo "  $(DEPS_PKGS)"; exit 0; \
+	fi; \
+	for p in $(DEPS_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		    grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $$missing
+
+clean:
+	rm -rf build ssm-proxy
