@@ -36,6 +36,8 @@ sp_err_str(int r)
 	case SP_ERR_STATE:		return "invalid state for this call";
 	case SP_ERR_URL:		return "malformed URL";
 	case SP_ERR_TIME:		return "time out of range";
+	case SP_ERR_IGNORED:		return "message ignored";
+	case SP_ERR_REFUSED:		return "message refused for now";
 	default:			return "unknown error";
 	}
 }

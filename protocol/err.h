@@ -39,6 +39,8 @@
 #define SP_ERR_STATE			-28	/* call not valid in this state */
 #define SP_ERR_URL			-29	/* malformed URL */
 #define SP_ERR_TIME			-30	/* time out of representable range */
+#define SP_ERR_IGNORED			-31	/* message understood, not used */
+#define SP_ERR_REFUSED			-32	/* no room now; peer will resend */
 
 /* Fixed text for an error code; never NULL. */
 const char *sp_err_str(int r);

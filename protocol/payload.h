@@ -1,0 +1,142 @@
+/*
+ * The JSON and flag payloads of the data channel (spec sections 3.2, 5,
+ * 6.2, 6.7 and 7.3): encoders produce the exact bytes the reference client
+ * produces; decoders are lenient about members they do not need and strict
+ * about the types of those they do.
+ *
+ * Decoded structs own their strings; free them with the matching *_free
+ * function, which also accepts a zeroed struct.  Every decoder zeroes its
+ * output first and leaves it zeroed on error.
+ */
+#ifndef SP_PAYLOAD_H
+#define SP_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+
+/* ActionStatus values (spec 5.4). */
+#define PL_STATUS_SUCCESS	1
+#define PL_STATUS_FAILED	2
+#define PL_STATUS_UNSUPPORTED	3
+
+/* Upper bound on actions in one handshake message. */
+#define PL_MAX_ACTIONS		32
+
+/* ActionType values. */
+#define PL_ACTION_SESSION_TYPE	"SessionType"
+#define PL_ACTION_KMS		"KMSEncryption"
+
+/* OpenDataChannel, the first (TEXT) frame on every websocket (spec 3.2). */
+struct pl_open_data_channel {
+	char	*message_schema_version;	/* "1.0" */
+	char	*request_id;
+	char	*token_value;
+	char	*client_id;
+	char	*client_version;		/* may be NULL when decoded */
+};
+/* Field order: MessageSchemaVersion, RequestId, TokenValue, ClientId,
+ * ClientVersion (vector V7).  Appends to out. */
+int	pl_encode_open_data_channel(struct buf *out,
+	    const struct pl_open_data_channel *o) SP_WUR;
+int	pl_decode_open_data_channel(const uint8_t *p, size_t len,
+	    struct pl_open_data_channel *o) SP_WUR;
+void	pl_open_data_channel_free(struct pl_open_data_channel *o);
+
+/* Acknowledge payload (spec 6.2, vector V3). */
+struct pl_ack {
+	char	*message_type;		/* AcknowledgedMessageType */
+	char	*message_id;		/* AcknowledgedMessageId, UUID text */
+	int64_t	 sequence_number;	/* AcknowledgedMessageSequenceNumber */
+	int	 is_sequential;		/* IsSequentialMessage */
+};
+/* Encodes IsSequentialMessage as given (peers always send true). */
+int	pl_encode_ack(struct buf *out, const struct pl_ack *a) SP_WUR;
+/* Requires AcknowledgedMessageSequenceNumber (an integer >= 0); the other
+ * members are optional (empty strings when absent). */
+int	pl_decode_ack(const uint8_t *p, size_t len, struct pl_ack *a) SP_WUR;
+void	pl_ack_free(struct pl_ack *a);
+
+/* One requested action of a HandshakeRequest (spec 5.2). */
+struct pl_action_request {
+	char	*action_type;
+	/* SessionType action: */
+	char	*session_type;		/* ActionParameters.SessionType */
+	char	*port_number;		/* Properties.portNumber or NULL */
+	char	*properties_type;	/* Properties.type or NULL (7.1) */
+	/* KMSEncryption action: */
+	char	*kms_key_id;		/* ActionParameters.KMSKeyId or NULL */
+};
+
+/* HandshakeRequest, agent to client, PayloadType 5. */
+struct pl_handshake_request {
+	char			*agent_version;		/* "" if absent */
+	size_t			 n_actions;
+	struct pl_action_request *actions;
+};
+/* Requires RequestedClientActions (an array, at most PL_MAX_ACTIONS) whose
+ * entries each have a string ActionType. */
+int	pl_decode_handshake_request(const uint8_t *p, size_t len,
+	    struct pl_handshake_request *h) SP_WUR;
+void	pl_handshake_request_free(struct pl_handshake_request *h);
+
+/* One processed action of a HandshakeResponse (spec 5.4). */
+struct pl_action_result {
+	char	*action_type;
+	int64_t	 action_status;		/* PL_STATUS_* */
+	int	 result_is_null;	/* ActionResult is null (decode) */
+	char	*error;			/* "" when none */
+};
+
+/* HandshakeResponse, client to agent, PayloadType 6. */
+struct pl_handshake_response {
+	char			*client_version;
+	size_t			 n_actions;
+	struct pl_action_result	*actions;
+	size_t			 n_errors;
+	char			**errors;	/* encoded as null when 0 */
+};
+/*
+ * Exact bytes of the reference client (vector V5): members ClientVersion,
+ * ProcessedClientActions (each ActionType, ActionStatus, ActionResult
+ * null, Error), Errors (null or an array of strings).
+ */
+int	pl_encode_handshake_response(struct buf *out,
+	    const struct pl_handshake_response *h) SP_WUR;
+/* For tests and fuzzing: reads what the encoder and the reference client
+ * (vector V8) write. */
+int	pl_decode_handshake_response(const uint8_t *p, size_t len,
+	    struct pl_handshake_response *h) SP_WUR;
+void	pl_handshake_response_free(struct pl_handshake_response *h);
+
+/* HandshakeComplete, agent to client, PayloadType 7 (spec 5.6). */
+struct pl_handshake_complete {
+	int64_t	 time_to_complete_ns;	/* 0 if absent */
+	char	*customer_message;	/* "" if absent */
+};
+int	pl_decode_handshake_complete(const uint8_t *p, size_t len,
+	    struct pl_handshake_complete *c) SP_WUR;
+void	pl_handshake_complete_free(struct pl_handshake_complete *c);
+
+/* channel_closed payload (spec 6.7, vector V6); every member optional. */
+struct pl_channel_closed {
+	char	*message_id;
+	char	*created_date;
+	char	*destination_id;
+	char	*session_id;
+	char	*message_type;
+	int64_t	 schema_version;
+	char	*output;		/* "" if absent */
+};
+int	pl_decode_channel_closed(const uint8_t *p, size_t len,
+	    struct pl_channel_closed *c) SP_WUR;
+void	pl_channel_closed_free(struct pl_channel_closed *c);
+
+/* Flag payload, PayloadType 10: a 4-byte big-endian value (spec 7.3). */
+int	pl_encode_flag(struct buf *out, uint32_t flag) SP_WUR;
+/* Exactly 4 bytes, else SP_ERR_PAYLOAD_LENGTH. */
+int	pl_decode_flag(const uint8_t *p, size_t len, uint32_t *flag) SP_WUR;
+
+#endif /* SP_PAYLOAD_H */
