@@ -15,7 +15,7 @@
 
 static int test_n, test_failed;
 
-static void __attribute__((unused))
+static __attribute__((unused)) void
 test_ok(int cond, const char *file, int line, const char *what)
 {
 	test_n++;
@@ -52,7 +52,7 @@ test_ok(int cond, const char *file, int line, const char *what)
 		    _al, _bl);						\
 } while (0)
 
-static int __attribute__((unused))
+static __attribute__((unused)) int
 test_done(void)
 {
 	printf("1..%d\n# %d passed, %d failed\n", test_n,
@@ -61,7 +61,7 @@ test_done(void)
 }
 
 /* Decode a hex string into a malloc'd buffer; aborts on bad input. */
-static uint8_t * __attribute__((unused))
+static __attribute__((unused)) uint8_t *
 test_unhex(const char *hex, size_t *lenp)
 {
 	size_t n = strlen(hex), i;
@@ -82,7 +82,7 @@ test_unhex(const char *hex, size_t *lenp)
 /* Deterministic xorshift PRNG for tests. */
 static uint64_t test_rng_state = 0x9e3779b97f4a7c15ULL;
 
-static uint64_t __attribute__((unused))
+static __attribute__((unused)) uint64_t
 test_rand(void)
 {
 	uint64_t x = test_rng_state;
