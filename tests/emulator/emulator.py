@@ -1,0 +1,1952 @@
+#!/usr/bin/python3
+"""Stand-in for AWS Systems Manager Session Manager, for ssm-proxy tests.
+
+    /usr/bin/python3 tests/emulator/emulator.py --dir STATE_DIR [options]
+
+Serves, on 127.0.0.1 only:
+  * HTTPS AWS JSON 1.1 API (AmazonSSM.StartSession / ResumeSession /
+    TerminateSession) verifying SigV4, plus an unsigned control endpoint
+    /_emulator/... on the same port;
+  * the data-channel websocket (wss) playing MGS + SSM agent, whose fake
+    agent dials a real OpenSSH sshd started here on a loopback port;
+  * an HTTP CONNECT proxy.
+When ready it writes STATE_DIR/emulator.json and STATE_DIR/env.sh
+atomically and prints one line "ready PATH" on stdout.  Every API call,
+websocket upgrade and CONNECT is appended to STATE_DIR/requests.jsonl.
+
+Written from /work/shared/spec/ssm-data-channel.md ("spec N") and
+/work/shared/spec/aws-apis.md ("api N") only.  See tests/emulator/README.md.
+"""
+
+import argparse
+import asyncio
+import base64
+import collections
+import copy
+import ctypes
+import datetime
+import email.utils
+import hashlib
+import http
+import json
+import logging
+import os
+import pwd
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True     # keep the source tree clean
+sys.path.insert(0, HERE)
+
+import agentmsg as am  # noqa: E402
+import sigv4  # noqa: E402
+
+try:
+    import websockets
+    import websockets.exceptions
+    from websockets.legacy.server import WebSocketServerProtocol
+except ImportError as e:   # fail loudly: a missing package is never a skip
+    sys.stderr.write("emulator: FATAL: python3-websockets is required "
+                     "(apt-get install python3-websockets): %s\n" % e)
+    sys.exit(2)
+
+SSHD = "/usr/sbin/sshd"
+SSH_KEYGEN = "/usr/bin/ssh-keygen"
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+DEFAULT_TARGETS = ["i-0123456789abcdef0", "mi-0123456789abcdef0"]
+TARGET_RE = re.compile(r"^(i-[0-9a-f]{8}([0-9a-f]{9})?|mi-[0-9a-f]{17})$")
+DOCUMENT_RE = re.compile(r"^[a-zA-Z0-9_\-.:/]{3,128}$")
+DATA_PATH_RE = re.compile(r"^/v1/data-channel/([^/?#]+)$")
+HANDSHAKE_TIMEOUT_MSG = ("Handshake timed out. Please ensure that you have "
+                         "the latest version of the session manager "
+                         "plugin.")
+ERROR_STATUS = {"InternalServerError": 500, "InternalFailure": 500,
+                "ServiceUnavailable": 503}
+RESEND_TICK = 0.1           # spec 6.5
+AGENT_BUFFER_CAP = 100000   # spec 6.3/6.4 (agent)
+
+log = logging.getLogger("emulator")
+
+# Run-time knobs (settable with --set KEY=JSON and POST /_emulator/config).
+DEFAULT_KNOBS = {
+    "clock_offset": 0.0,            # seconds added to the real clock
+    "skew": 300,                    # SigV4 allowed clock skew, seconds
+    "require_signed_token": True,   # X-Amz-Security-Token must be signed
+    "targets": list(DEFAULT_TARGETS),   # connected targets
+    "deny_targets": [],             # AccessDeniedException for these
+    "documents": ["AWS-StartSSHSession"],  # allowed DocumentName values
+    "port_map": {},                 # {"22": 2222}: requested -> dialled
+    "fail": [],                     # forced errors, see README
+    "error_style": "plain",         # "plain" or "coral"
+    "token_ttl": 600,               # seconds a TokenValue is accepted
+    "resume_null_token": False,     # ResumeSession returns TokenValue null
+    "presigned_stream_url": False,  # StreamUrl with X-Amz-* query params
+    "ws_require_signature": False,  # reject unsigned upgrades with 403
+    "open_timeout": 30,             # wait for OpenDataChannel, seconds
+    "agent_pause": True,            # agent's 1 ms pause after each read
+    "agent_version": "3.3.987.0",
+    "session_type": "Port",
+    "handshake_type": None,         # adds Properties.type
+    "handshake_kms": False,         # adds a KMSEncryption action
+    "handshake_unknown_action": None,  # adds an action of this type
+    "handshake_timeout": 15,
+    "customer_message": "",         # HandshakeComplete.CustomerMessage
+    "channel_closed_hl": 112,       # 112 (MGS variant, spec 4.2) or 116
+    "ack_wait_on_eof": 2.0,         # spec 7.4: wait for acks after EOF
+    "resume_window": 60,            # session ends if no ws for this long
+    "withhold_acks": False,         # never ack input_stream_data
+    "drop_output_every": 0,         # skip 1st send of every Nth data msg
+    "duplicate_output_every": 0,    # send every Nth data msg twice
+    "drop_input_every": 0,          # ignore every Nth input_stream_data
+    "drop_ws_after_output": 0,      # abort the ws after N data msgs (once)
+    "proxy_auth": None,             # "user:pass" required by the proxy
+}
+
+
+def utcnow_real():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def iso_ms(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (
+        dt.microsecond // 1000)
+
+
+class HttpError(Exception):
+    pass
+
+
+class Request:
+    __slots__ = ("method", "target", "path", "query", "version", "headers",
+                 "body", "close")
+
+    def header(self, name, default=None):
+        name = name.lower()
+        for n, v in self.headers:
+            if n.lower() == name:
+                return v
+        return default
+
+
+async def read_request(reader, idle=120):
+    """Minimal HTTP/1.1 request reader.  Returns None on clean EOF."""
+    try:
+        line = await asyncio.wait_for(reader.readline(), idle)
+    except asyncio.TimeoutError:
+        return None
+    if not line:
+        return None
+    parts = line.decode("latin-1").rstrip("\r\n").split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise HttpError("bad request line %r" % line[:100])
+    req = Request()
+    req.method, req.target, req.version = parts
+    req.path, _, req.query = req.target.partition("?")
+    req.headers = []
+    total = 0
+    while True:
+        h = await asyncio.wait_for(reader.readline(), 30)
+        total += len(h)
+        if total > 65536:
+            raise HttpError("headers too large")
+        if h in (b"\r\n", b"\n"):
+            break
+        if not h:
+            raise HttpError("EOF in headers")
+        s = h.decode("latin-1").rstrip("\r\n")
+        if s[:1] in (" ", "\t") and req.headers:   # obsolete folding
+            n, v = req.headers[-1]
+            req.headers[-1] = (n, v + " " + s.strip())
+            continue
+        n, colon, v = s.partition(":")
+        if not colon:
+            raise HttpError("bad header line")
+        req.headers.append((n.strip(), v.strip()))
+    conn = (req.header("connection") or "").lower()
+    req.close = ("close" in conn or
+                 (req.version == "HTTP/1.0" and "keep-alive" not in conn))
+    return req
+
+
+async def read_body(req, reader, writer):
+    if (req.header("expect") or "").lower() == "100-continue":
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        await writer.drain()
+    te = (req.header("transfer-encoding") or "").lower()
+    if "chunked" in te:
+        body = bytearray()
+        while True:
+            sz = (await reader.readline()).split(b";")[0].strip()
+            n = int(sz, 16)
+            if n == 0:
+                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            body += await reader.readexactly(n)
+            await reader.readline()
+            if len(body) > 1 << 20:
+                raise HttpError("body too large")
+        return bytes(body)
+    cl = req.header("content-length")
+    if cl is None:
+        return b""
+    n = int(cl)
+    if n < 0 or n > 1 << 20:
+        raise HttpError("bad Content-Length")
+    return await reader.readexactly(n)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def descendants(root):
+    """All descendant pids of root (from /proc), deepest last."""
+    children = collections.defaultdict(list)
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            ppid = int(st[st.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children[ppid].append(int(d))
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        for c in children.get(p, ()):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def set_pdeathsig():
+    """Child of the emulator: get SIGTERM when the emulator dies."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------------------
+# The agent side of one session (spec 5, 6, 7)
+# ---------------------------------------------------------------------------
+
+class OutMsg:
+    __slots__ = ("msg", "frame", "last_sent", "resends")
+
+    def __init__(self, msg, frame, now):
+        self.msg = msg
+        self.frame = frame
+        self.last_sent = now
+        self.resends = 0
+
+
+class Session:
+
+    def __init__(self, emu, sid, target, port, document, access_key):
+        self.emu = emu
+        self.sid = sid
+        self.target = target
+        self.port = port
+        self.document = document
+        self.access_key = access_key
+        self.created = time.time()
+        self.tokens = {}            # token -> expiry (monotonic)
+        self.stream_urls = []       # issued (path?query) strings
+        self.state = "created"
+        self.end_reason = None
+        self.ws = None
+        self.client_ids = []
+        self.client_version = None
+        self.open_count = 0
+        # agent streaming state
+        self.out_seq = 0
+        self.out_buf = collections.OrderedDict()
+        self.out_empty = asyncio.Event()
+        self.out_empty.set()
+        self.rtt = am.RttEstimator()
+        self.in_expected = 0
+        self.in_buf = {}
+        self.in_count = 0
+        self.out_data_count = 0
+        # handshake
+        self.hs_started = None
+        self.hs_req_acked = False
+        self.hs_resp_ok = False
+        self.hs_complete = False
+        self.kms_requested = False
+        # target TCP
+        self.tcp_reader = None
+        self.tcp_writer = None
+        self.tcp_ready = False
+        self.tasks = set()
+        self.detach_task = None
+        self.ended = asyncio.Event()
+        self.send_lock = asyncio.Lock()
+        self.stats = collections.Counter()
+
+    # -- helpers ----------------------------------------------------------
+    def knob(self, name):
+        return self.emu.knobs[name]
+
+    def spawn(self, coro, name):
+        t = asyncio.ensure_future(coro)
+        t.set_name("%s:%s" % (self.sid, name))
+        self.tasks.add(t)
+        t.add_done_callback(self._task_done)
+        return t
+
+    def _task_done(self, t):
+        self.tasks.discard(t)
+        if not t.cancelled() and t.exception() is not None:
+            log.error("session %s task %s failed: %r", self.sid,
+                      t.get_name(), t.exception(),
+                      exc_info=t.exception())
+
+    def event(self, event, **kw):
+        d = {"kind": "session", "event": event, "session_id": self.sid}
+        d.update(kw)
+        self.emu.request_log(d)
+
+    def summary(self):
+        return {"session_id": self.sid, "target": self.target,
+                "port": self.port, "document": self.document,
+                "state": self.state, "end_reason": self.end_reason,
+                "ws_attached": self.ws is not None,
+                "opens": self.open_count,
+                "client_version": self.client_version,
+                "handshake_complete": self.hs_complete,
+                "tcp_connected": self.tcp_ready,
+                "out_seq": self.out_seq, "out_unacked": len(self.out_buf),
+                "in_expected": self.in_expected,
+                "in_buffered": len(self.in_buf),
+                "rto_ms": round(self.rtt.rto_ns / 1e6, 3),
+                "stats": dict(self.stats)}
+
+    def valid_token(self, token):
+        exp = self.tokens.get(token)
+        return exp is not None and time.monotonic() <= exp
+
+    def now_ms(self):
+        return int(self.emu.now().timestamp() * 1000)
+
+    # -- websocket attachment ---------------------------------------------
+    async def attach(self, ws):
+        old = self.ws
+        self.ws = ws
+        self.open_count += 1
+        if self.detach_task is not None:
+            self.detach_task.cancel()
+            self.detach_task = None
+        if old is not None and old is not ws:
+            self.event("ws_replaced")
+            old.transport.abort()
+        if self.state == "created":
+            self.state = "handshake"
+            self.spawn(self.resend_loop(), "resend")
+            self.spawn(self.handshake_timer(), "hs-timer")
+            self.hs_started = time.monotonic()
+            await self.send_stream(am.PT_HANDSHAKE_REQUEST,
+                                   self.handshake_request(), am.FLAG_SYN)
+        else:
+            self.event("ws_reattached", opens=self.open_count)
+
+    def detach(self, ws):
+        if self.ws is not ws:
+            return
+        self.ws = None
+        if self.state != "ended":
+            self.event("ws_detached")
+            self.detach_task = self.spawn(self.resume_timer(), "resume")
+
+    async def resume_timer(self):
+        await asyncio.sleep(self.knob("resume_window"))
+        if self.ws is None and self.state != "ended":
+            await self.end("", "no websocket within resume_window")
+
+    async def send_raw(self, frame):
+        ws = self.ws
+        if ws is None:
+            return False
+        try:
+            async with self.send_lock:
+                await ws.send(frame)
+            return True
+        except websockets.exceptions.ConnectionClosed:
+            return False
+
+    async def send_stream(self, pt, payload, flags=0):
+        """A sequenced output_stream_data message, buffered until acked
+        (spec 6.1, 6.4)."""
+        seq = self.out_seq
+        self.out_seq += 1
+        msg = am.AgentMessage(am.OUTPUT_STREAM_DATA, seq, flags, None, pt,
+                              payload, self.now_ms())
+        frame = am.encode(msg)
+        if len(self.out_buf) < AGENT_BUFFER_CAP:
+            self.out_buf[seq] = OutMsg(msg, frame, time.monotonic())
+            self.out_empty.clear()
+        skip = dup = False
+        if pt == am.PT_OUTPUT:
+            self.out_data_count += 1
+            n = self.out_data_count
+            de = self.knob("drop_output_every")
+            if de and n % de == 0:
+                skip = True
+                self.stats["injected_output_drops"] += 1
+            du = self.knob("duplicate_output_every")
+            if du and n % du == 0:
+                dup = True
+                self.stats["injected_output_dups"] += 1
+        if not skip:
+            await self.send_raw(frame)
+            if dup:
+                await self.send_raw(frame)
+        self.stats["output_msgs"] += 1
+        if pt == am.PT_OUTPUT:
+            self.stats["output_bytes"] += len(payload)
+            da = self.knob("drop_ws_after_output")
+            if da and self.out_data_count >= da and self.ws is not None:
+                self.emu.knobs["drop_ws_after_output"] = 0   # one shot
+                self.event("injected_ws_abort",
+                           after_output=self.out_data_count)
+                self.ws.transport.abort()
+
+    async def send_ack(self, msg):
+        if self.knob("withhold_acks"):
+            self.stats["acks_withheld"] += 1
+            return
+        ack = am.make_ack(msg, self.now_ms())
+        await self.send_raw(am.encode(ack))
+        self.stats["acks_sent"] += 1
+
+    async def resend_loop(self):
+        """spec 6.5, agent behaviour: every 100 ms look at the oldest
+        unacked message; resend it if older than RTO; update LastSentTime."""
+        while True:
+            await asyncio.sleep(RESEND_TICK)
+            if self.ws is None or not self.out_buf:
+                continue
+            seq, om = next(iter(self.out_buf.items()))
+            now = time.monotonic()
+            if now - om.last_sent > self.rtt.rto:
+                om.last_sent = now
+                om.resends += 1
+                self.stats["resends"] += 1
+                await self.send_raw(om.frame)
+
+    # -- handshake (spec 5) -----------------------------------------------
+    def handshake_request(self):
+        k = self.emu.knobs
+        kms = None
+        challenge = None
+        if k["handshake_kms"]:
+            self.kms_requested = True
+            kms = ("arn:aws:kms:%s:123456789012:key/"
+                   "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0" % self.emu.region)
+            challenge = base64.b64encode(secrets.token_bytes(16)).decode()
+        return am.handshake_request_payload(
+            self.port, k["agent_version"], k["session_type"],
+            k["handshake_type"], kms, challenge,
+            k["handshake_unknown_action"])
+
+    async def handshake_timer(self):
+        await asyncio.sleep(self.knob("handshake_timeout"))
+        if not self.hs_complete and self.state != "ended":
+            why = []
+            if not self.hs_req_acked:
+                why.append("HandshakeRequest not acknowledged")
+            if not self.hs_resp_ok:
+                why.append("no valid HandshakeResponse")
+            self.event("handshake_timeout", missing=why)
+            await self.end(HANDSHAKE_TIMEOUT_MSG, "handshake timeout: " +
+                           ", ".join(why))
+
+    async def handshake_response(self, msg):
+        """Returns a failure text or None."""
+        if self.hs_resp_ok:
+            self.event("protocol_note", note="second HandshakeResponse")
+            return None
+        try:
+            obj = json.loads(msg.payload.decode("utf-8"))
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+            acts = obj.get("ProcessedClientActions")
+            if acts is None:
+                acts = []
+            if not isinstance(acts, list):
+                raise ValueError("ProcessedClientActions not a list")
+        except ValueError as e:
+            return "Handshake failed: invalid HandshakeResponse: %s" % e
+        self.client_version = obj.get("ClientVersion")
+        summary = []
+        for a in acts:
+            if not isinstance(a, dict):
+                return "Handshake failed: action entry is not an object"
+            at = a.get("ActionType")
+            st = a.get("ActionStatus")
+            summary.append({"type": at, "status": st,
+                            "error": a.get("Error")})
+            if st != am.ACTION_SUCCESS:
+                self.event("handshake_failed", actions=summary,
+                           client_version=self.client_version)
+                return ("Handshake failed: action %s has ActionStatus %r "
+                        "(%s)" % (at, st, a.get("Error") or ""))
+            if at == "KMSEncryption":
+                return ("Handshake failed: the emulator cannot do "
+                        "KMSEncryption (client claimed success)")
+            if at not in ("SessionType", "KMSEncryption"):
+                self.event("protocol_note",
+                           note="unknown ActionType %r reported successful"
+                           % at)
+        if self.kms_requested and not any(
+                s["type"] == "KMSEncryption" for s in summary):
+            return ("Handshake failed: KMSEncryption requested but not "
+                    "answered; the agent would now fail the challenge")
+        self.hs_resp_ok = True
+        self.event("handshake_response", actions=summary,
+                   client_version=self.client_version,
+                   errors=obj.get("Errors"))
+        await self.maybe_complete()
+        return None
+
+    async def maybe_complete(self):
+        if self.hs_complete or not (self.hs_req_acked and self.hs_resp_ok):
+            return
+        self.hs_complete = True
+        ns = int((time.monotonic() - self.hs_started) * 1e9)
+        await self.send_stream(am.PT_HANDSHAKE_COMPLETE,
+                               am.handshake_complete_payload(
+                                   ns, self.knob("customer_message")))
+        self.state = "connecting"
+        self.event("handshake_complete", ns=ns)
+        self.spawn(self.connect_target(), "dial")
+
+    # -- target TCP (spec 7.7) ----------------------------------------------
+    async def connect_target(self):
+        pm = self.knob("port_map")
+        port = int(pm.get(str(self.port), self.port))
+        try:
+            r, w = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", port), 10)
+        except (OSError, asyncio.TimeoutError) as e:
+            self.event("dial_failed", port=port, error=str(e))
+            await self.end("Unable to start port session: dial tcp "
+                           "127.0.0.1:%d: %s" % (port, e),
+                           "dial failed")
+            return
+        if self.state == "ended":
+            w.close()
+            return
+        self.tcp_reader, self.tcp_writer = r, w
+        self.tcp_ready = True
+        self.state = "streaming"
+        self.event("target_connected", port=port)
+        await self.drain_in_buf()
+        self.spawn(self.target_reader(), "reader")
+
+    async def target_reader(self):
+        r = self.tcp_reader
+        while True:
+            try:
+                data = await r.read(1024)      # spec 6.8
+            except (OSError, ConnectionError) as e:
+                self.event("target_read_error", error=str(e))
+                await self.end("Session failed: read from target: %s" % e,
+                               "target read error")
+                return
+            if not data:
+                break
+            await self.send_stream(am.PT_OUTPUT, data)
+            if self.knob("agent_pause"):
+                await asyncio.sleep(0.001)
+        self.event("target_eof", unacked=len(self.out_buf))
+        self.tcp_ready = False
+        try:
+            await asyncio.wait_for(self.out_empty.wait(),
+                                   self.knob("ack_wait_on_eof"))
+        except asyncio.TimeoutError:
+            self.stats["eof_unacked_at_close"] = len(self.out_buf)
+        await self.end("", "target closed the connection")
+
+    # -- incoming frames -----------------------------------------------------
+    async def on_frame(self, data):
+        self.stats["frames_in"] += 1
+        try:
+            msg = am.decode(data, strict=True)
+        except am.FrameError as e:
+            try:
+                msg = am.decode(data, strict=False)
+                self.stats["frame_warnings"] += 1
+                self.event("frame_warning", error=str(e))
+            except am.FrameError as e2:
+                self.stats["frame_errors"] += 1
+                self.event("frame_error", error=str(e2),
+                           length=len(data))
+                return
+        if msg.header_length != am.HEADER_LENGTH:
+            self.event("frame_warning",
+                       error="HeaderLength %d" % msg.header_length)
+        if msg.raw_message_type is not None and b"\x00" in \
+                msg.raw_message_type:
+            self.event("frame_warning", error="MessageType NUL-padded")
+        if not msg.digest_ok:
+            self.stats["digest_failures"] += 1
+            self.event("digest_failure", message_type=msg.message_type,
+                       seq=msg.sequence_number, length=len(msg.payload))
+            log.warning("%s: digest failure on %r", self.sid, msg)
+            return      # dropped, not acked
+        for p in am.validate(msg):
+            self.stats["validation_failures"] += 1
+            self.event("validation_failure", error=p,
+                       message_type=msg.message_type)
+        if msg.message_type == am.ACKNOWLEDGE:
+            await self.on_ack(msg)
+        elif msg.message_type == am.INPUT_STREAM_DATA:
+            await self.on_input(msg)
+        else:
+            self.stats["unexpected_type"] += 1
+            self.event("unexpected_message", message_type=msg.message_type)
+
+    async def on_ack(self, msg):
+        self.stats["acks_in"] += 1
+        if msg.flags != am.ACK_FLAGS or msg.sequence_number != 0 or \
+                msg.payload_type != 0:
+            self.stats["ack_header_unusual"] += 1
+        try:
+            atype, aid, aseq = am.parse_ack(msg.payload)
+        except (ValueError, UnicodeDecodeError) as e:
+            self.stats["ack_invalid"] += 1
+            self.event("ack_invalid", error=str(e))
+            return
+        om = self.out_buf.pop(aseq, None)   # spec 6.2: match by seq only
+        if om is None:
+            self.stats["acks_unmatched"] += 1
+            return
+        if not self.out_buf:
+            self.out_empty.set()
+        if atype != am.OUTPUT_STREAM_DATA or aid != str(om.msg.message_id):
+            self.stats["ack_field_mismatch"] += 1
+            self.event("ack_field_mismatch", seq=aseq, type=atype)
+        self.rtt.update((time.monotonic() - om.last_sent) * 1e9)
+        if aseq == 0 and om.msg.payload_type == am.PT_HANDSHAKE_REQUEST:
+            self.hs_req_acked = True
+            await self.maybe_complete()
+
+    async def on_input(self, msg):
+        self.in_count += 1
+        di = self.knob("drop_input_every")
+        if di and self.in_count % di == 0:
+            self.stats["injected_input_drops"] += 1
+            return
+        s = msg.sequence_number
+        if s == self.in_expected:
+            after = await self.process_input(msg)
+            if after is False:
+                return              # handler not ready: no ack, no advance
+            await self.send_ack(msg)
+            self.in_expected += 1
+            if callable(after):
+                await after()
+            await self.drain_in_buf()
+        elif s > self.in_expected:
+            if len(self.in_buf) < AGENT_BUFFER_CAP:
+                self.stats["input_out_of_order"] += 1
+                self.in_buf.setdefault(s, msg)
+                await self.send_ack(msg)
+        else:
+            self.stats["input_duplicates"] += 1
+            await self.send_ack(msg)   # the agent re-acks duplicates
+
+    async def drain_in_buf(self):
+        while self.in_expected in self.in_buf and self.state != "ended":
+            m = self.in_buf[self.in_expected]
+            after = await self.process_input(m)
+            if after is False:
+                return
+            del self.in_buf[self.in_expected]
+            self.in_expected += 1
+            if callable(after):
+                await after()
+
+    async def process_input(self, msg):
+        """True = accepted (ack), False = not ready (no ack), or a
+        coroutine function to run after the ack."""
+        pt = msg.payload_type
+        if pt == am.PT_HANDSHAKE_RESPONSE:
+            fail = await self.handshake_response(msg)
+            if fail:
+                return lambda: self.end(fail, "handshake failed")
+            return True
+        if pt == am.PT_OUTPUT:
+            if not self.hs_complete:
+                # spec 5.7: acked and discarded by the agent
+                self.stats["data_before_handshake"] += 1
+                self.event("data_before_handshake",
+                           seq=msg.sequence_number)
+                return True
+            if not self.tcp_ready:
+                self.stats["refused_not_ready"] += 1
+                return False
+            self.stats["input_bytes"] += len(msg.payload)
+            try:
+                self.tcp_writer.write(msg.payload)
+                await self.tcp_writer.drain()
+            except (OSError, ConnectionError) as e:
+                self.event("target_write_error", error=str(e))
+            return True
+        if pt == am.PT_FLAG:
+            if len(msg.payload) != 4:
+                self.event("protocol_note", note="flag payload of %d bytes"
+                           % len(msg.payload))
+                return True
+            v = int.from_bytes(msg.payload, "big")
+            self.event("flag", value=v)
+            self.stats["flag_%d" % v] += 1
+            if v == am.FLAG_TERMINATE_SESSION:
+                return lambda: self.end("", "TerminateSession flag")
+            if v == am.FLAG_DISCONNECT_TO_PORT:
+                # spec 7.3: fatal in SSH (no type) mode
+                return lambda: self.end("", "DisconnectToPort flag")
+            return True
+        self.stats["unexpected_payload_type_%d" % pt] += 1
+        self.event("unexpected_payload_type", payload_type=pt)
+        return True
+
+    # -- ending (spec 6.7, 7.4) ---------------------------------------------
+    def channel_closed_frame(self, output):
+        mid = uuid.uuid4()
+        payload = am.channel_closed_payload(
+            mid, iso_ms(self.emu.now()), self.target, self.sid, output)
+        msg = am.AgentMessage(am.CHANNEL_CLOSED, 0, am.ACK_FLAGS, mid, 0,
+                              payload, self.now_ms())
+        if self.knob("channel_closed_hl") == 112:
+            return am.encode(msg, am.HEADER_LENGTH_NO_PT, b"\x00")
+        return am.encode(msg)
+
+    async def end(self, output, reason, send_closed=True):
+        if self.state == "ended":
+            return
+        self.state = "ended"
+        self.end_reason = reason
+        cur = asyncio.current_task()
+        for t in list(self.tasks):
+            if t is not cur:
+                t.cancel()
+        if self.tcp_writer is not None:
+            self.tcp_writer.close()
+        self.tcp_ready = False
+        ws = self.ws
+        if ws is not None and send_closed:
+            await self.send_raw(self.channel_closed_frame(output))
+            self.stats["channel_closed_sent"] += 1
+        if ws is not None:
+            asyncio.ensure_future(self.emu.close_ws(ws, 1000, ""))
+        self.event("closed", reason=reason, output=output,
+                   stats=dict(self.stats), out_unacked=len(self.out_buf))
+        log.info("session %s ended: %s", self.sid, reason)
+        self.ended.set()
+
+    async def send_publication(self, mtype):
+        msg = am.AgentMessage(mtype, 0, 0, None, 0, b"", self.now_ms())
+        await self.send_raw(am.encode(msg))
+
+
+# ---------------------------------------------------------------------------
+# The emulator
+# ---------------------------------------------------------------------------
+
+class Emulator:
+
+    def __init__(self, args):
+        self.args = args
+        self.dir = os.path.abspath(args.dir)
+        self.region = args.region
+        self.knobs = copy.deepcopy(DEFAULT_KNOBS)
+        self.creds = {}
+        self.sessions = {}
+        self.proxy_ports = set()
+        self.shutdown = None
+        self.sshd = None
+        self.sshd_port = None
+        self.api_port = self.ws_port = self.proxy_port = None
+        self.logf = open(os.path.join(self.dir, "requests.jsonl"), "a",
+                         buffering=1)
+        self.user = pwd.getpwuid(os.getuid()).pw_name
+        self.bg = set()
+
+    # -- clock, logging ----------------------------------------------------
+    def now(self):
+        return utcnow_real() + datetime.timedelta(
+            seconds=float(self.knobs["clock_offset"]))
+
+    def request_log(self, d):
+        d.setdefault("time", iso_ms(utcnow_real()))
+        self.logf.write(json.dumps(d, sort_keys=False) + "\n")
+
+    def lookup_cred(self, ak):
+        return self.creds.get(ak)
+
+    def add_cred(self, ak, sk, token=None, expired=False, denied=False):
+        self.creds[ak] = {"secret": sk, "session_token": token,
+                          "expired": bool(expired), "denied": bool(denied)}
+
+    def spawn(self, coro):
+        t = asyncio.ensure_future(coro)
+        self.bg.add(t)
+        t.add_done_callback(self.bg.discard)
+        return t
+
+    # -- setup ---------------------------------------------------------------
+    def run(self, *cmd):
+        r = subprocess.run(list(cmd), stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError("%s failed (%d): %s" % (
+                cmd[0], r.returncode, r.stderr.decode(errors="replace")))
+        return r
+
+    def make_certs(self):
+        d = self.dir
+        ca_key, ca = os.path.join(d, "ca.key"), os.path.join(d, "ca.pem")
+        key, csr = os.path.join(d, "server.key"), os.path.join(d,
+                                                               "server.csr")
+        crt, ext = os.path.join(d, "server.pem"), os.path.join(d,
+                                                               "server.ext")
+        self.run(OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", ca_key,
+                 "-out", ca, "-days", "3", "-subj",
+                 "/CN=ssm-proxy emulator throwaway CA",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        with open(ext, "w") as f:
+            f.write("basicConstraints=critical,CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature\n"
+                    "extendedKeyUsage=serverAuth\n"
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        self.run(OPENSSL, "req", "-new", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                 "-out", csr, "-subj", "/CN=localhost")
+        self.run(OPENSSL, "x509", "-req", "-in", csr, "-CA", ca, "-CAkey",
+                 ca_key, "-set_serial", str(secrets.randbits(63)), "-days",
+                 "2", "-extfile", ext, "-out", crt)
+        self.ca_file, self.cert_file, self.key_file = ca, crt, key
+
+    def make_ssh_keys(self):
+        d = self.dir
+        self.host_key = os.path.join(d, "ssh_host_ed25519_key")
+        self.client_key = os.path.join(d, "client_key")
+        for p, c in ((self.host_key, "emulator-host"),
+                     (self.client_key, "emulator-client")):
+            for f in (p, p + ".pub"):
+                if os.path.exists(f):
+                    os.unlink(f)
+            self.run(SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", c,
+                     "-f", p)
+        self.authorized_keys = os.path.join(d, "authorized_keys")
+        shutil.copyfile(self.client_key + ".pub", self.authorized_keys)
+        os.chmod(self.authorized_keys, 0o600)
+        with open(self.host_key + ".pub") as f:
+            self.host_pub = " ".join(f.read().split()[:2])
+
+    def ssl_context(self):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.cert_file, self.key_file)
+        ctx.set_alpn_protocols(["http/1.1"])
+        return ctx
+
+    # -- sshd --------------------------------------------------------------------
+    def sshd_config(self, port):
+        d = self.dir
+        use_pam = "no"
+        return "\n".join([
+            "# generated by tests/emulator/emulator.py",
+            "ListenAddress 127.0.0.1",
+            "Port %d" % port,
+            "HostKey %s" % self.host_key,
+            "PidFile %s" % os.path.join(d, "sshd.pid"),
+            "AuthorizedKeysFile %s" % self.authorized_keys,
+            "PermitRootLogin prohibit-password",
+            "PubkeyAuthentication yes",
+            "StrictModes no",
+            "UsePAM %s" % use_pam,
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "MaxStartups 64:30:128",
+            "MaxSessions 64",
+            "Subsystem sftp internal-sftp",
+            "AllowUsers %s" % self.user,
+            "PrintMotd no",
+            "X11Forwarding no",
+            "LogLevel VERBOSE",
+            ""])
+
+    async def start_sshd(self):
+        if not os.access(SSHD, os.X_OK):
+            raise RuntimeError("%s not found: install openssh-server "
+                               "(make deps)" % SSHD)
+        if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
+            os.makedirs("/run/sshd", 0o755, exist_ok=True)
+        cfg = os.path.join(self.dir, "sshd_config")
+        self.sshd_log = open(os.path.join(self.dir, "sshd.log"), "ab")
+        last = ""
+        for attempt in range(8):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            s.close()
+            with open(cfg, "w") as f:
+                f.write(self.sshd_config(port))
+            proc = await asyncio.create_subprocess_exec(
+                SSHD, "-D", "-e", "-f", cfg, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                preexec_fn=set_pdeathsig, start_new_session=False)
+            want = ("Server listening on 127.0.0.1 port %d." % port).encode()
+            ok = False
+            lines = []
+            try:
+                async with asyncio.timeout(15) if hasattr(
+                        asyncio, "timeout") else _Deadline(15):
+                    while True:
+                        line = await proc.stderr.readline()
+                        if not line:
+                            break
+                        self.sshd_log.write(line)
+                        self.sshd_log.flush()
+                        lines.append(line.decode(errors="replace"))
+                        if want in line:
+                            ok = True
+                            break
+            except asyncio.TimeoutError:
+                pass
+            if ok:
+                self.sshd, self.sshd_port = proc, port
+                self.spawn(self.tee_sshd(proc))
+                log.info("sshd pid %d on port %d", proc.pid, port)
+                return
+            last = "".join(lines[-10:])
+            if proc.returncode is None:
+                proc.terminate()
+            await proc.wait()
+            if "Address already in use" not in last:
+                break
+        raise RuntimeError("sshd did not start:\n" + last)
+
+    async def tee_sshd(self, proc):
+        while True:
+            line = await proc.stderr.readline()
+            if not line:
+                return
+            self.sshd_log.write(line)
+            self.sshd_log.flush()
+
+    def reap_orphans(self):
+        """Reap exited orphans reparented to us (we are a subreaper); the
+        sshd listener itself is left to asyncio's child watcher."""
+        keep = self.sshd.pid if self.sshd is not None else None
+        for p in descendants(os.getpid()):
+            if p == keep:
+                continue
+            try:
+                os.waitpid(p, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+    async def reaper(self):
+        while True:
+            await asyncio.sleep(2)
+            self.reap_orphans()
+
+    async def stop_children(self):
+        """SIGTERM sshd and everything below it (session processes and
+        the commands they run, orphans included since we are a child
+        subreaper), bounded wait, then SIGKILL."""
+        me = os.getpid()
+        kids = descendants(me)
+        for p in reversed(kids):
+            try:
+                os.kill(p, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            self.reap_orphans()
+            if self.sshd is not None and self.sshd.returncode is None:
+                try:
+                    await asyncio.wait_for(self.sshd.wait(), 0.05)
+                except asyncio.TimeoutError:
+                    pass
+            else:
+                await asyncio.sleep(0.05)
+            kids = [p for p in descendants(me)]
+            if not kids:
+                return
+        for p in descendants(me):
+            log.warning("SIGKILL to pid %d", p)
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.sshd is not None:
+            await self.sshd.wait()
+        self.reap_orphans()
+
+    # -- HTTP(S) API server ----------------------------------------------------
+    def via_proxy(self, writer):
+        peer = writer.get_extra_info("peername")
+        return bool(peer) and peer[1] in self.proxy_ports
+
+    async def handle_http(self, reader, writer):
+        vp = self.via_proxy(writer)
+        try:
+            while True:
+                req = await read_request(reader)
+                if req is None:
+                    break
+                req.body = await read_body(req, reader, writer)
+                status, headers, body = await self.dispatch(req, vp)
+                self.write_response(writer, status, headers, body,
+                                    req.close)
+                await writer.drain()
+                if req.close:
+                    break
+        except (HttpError, ValueError) as e:
+            log.warning("bad HTTP request: %s", e)
+            try:
+                self.write_response(writer, 400, [], b"bad request\n", True)
+                await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+        except (ConnectionError, OSError, asyncio.IncompleteReadError,
+                asyncio.TimeoutError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    def write_response(self, writer, status, headers, body, close):
+        reason = http.HTTPStatus(status).phrase
+        out = ["HTTP/1.1 %d %s" % (status, reason)]
+        hs = [("Date", email.utils.formatdate(self.now().timestamp(),
+                                              usegmt=True)),
+              ("Content-Length", str(len(body)))]
+        if close:
+            hs.append(("Connection", "close"))
+        if not any(n.lower() == "x-amzn-requestid" for n, _ in headers):
+            hs.append(("x-amzn-RequestId", str(uuid.uuid4())))
+        for n, v in headers + hs:
+            out.append("%s: %s" % (n, v))
+        writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") +
+                     body)
+
+    def aws_error(self, rid, code, message, status=None):
+        style = self.knobs["error_style"]
+        status = status or ERROR_STATUS.get(code, 400)
+        if style == "coral":
+            body = {"__type": "com.amazon.coral.service#" + code,
+                    "Message": message}
+            etype = code + ":http://internal.amazon.com/coral/" \
+                "com.amazon.coral.service/"
+        else:
+            body = {"__type": code, "message": message}
+            etype = code
+        hs = [("x-amzn-RequestId", rid),
+              ("Content-Type", "application/x-amz-json-1.1")]
+        if style != "no_header":
+            hs.append(("X-Amzn-ErrorType", etype))
+        return status, hs, json.dumps(body).encode()
+
+    async def dispatch(self, req, via_proxy):
+        if req.path.startswith("/_emulator/"):
+            return await self.control(req, via_proxy)
+        rid = str(uuid.uuid4())
+        entry = {"kind": "api", "api": None, "method": req.method,
+                 "path": req.path, "via_proxy": via_proxy,
+                 "request_id": rid,
+                 "user_agent": req.header("user-agent"),
+                 "content_type": req.header("content-type")}
+        try:
+            status, hs, body = self.api(req, rid, entry)
+        except Exception as e:      # never let the client hang
+            log.exception("API handler failed")
+            status, hs, body = self.aws_error(rid, "InternalServerError",
+                                              "emulator bug: %s" % e)
+            entry["error"] = "InternalServerError"
+        entry["status"] = status
+        self.request_log(entry)
+        return status, hs, body
+
+    def take_forced(self, api):
+        q = self.knobs["fail"]
+        for i, f in enumerate(q):
+            if f.get("api", "*") in (api, "*"):
+                f["count"] = int(f.get("count", 1)) - 1
+                if f["count"] <= 0:
+                    del q[i]
+                return f
+        return None
+
+    def api(self, req, rid, entry):
+        tgt = req.header("x-amz-target") or ""
+        api = tgt[len("AmazonSSM."):] if tgt.startswith("AmazonSSM.") \
+            else (tgt or None)
+        entry["api"] = api
+        v = sigv4.verify(req.method, req.path, req.query, req.headers,
+                         hashlib.sha256(req.body).hexdigest(),
+                         self.lookup_cred, self.region, "ssm", self.now(),
+                         self.knobs["skew"],
+                         self.knobs["require_signed_token"])
+        entry.update(signature=v.signature, access_key=v.access_key,
+                     token_present=v.token_present,
+                     token_signed=v.token_signed,
+                     signed_headers=v.signed_headers, amz_date=v.amz_date)
+        if v.code:
+            entry["error"] = v.code
+            entry["error_message"] = v.message
+            if v.canonical_request is not None:
+                self.debug_sig(rid, v)
+            return self.aws_error(rid, v.code, v.message)
+        f = self.take_forced(api)
+        if f is not None:
+            code = f.get("code", "ThrottlingException")
+            entry["error"] = code
+            entry["forced"] = True
+            return self.aws_error(rid, code, f.get(
+                "message", "Forced by the emulator (%s)" % code),
+                f.get("status"))
+        if self.creds[v.access_key].get("denied"):
+            entry["error"] = "AccessDeniedException"
+            return self.aws_error(
+                rid, "AccessDeniedException",
+                "User: arn:aws:iam::123456789012:user/emulator is not "
+                "authorized to perform: ssm:%s because no identity-based "
+                "policy allows the ssm:%s action" % (api, api))
+        if req.method != "POST":
+            entry["error"] = "UnknownOperationException"
+            return self.aws_error(rid, "UnknownOperationException",
+                                  "Only POST is supported")
+        ct = (req.header("content-type") or "").split(";")[0].strip()
+        if ct != "application/x-amz-json-1.1":
+            entry["error"] = "SerializationException"
+            return self.aws_error(rid, "SerializationException",
+                                  "Content-Type must be "
+                                  "application/x-amz-json-1.1, got %r" % ct)
+        try:
+            body = json.loads(req.body.decode("utf-8") or "{}")
+            if not isinstance(body, dict):
+                raise ValueError("body is not a JSON object")
+        except (ValueError, UnicodeDecodeError) as e:
+            entry["error"] = "SerializationException"
+            return self.aws_error(rid, "SerializationException", str(e))
+        handler = {"StartSession": self.start_session,
+                   "ResumeSession": self.resume_session,
+                   "TerminateSession": self.terminate_session}.get(api)
+        if handler is None:
+            entry["error"] = "UnknownOperationException"
+            return self.aws_error(rid, "UnknownOperationException",
+                                  "Unknown operation %r" % tgt)
+        res = handler(body, v, entry)
+        if isinstance(res, tuple):     # (code, message)
+            entry["error"] = res[0]
+            return self.aws_error(rid, res[0], res[1])
+        return 200, [("x-amzn-RequestId", rid),
+                     ("Content-Type", "application/x-amz-json-1.1")], \
+            json.dumps(res).encode()
+
+    def debug_sig(self, rid, v):
+        """Canonical request of a failed verification, token redacted,
+        for whoever debugs a signer.  Not the request log."""
+        creq = v.canonical_request
+        creq = re.sub(r"(?m)^(x-amz-security-token:).*$", r"\1<redacted>",
+                      creq)
+        with open(os.path.join(self.dir, "sigv4-debug.log"), "a") as f:
+            f.write("== %s %s %s\n%s\n\n" % (iso_ms(utcnow_real()), rid,
+                                             v.code, creq))
+
+    def new_token(self, s):
+        tok = base64.b64encode(secrets.token_bytes(135)).decode()
+        s.tokens[tok] = time.monotonic() + float(self.knobs["token_ttl"])
+        return tok
+
+    def stream_url(self, s):
+        cell = urllib.parse.quote(base64.b64encode(
+            secrets.token_bytes(25)).decode(), safe="")
+        pq = "/v1/data-channel/%s?role=publish_subscribe&cell-number=%s" % (
+            s.sid, cell)
+        if self.knobs["presigned_stream_url"]:
+            now = sigv4.fmt_amz_date(self.now())
+            pq += ("&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
+                   "EMULATOR%%2F%s%%2F%s%%2Fssmmessages%%2Faws4_request"
+                   "&X-Amz-Date=%s&X-Amz-Expires=60&X-Amz-SignedHeaders=host"
+                   "&X-Amz-Signature=%s" % (now[:8], self.region, now,
+                                            secrets.token_hex(32)))
+        s.stream_urls.append(pq)
+        return "wss://127.0.0.1:%d%s" % (self.ws_port, pq)
+
+    def start_session(self, body, v, entry):
+        t = body.get("Target")
+        entry["target"] = t
+        doc = body.get("DocumentName")
+        entry["document"] = doc
+        params = body.get("Parameters")
+        if not isinstance(t, str) or not t:
+            return ("ValidationException", "1 validation error detected: "
+                    "Value null at 'target' failed to satisfy constraint: "
+                    "Member must not be null")
+        if len(t) > 400:
+            return ("ValidationException", "1 validation error detected: "
+                    "Value at 'target' failed to satisfy constraint: "
+                    "Member must have length less than or equal to 400")
+        if "Reason" in body and (not isinstance(body["Reason"], str) or
+                                 not 1 <= len(body["Reason"]) <= 256):
+            return ("ValidationException", "Reason must be 1..256 chars")
+        if t in self.knobs["deny_targets"]:
+            return ("AccessDeniedException",
+                    "User: arn:aws:iam::123456789012:user/emulator is not "
+                    "authorized to perform: ssm:StartSession on resource: "
+                    "arn:aws:ec2:%s:123456789012:instance/%s" %
+                    (self.region, t))
+        if not TARGET_RE.match(t) or t not in self.knobs["targets"]:
+            return ("TargetNotConnected", "%s is not connected." % t)
+        if doc is None:
+            doc_name = "SSM-SessionManagerRunShell"
+        else:
+            if not isinstance(doc, str) or not DOCUMENT_RE.match(doc):
+                return ("ValidationException", "1 validation error "
+                        "detected: Value at 'documentName' failed to "
+                        "satisfy constraint: Member must satisfy regular "
+                        "expression pattern: ^[a-zA-Z0-9_\\-.:/]{3,128}$")
+            doc_name = doc.rsplit("document/", 1)[-1] \
+                if doc.startswith("arn:") else doc
+        if doc_name not in self.knobs["documents"]:
+            return ("InvalidDocument", "Document %s is not allowed by the "
+                    "emulator (allowed: %s)" % (
+                        doc_name, ", ".join(self.knobs["documents"])))
+        port = "22"
+        if params is not None:
+            if not isinstance(params, dict) or not all(
+                    isinstance(k, str) and isinstance(val, list) and
+                    all(isinstance(x, str) for x in val)
+                    for k, val in params.items()):
+                return ("ValidationException", "Parameters must map names "
+                        "to lists of strings")
+            extra = [k for k in params if k != "portNumber"]
+            if extra:
+                return ("ValidationException", "Parameter %s is not "
+                        "defined in document %s" % (extra[0], doc_name))
+            if "portNumber" in params:
+                pn = params["portNumber"]
+                if len(pn) != 1 or not pn[0].isdigit() or \
+                        not 1 <= int(pn[0]) <= 65535:
+                    return ("ValidationException", "portNumber must be a "
+                            "list of one string holding a port 1..65535")
+                port = pn[0]
+        entry["port"] = port
+        sid = "emulator-" + secrets.token_hex(9)[:17]
+        s = Session(self, sid, t, int(port), doc_name, v.access_key)
+        self.sessions[sid] = s
+        entry["session_id"] = sid
+        return {"SessionId": sid, "TokenValue": self.new_token(s),
+                "StreamUrl": self.stream_url(s)}
+
+    def resume_session(self, body, v, entry):
+        sid = body.get("SessionId")
+        entry["session_id"] = sid
+        s = self.sessions.get(sid) if isinstance(sid, str) else None
+        if s is None or s.state == "ended":
+            return ("DoesNotExistException", "Session %s does not exist or "
+                    "has ended" % sid)
+        url = "wss://127.0.0.1:%d%s" % (self.ws_port, s.stream_urls[0])
+        if self.knobs["resume_null_token"]:
+            entry["null_token"] = True
+            return {"SessionId": sid, "TokenValue": None, "StreamUrl": url}
+        return {"SessionId": sid, "TokenValue": self.new_token(s),
+                "StreamUrl": url}
+
+    def terminate_session(self, body, v, entry):
+        sid = body.get("SessionId")
+        entry["session_id"] = sid
+        if not isinstance(sid, str) or not sid:
+            return ("ValidationException", "SessionId is required")
+        s = self.sessions.get(sid)
+        if s is not None and s.state != "ended":
+            self.spawn(s.end("", "TerminateSession API"))
+        return {"SessionId": sid}
+
+    # -- control endpoint (unsigned) ---------------------------------------
+    async def control(self, req, via_proxy):
+        entry = {"kind": "control", "method": req.method, "path": req.path}
+        try:
+            status, obj = await self.control_inner(req)
+        except (ValueError, KeyError, TypeError) as e:
+            status, obj = 400, {"error": str(e)}
+        entry["status"] = status
+        self.request_log(entry)
+        return status, [("Content-Type", "application/json")], \
+            (json.dumps(obj, indent=1) + "\n").encode()
+
+    def public_knobs(self):
+        k = copy.deepcopy(self.knobs)
+        k["credentials"] = [{"access_key": ak, "expired": c["expired"],
+                             "denied": c["denied"],
+                             "has_token": bool(c["session_token"])}
+                            for ak, c in self.creds.items()]
+        return k
+
+    def apply_config(self, obj):
+        if not isinstance(obj, dict):
+            raise ValueError("config must be a JSON object")
+        if obj.get("reset"):
+            keep = self.knobs["port_map"]
+            self.knobs = copy.deepcopy(DEFAULT_KNOBS)
+            self.knobs["port_map"] = keep
+        for c in obj.get("credentials", []) or []:
+            self.add_cred(c["access_key"], c["secret_key"],
+                          c.get("session_token"), c.get("expired", False),
+                          c.get("denied", False))
+        for k, val in obj.items():
+            if k in ("reset", "credentials"):
+                continue
+            if k not in DEFAULT_KNOBS:
+                raise ValueError("unknown knob %r" % k)
+            if k == "fail":
+                if isinstance(val, dict):
+                    val = [val]
+                if not isinstance(val, list):
+                    raise ValueError("fail must be a list")
+                self.knobs["fail"].extend(val)
+            elif k == "port_map":
+                self.knobs["port_map"] = {
+                    str(a): (self.sshd_port if b == "sshd" else int(b))
+                    for a, b in val.items()}
+            else:
+                self.knobs[k] = val
+
+    async def control_inner(self, req):
+        p = req.path
+        body = json.loads(req.body.decode() or "{}") if req.body else {}
+        if p == "/_emulator/health":
+            return 200, {"ok": True, "pid": os.getpid()}
+        if p == "/_emulator/config":
+            if req.method == "POST":
+                self.apply_config(body)
+            return 200, self.public_knobs()
+        if p == "/_emulator/sessions":
+            return 200, [s.summary() for s in self.sessions.values()]
+        if p == "/_emulator/action" and req.method == "POST":
+            return 200, await self.action(body)
+        return 404, {"error": "no such control path"}
+
+    async def action(self, body):
+        act = body["action"]
+        sid = body.get("session_id")
+        ss = [s for s in self.sessions.values()
+              if s.state != "ended" and (sid is None or s.sid == sid)]
+        for s in ss:
+            if act in ("pause_publication", "start_publication"):
+                await s.send_publication(act)
+            elif act == "drop_ws":
+                if s.ws is not None:
+                    s.event("injected_ws_abort")
+                    s.ws.transport.abort()
+            elif act == "close_ws":
+                if s.ws is not None:
+                    await self.close_ws(s.ws, int(body.get("code", 1001)),
+                                        "closed by emulator action")
+            elif act in ("terminate", "channel_closed"):
+                await s.end(body.get("output", ""), "control action " + act)
+            else:
+                raise ValueError("unknown action %r" % act)
+        return {"action": act, "sessions": [s.sid for s in ss]}
+
+    # -- websocket ---------------------------------------------------------------
+    def make_protocol(self):
+        emu = self
+
+        class Proto(WebSocketServerProtocol):
+            async def process_request(self, path, headers):
+                return emu.ws_process_request(self, path, headers)
+
+        return Proto
+
+    def ws_process_request(self, proto, path, headers):
+        raw_path, _, raw_query = path.partition("?")
+        peer = proto.transport.get_extra_info("peername")
+        vp = bool(peer) and peer[1] in self.proxy_ports
+        entry = {"kind": "websocket", "path": raw_path, "via_proxy": vp,
+                 "signature": "absent"}
+        proto.emu_session = None
+        m = DATA_PATH_RE.match(raw_path)
+        s = self.sessions.get(m.group(1)) if m else None
+        entry["session_id"] = m.group(1) if m else None
+        ext = headers.get("Sec-WebSocket-Extensions")
+        entry["offered_extensions"] = ext
+        qs = urllib.parse.parse_qs(raw_query)
+
+        def refuse(status, why):
+            entry["status"] = int(status)
+            entry["error"] = why
+            self.request_log(entry)
+            return (status, [("Content-Type", "text/plain")],
+                    (why + "\n").encode())
+
+        if s is None:
+            return refuse(http.HTTPStatus.NOT_FOUND, "unknown session")
+        if s.state == "ended":
+            return refuse(http.HTTPStatus.NOT_FOUND, "session has ended")
+        entry["url_verbatim"] = path in s.stream_urls
+        if qs.get("role") != ["publish_subscribe"]:
+            return refuse(http.HTTPStatus.BAD_REQUEST, "role must be "
+                          "publish_subscribe")
+        hl = list(headers.raw_items())
+        entry["presigned_url"] = "X-Amz-Signature" in qs
+        if headers.get("Authorization") is not None:
+            phash = headers.get("X-Amz-Content-Sha256") or \
+                sigv4.EMPTY_SHA256
+            v = sigv4.verify("GET", raw_path, raw_query, hl, phash,
+                             self.lookup_cred, self.region, "ssmmessages",
+                             self.now(), self.knobs["skew"],
+                             self.knobs["require_signed_token"])
+            entry.update(signature=v.signature, access_key=v.access_key,
+                         token_present=v.token_present,
+                         token_signed=v.token_signed,
+                         signed_headers=v.signed_headers)
+            if v.code:
+                if v.canonical_request is not None:
+                    self.debug_sig("ws-" + s.sid, v)
+                entry["error_code"] = v.code
+                return refuse(http.HTTPStatus.FORBIDDEN,
+                              "%s: %s" % (v.code, v.message))
+        elif self.knobs["ws_require_signature"]:
+            return refuse(http.HTTPStatus.FORBIDDEN, "MissingAuthentication"
+                          "Token: unsigned upgrade refused (knob)")
+        f = self.take_forced("websocket")
+        if f is not None:
+            entry["forced"] = True
+            return refuse(http.HTTPStatus(int(f.get("status", 403))),
+                          f.get("message", "forced by the emulator"))
+        entry["status"] = 101
+        self.request_log(entry)
+        proto.emu_session = s
+        return None
+
+    async def close_ws(self, ws, code, reason):
+        try:
+            await asyncio.wait_for(ws.close(code, reason), 3)
+        except (asyncio.TimeoutError, websockets.exceptions.
+                ConnectionClosed, OSError):
+            ws.transport.abort()
+
+    async def ws_handler(self, ws):
+        s = getattr(ws, "emu_session", None)
+        if s is None:
+            await ws.close(1008, "no session")
+            return
+        ent = {"kind": "open_data_channel", "session_id": s.sid}
+        try:
+            first = await asyncio.wait_for(ws.recv(),
+                                           self.knobs["open_timeout"])
+        except asyncio.TimeoutError:
+            ent["result"] = "timeout"
+            self.request_log(ent)
+            await ws.close(1008, "no OpenDataChannel")
+            return
+        except websockets.exceptions.ConnectionClosed:
+            ent["result"] = "closed"
+            self.request_log(ent)
+            return
+        why = None
+        obj = None
+        if not isinstance(first, str):
+            why = "binary_first"
+        else:
+            try:
+                obj = json.loads(first)
+                if not isinstance(obj, dict):
+                    raise ValueError
+            except ValueError:
+                why = "not_json"
+        if obj is not None:
+            ent["fields"] = list(obj)
+            ent["schema_version"] = obj.get("MessageSchemaVersion")
+            ent["client_id"] = obj.get("ClientId")
+            ent["client_version"] = obj.get("ClientVersion")
+            rq = obj.get("RequestId")
+            ent["request_id_ok"] = isinstance(rq, str) and bool(re.match(
+                r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                r"[0-9a-f]{12}$", rq))
+            if obj.get("MessageSchemaVersion") != "1.0":
+                why = "bad_schema"
+            elif not s.valid_token(obj.get("TokenValue")):
+                why = "bad_token"
+        ent["result"] = why or "ok"
+        self.request_log(ent)
+        if why:
+            await ws.close(1008, "OpenDataChannel rejected: " + why)
+            return
+        if obj.get("ClientId"):
+            s.client_ids.append(obj["ClientId"])
+        try:
+            await s.attach(ws)
+            async for data in ws:
+                if isinstance(data, str):
+                    s.stats["text_frames_in"] += 1
+                    data = data.encode("utf-8")
+                await s.on_frame(data)
+                if s.state == "ended":
+                    break
+        except websockets.exceptions.ConnectionClosed:
+            pass
+        finally:
+            s.detach(ws)
+
+    # -- CONNECT proxy -------------------------------------------------------
+    async def handle_proxy(self, reader, writer):
+        entry = {"kind": "connect"}
+        up_w = None
+        try:
+            req = await read_request(reader, 30)
+            if req is None:
+                return
+            entry["method"] = req.method
+            entry["target"] = req.target
+            entry["proxy_auth_present"] = \
+                req.header("proxy-authorization") is not None
+
+            def reply(status, extra=""):
+                entry["status"] = status
+                self.request_log(entry)
+                writer.write(("HTTP/1.1 %d %s\r\n%sContent-Length: 0\r\n"
+                              "Connection: close\r\n\r\n" % (
+                                  status, http.HTTPStatus(status).phrase,
+                                  extra)).encode())
+
+            if req.method != "CONNECT":
+                reply(405)
+                return
+            pa = self.knobs["proxy_auth"]
+            if pa:
+                want = "Basic " + base64.b64encode(pa.encode()).decode()
+                if req.header("proxy-authorization") != want:
+                    reply(407, 'Proxy-Authenticate: Basic realm="emu"\r\n')
+                    return
+            host, _, port = req.target.rpartition(":")
+            host = host.strip("[]")
+            if host not in ("127.0.0.1", "localhost", "::1") or \
+                    not port.isdigit():
+                reply(403)
+                entry["error"] = "only loopback targets"
+                return
+            try:
+                up_r, up_w = await asyncio.wait_for(
+                    asyncio.open_connection(host, int(port)), 10)
+            except (OSError, asyncio.TimeoutError):
+                reply(502)
+                return
+            lport = up_w.get_extra_info("sockname")[1]
+            self.proxy_ports.add(lport)
+            entry["status"] = 200
+            self.request_log(entry)
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            await writer.drain()
+
+            async def pipe(r, w):
+                try:
+                    while True:
+                        b = await r.read(65536)
+                        if not b:
+                            break
+                        w.write(b)
+                        await w.drain()
+                except (ConnectionError, OSError):
+                    pass
+                finally:
+                    try:
+                        if w.can_write_eof():
+                            w.write_eof()
+                    except (OSError, RuntimeError):
+                        pass
+            try:
+                await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer))
+            finally:
+                self.proxy_ports.discard(lport)
+        except (HttpError, ValueError, ConnectionError, OSError,
+                asyncio.TimeoutError):
+            pass
+        finally:
+            if up_w is not None:
+                up_w.close()
+            writer.close()
+
+    # -- lifecycle ---------------------------------------------------------------
+    def write_state(self):
+        d = self.dir
+        targets = self.knobs["targets"]
+        known = os.path.join(d, "known_hosts")
+        names = []
+        for n in ["127.0.0.1", "localhost"] + list(targets):
+            names += [n, "[%s]:%d" % (n, self.sshd_port)]
+        with open(known, "w") as f:
+            f.write("%s %s\n" % (",".join(names), self.host_pub))
+        known_any = os.path.join(d, "known_hosts_any")
+        with open(known_any, "w") as f:
+            f.write("* %s\n" % self.host_pub)
+        c = self.primary
+        for n in ("aws-config", "aws-credentials"):
+            open(os.path.join(d, n), "a").close()
+        info = {
+            "pid": os.getpid(),
+            "dir": d,
+            "api_url": "https://127.0.0.1:%d" % self.api_port,
+            "api_port": self.api_port,
+            "control_url": "https://127.0.0.1:%d/_emulator" % self.api_port,
+            "ws_port": self.ws_port,
+            "proxy_url": "http://127.0.0.1:%d" % self.proxy_port,
+            "proxy_port": self.proxy_port,
+            "ca_file": self.ca_file,
+            "sshd_port": self.sshd_port,
+            "sshd_pid": self.sshd.pid,
+            "ssh_user": self.user,
+            "ssh_key": self.client_key,
+            "ssh_pubkey": self.client_key + ".pub",
+            "host_key": self.host_pub,
+            "known_hosts": known,
+            "known_hosts_any": known_any,
+            "known_hosts_line": "* " + self.host_pub,
+            "region": self.region,
+            "access_key": c[0],
+            "secret_key": c[1],
+            "session_token": c[2],
+            "targets": targets,
+            "target": targets[0] if targets else None,
+            "request_log": os.path.join(d, "requests.jsonl"),
+            "sshd_log": os.path.join(d, "sshd.log"),
+            "emulator_log": os.path.join(d, "emulator.log"),
+        }
+        q = shlex.quote
+        env = ["# generated by tests/emulator/emulator.py; source it",
+               "unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL "
+               "AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE "
+               "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI "
+               "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+               "unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy "
+               "ALL_PROXY all_proxy NO_PROXY no_proxy",
+               "export AWS_ACCESS_KEY_ID=%s" % q(c[0]),
+               "export AWS_SECRET_ACCESS_KEY=%s" % q(c[1])]
+        if c[2]:
+            env.append("export AWS_SESSION_TOKEN=%s" % q(c[2]))
+        env += ["export AWS_REGION=%s" % q(self.region),
+                "export AWS_DEFAULT_REGION=%s" % q(self.region),
+                "export AWS_ENDPOINT_URL_SSM=%s" % q(info["api_url"]),
+                "export AWS_CA_BUNDLE=%s" % q(self.ca_file),
+                "export AWS_CONFIG_FILE=%s" % q(os.path.join(d,
+                                                             "aws-config")),
+                "export AWS_SHARED_CREDENTIALS_FILE=%s" % q(
+                    os.path.join(d, "aws-credentials")),
+                "export AWS_EC2_METADATA_DISABLED=true"]
+        for k, val in (("DIR", d), ("PID", os.getpid()),
+                       ("API_URL", info["api_url"]),
+                       ("API_PORT", self.api_port),
+                       ("CONTROL_URL", info["control_url"]),
+                       ("WS_PORT", self.ws_port),
+                       ("PROXY_URL", info["proxy_url"]),
+                       ("PROXY_PORT", self.proxy_port),
+                       ("CA_FILE", self.ca_file),
+                       ("SSHD_PORT", self.sshd_port),
+                       ("SSHD_PID", self.sshd.pid),
+                       ("SSH_USER", self.user),
+                       ("SSH_KEY", self.client_key),
+                       ("KNOWN_HOSTS", known),
+                       ("KNOWN_HOSTS_ANY", known_any),
+                       ("TARGET", info["target"] or ""),
+                       ("TARGET_MI", next((t for t in targets
+                                           if t.startswith("mi-")), "")),
+                       ("REGION", self.region),
+                       ("REQUEST_LOG", info["request_log"]),
+                       ("SSHD_LOG", info["sshd_log"]),
+                       ("LOG", info["emulator_log"])):
+            env.append("export EMU_%s=%s" % (k, q(str(val))))
+        for name, text in (("env.sh", "\n".join(env) + "\n"),
+                           ("emulator.json",
+                            json.dumps(info, indent=1) + "\n")):
+            tmp = os.path.join(d, "." + name + ".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.replace(tmp, os.path.join(d, name))
+
+    def watch_parent(self, loop):
+        pid = self.args.parent_pid
+        if pid is None:
+            pid = os.getppid()
+        if pid <= 1:
+            return
+        if not pid_alive(pid):
+            self.stop("parent %d already gone" % pid)
+            return
+        try:
+            fd = os.pidfd_open(pid)
+
+            def gone():
+                loop.remove_reader(fd)
+                os.close(fd)
+                self.stop("parent %d exited" % pid)
+            loop.add_reader(fd, gone)
+            return
+        except (AttributeError, OSError):
+            pass
+
+        async def poll():
+            while pid_alive(pid):
+                await asyncio.sleep(0.5)
+            self.stop("parent %d exited" % pid)
+        self.spawn(poll())
+
+    def watch_stdin(self, loop):
+        def readable():
+            try:
+                b = os.read(0, 4096)
+            except OSError:
+                b = b""
+            if not b:
+                loop.remove_reader(0)
+                self.stop("stdin EOF")
+        try:
+            loop.add_reader(0, readable)
+        except (OSError, ValueError, PermissionError) as e:
+            log.warning("cannot watch stdin: %s", e)
+
+    def stop(self, why):
+        if not self.shutdown.is_set():
+            log.info("stopping: %s", why)
+            self.shutdown.set()
+
+    async def main(self):
+        loop = asyncio.get_running_loop()
+        self.shutdown = asyncio.Event()
+        try:    # orphans of sshd sessions become ours, so we can end them
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(36, 1)      # PR_SET_CHILD_SUBREAPER
+        except OSError:
+            pass
+        self.spawn(self.reaper())
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(sig, self.stop, "signal %d" % sig)
+        self.watch_parent(loop)
+        if self.args.exit_on_stdin_eof:
+            self.watch_stdin(loop)
+        api = await asyncio.start_server(self.handle_http, "127.0.0.1", 0,
+                                         ssl=self.ssl_context())
+        self.api_port = api.sockets[0].getsockname()[1]
+        proxy = await asyncio.start_server(self.handle_proxy, "127.0.0.1", 0)
+        self.proxy_port = proxy.sockets[0].getsockname()[1]
+        wss = await websockets.serve(
+            self.ws_handler, "127.0.0.1", 0, ssl=self.ssl_context(),
+            create_protocol=self.make_protocol(), compression=None,
+            max_size=1 << 20, ping_interval=self.args.ws_ping_interval,
+            close_timeout=2)
+        self.ws_port = list(wss.sockets)[0].getsockname()[1]
+        try:
+            if not self.shutdown.is_set():
+                await self.start_sshd()
+            pm = self.knobs["port_map"]
+            for a, b in list(pm.items()):
+                if b == "sshd":
+                    pm[a] = self.sshd_port
+            if not self.shutdown.is_set():
+                self.write_state()
+                log.info("ready: api %d ws %d proxy %d sshd %d",
+                         self.api_port, self.ws_port, self.proxy_port,
+                         self.sshd_port)
+                sys.stdout.write("ready %s\n" % os.path.join(
+                    self.dir, "emulator.json"))
+                sys.stdout.flush()
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.close(devnull)
+                await self.shutdown.wait()
+        finally:
+            await self.teardown(api, proxy, wss)
+
+    async def teardown(self, api, proxy, wss):
+        try:
+            os.unlink(os.path.join(self.dir, "emulator.json"))
+        except OSError:
+            pass
+        for s in list(self.sessions.values()):
+            if s.state != "ended":
+                await s.end("emulator shutting down", "emulator shutdown")
+        api.close()
+        proxy.close()
+        wss.close()
+        try:
+            await asyncio.wait_for(wss.wait_closed(), 3)
+        except asyncio.TimeoutError:
+            pass
+        await self.stop_children()
+        for t in list(self.bg):
+            t.cancel()
+        log.info("stopped")
+
+
+class _Deadline:
+    """asyncio.timeout() stand-in for Python < 3.11."""
+
+    def __init__(self, secs):
+        self.secs = secs
+
+    async def __aenter__(self):
+        self.task = asyncio.current_task()
+        self.h = asyncio.get_running_loop().call_later(self.secs,
+                                                       self.task.cancel)
+
+    async def __aexit__(self, et, e, tb):
+        self.h.cancel()
+        if et is asyncio.CancelledError:
+            raise asyncio.TimeoutError
+        return False
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description="SSM Session Manager emulator for ssm-proxy tests")
+    p.add_argument("--dir", required=True, help="state directory")
+    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--access-key", help="default: random AKIA...")
+    p.add_argument("--secret-key", help="default: random")
+    p.add_argument("--session-token", help="make the primary credential "
+                   "temporary with this token")
+    p.add_argument("--with-session-token", action="store_true",
+                   help="generate a random session token")
+    p.add_argument("--credential", action="append", default=[],
+                   metavar="AK:SK[:TOKEN]", help="extra credential")
+    p.add_argument("--expired-token", action="store_true",
+                   help="the primary credential's token is expired")
+    p.add_argument("--clock-offset", type=float, default=0.0,
+                   metavar="SECS", help="emulator clock = real + SECS")
+    p.add_argument("--no-agent-pause", action="store_true",
+                   help="no 1 ms pause after each sshd read")
+    p.add_argument("--handshake-type", metavar="T",
+                   help='add Properties "type": T to the HandshakeRequest')
+    p.add_argument("--handshake-kms", action="store_true",
+                   help="add a KMSEncryption action")
+    p.add_argument("--handshake-unknown-action", metavar="NAME")
+    p.add_argument("--handshake-timeout", type=float, default=15)
+    p.add_argument("--customer-message", default="")
+    p.add_argument("--channel-closed-hl", type=int, choices=(112, 116),
+                   default=112)
+    p.add_argument("--target", action="append", default=[],
+                   help="extra connected target id")
+    p.add_argument("--document", action="append", default=[],
+                   help="extra allowed DocumentName")
+    p.add_argument("--port-map", action="append", default=[],
+                   metavar="REQ=PORT|sshd", help="dial PORT when REQ is "
+                   "requested, e.g. 22=sshd")
+    p.add_argument("--fail", action="append", default=[],
+                   metavar="API=CODE[:N]", help="fail the next N calls "
+                   "of API (or *) with CODE")
+    p.add_argument("--ws-require-signature", action="store_true")
+    p.add_argument("--ws-ping-interval", type=float, default=None,
+                   help="server websocket pings (default: none)")
+    p.add_argument("--set", action="append", default=[],
+                   metavar="KNOB=JSON", help="set any run-time knob")
+    p.add_argument("--parent-pid", type=int, default=None,
+                   help="exit when this pid exits (default: the parent; "
+                   "0 = do not watch)")
+    p.add_argument("--exit-on-stdin-eof", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="log to stderr too")
+    return p.parse_args(argv)
+
+
+def main(argv):
+    args = parse_args(argv)
+    os.makedirs(args.dir, exist_ok=True)
+    handlers = [logging.FileHandler(os.path.join(args.dir, "emulator.log"))]
+    if args.verbose:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logging.basicConfig(level=logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(name)s %(levelname)s "
+                        "%(message)s")
+    logging.getLogger("websockets").setLevel(logging.WARNING)
+    for tool in (SSHD, SSH_KEYGEN, OPENSSL):
+        if not os.access(tool, os.X_OK):
+            sys.stderr.write("emulator: FATAL: %s is missing (make deps)\n"
+                             % tool)
+            return 2
+    emu = Emulator(args)
+    ak = args.access_key or "AKIAEMU" + "".join(
+        secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        for _ in range(13))
+    sk = args.secret_key or base64.b64encode(
+        secrets.token_bytes(30)).decode()
+    tok = args.session_token or (base64.b64encode(secrets.token_bytes(
+        96)).decode() if args.with_session_token else None)
+    emu.add_cred(ak, sk, tok, expired=args.expired_token)
+    emu.primary = (ak, sk, tok)
+    for c in args.credential:
+        parts = c.split(":", 2)
+        if len(parts) < 2:
+            sys.stderr.write("emulator: --credential AK:SK[:TOKEN]\n")
+            return 2
+        emu.add_cred(parts[0], parts[1], parts[2] if len(parts) > 2
+                     else None)
+    k = emu.knobs
+    k["clock_offset"] = args.clock_offset
+    k["agent_pause"] = not args.no_agent_pause
+    k["handshake_type"] = args.handshake_type
+    k["handshake_kms"] = args.handshake_kms
+    k["handshake_unknown_action"] = args.handshake_unknown_action
+    k["handshake_timeout"] = args.handshake_timeout
+    k["customer_message"] = args.customer_message
+    k["channel_closed_hl"] = args.channel_closed_hl
+    k["ws_require_signature"] = args.ws_require_signature
+    k["targets"] += [t for t in args.target if t not in k["targets"]]
+    k["documents"] += [d for d in args.document if d not in k["documents"]]
+    for pm in args.port_map:
+        a, _, b = pm.partition("=")
+        k["port_map"][a] = b if b == "sshd" else int(b)
+    for f in args.fail:
+        api, _, rest = f.partition("=")
+        code, _, n = rest.partition(":")
+        k["fail"].append({"api": api, "code": code,
+                          "count": int(n or 1)})
+    for s in args.set:
+        name, _, val = s.partition("=")
+        if name not in DEFAULT_KNOBS:
+            sys.stderr.write("emulator: unknown knob %r\n" % name)
+            return 2
+        k[name] = json.loads(val)
+    try:
+        emu.make_certs()
+        emu.make_ssh_keys()
+        asyncio.run(emu.main())
+    except RuntimeError as e:
+        log.error("%s", e)
+        sys.stderr.write("emulator: FATAL: %s\n" % e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
