@@ -1,0 +1,723 @@
+/*
+ * Unit tests for protocol/msg.c, the AgentMessage codec: the vectors of
+ * spec section 10 encoded byte for byte and decoded whole and as growing
+ * prefixes, truncation, deletion and bit-flip loops over every vector,
+ * and the negative cases of spec 4.2 and 4.7.  (T4 is in test_buf.c.)
+ */
+#include <openssl/sha.h>
+
+#include "test.h"
+#include "msg.h"
+
+#define CREATED		1503434274948ULL	/* 0x0000015e0baa7884 */
+#define UUID_A		"dd01e56b-ff48-483e-a508-b5f073f31b16"
+#define UUID_B		"6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+
+#define V3_JSON "{\"AcknowledgedMessageType\":\"output_stream_data\"," \
+	"\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-b5f073f31b16\"," \
+	"\"AcknowledgedMessageSequenceNumber\":0," \
+	"\"IsSequentialMessage\":true}"
+#define V5_JSON "{\"ClientVersion\":\"1.2.677.0\"," \
+	"\"ProcessedClientActions\":[{\"ActionType\":\"SessionType\"," \
+	"\"ActionStatus\":1,\"ActionResult\":null,\"Error\":\"\"}]," \
+	"\"Errors\":null}"
+#define V6_JSON "{\"MessageType\":\"channel_closed\"," \
+	"\"MessageId\":\"dd01e56b-ff48-483e-a508-b5f073f31b16\"," \
+	"\"CreatedDate\":\"2018-01-01T00:00:00.000Z\"," \
+	"\"DestinationId\":\"i-0123456789abcdef0\"," \
+	"\"SessionId\":\"user-0123456789abcdef0\",\"SchemaVersion\":1," \
+	"\"Output\":\"\"}"
+
+#define BYTES(s)	(const uint8_t *)(s), sizeof(s) - 1
+
+static const struct vec {
+	const char	*name;
+	const char	*hex;
+	uint32_t	 hl;
+	const char	*type;
+	int64_t		 seq;
+	uint64_t	 flags;
+	const char	*uuid;
+	uint32_t	 ptype;
+	const uint8_t	*payload;
+	size_t		 plen;
+} vecs[] = {
+	{ "V1",
+	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
+	  "20202020000000010000015e0baa788400000000000000010000000000000002"
+	  "a508b5f073f31b16dd01e56bff48483e239f59ed55e737c77147cf55ad0c1b03"
+	  "0b6d7ee748a7426952f9b852d5a935e500000000000000077061796c6f6164",
+	  116, "input_stream_data", 1, 2, UUID_A, 0, BYTES("payload") },
+	{ "V2",
+	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
+	  "20202020000000010000015e0baa788400000000000000000000000000000000"
+	  "a508b5f073f31b16dd01e56bff48483e7bfce07c2ab775ed4fd61e86b0e3234e"
+	  "c4ed9a880a09cfeffe4eb78e5446437d00000001000000155353482d322e302d"
+	  "4f70656e5353485f392e360d0a",
+	  116, "input_stream_data", 0, 0, UUID_A, 1,
+	  BYTES("SSH-2.0-OpenSSH_9.6\r\n") },
+	{ "V3",
+	  "0000007461636b6e6f776c656467652020202020202020202020202020202020"
+	  "20202020000000010000015e0baa788400000000000000000000000000000003"
+	  "80b400c04fd430c86ba7b8109dad11d1713a0a17057de630213f7292907ce384"
+	  "62812ea213a29366f537f68c6ab60e8500000000000000b07b2241636b6e6f77"
+	  "6c65646765644d65737361676554797065223a226f75747075745f7374726561"
+	  "6d5f64617461222c2241636b6e6f776c65646765644d6573736167654964223a"
+	  "2264643031653536622d666634382d343833652d613530382d62356630373366"
+	  "3331623136222c2241636b6e6f776c65646765644d6573736167655365717565"
+	  "6e63654e756d626572223a302c22497353657175656e7469616c4d6573736167"
+	  "65223a747275657d",
+	  116, "acknowledge", 0, 3, UUID_B, 0, BYTES(V3_JSON) },
+	{ "V4",
+	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
+	  "20202020000000010000015e0baa788400000000000000050000000000000000"
+	  "80b400c04fd430c86ba7b8109dad11d1b40711a88c7039756fb8a73827eabe2c"
+	  "0fe5a0346ca7e0a104adc0fc764f528d0000000a0000000400000001",
+	  116, "input_stream_data", 5, 0, UUID_B, 10,
+	  BYTES("\x00\x00\x00\x01") },
+	{ "V4 TerminateSession",
+	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
+	  "20202020000000010000015e0baa788400000000000000050000000000000000"
+	  "80b400c04fd430c86ba7b8109dad11d1433ebf5bc03dffa38536673207a21281"
+	  "612cef5faa9bc7a4d5b9be2fdb12cf1a0000000a0000000400000002",
+	  116, "input_stream_data", 5, 0, UUID_B, 10,
+	  BYTES("\x00\x00\x00\x02") },
+	{ "V5",
+	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
+	  "20202020000000010000015e0baa788400000000000000000000000000000000"
+	  "80b400c04fd430c86ba7b8109dad11d1035056b24ece59f84a6ba856caba412d"
+	  "e915a64e738063c9d37bc4a755e5599700000006000000937b22436c69656e74"
+	  "56657273696f6e223a22312e322e3637372e30222c2250726f63657373656443"
+	  "6c69656e74416374696f6e73223a5b7b22416374696f6e54797065223a225365"
+	  "7373696f6e54797065222c22416374696f6e537461747573223a312c22416374"
+	  "696f6e526573756c74223a6e756c6c2c224572726f72223a22227d5d2c224572"
+	  "726f7273223a6e756c6c7d",
+	  116, "input_stream_data", 0, 0, UUID_B, 6, BYTES(V5_JSON) },
+	{ "V6",
+	  "000000706368616e6e656c5f636c6f7365640000000000000000000000000000"
+	  "00000000000000010000015e0baa788400000000000000000000000000000003"
+	  "a508b5f073f31b16dd01e56bff48483e83443639e8d54ccb1d9e711d98f03c0c"
+	  "a9ca951d0b3dbc7d3bce0b23e8b38a15000000e57b224d657373616765547970"
+	  "65223a226368616e6e656c5f636c6f736564222c224d6573736167654964223a"
+	  "2264643031653536622d666634382d343833652d613530382d62356630373366"
+	  "3331623136222c224372656174656444617465223a22323031382d30312d3031"
+	  "5430303a30303a30302e3030305a222c2244657374696e6174696f6e4964223a"
+	  "22692d3031323334353637383961626364656630222c2253657373696f6e4964"
+	  "223a22757365722d3031323334353637383961626364656630222c2253636865"
+	  "6d6156657273696f6e223a312c224f7574707574223a22227d",
+	  112, "channel_closed", 0, 3, UUID_A, 0, BYTES(V6_JSON) },
+};
+#define NVECS	(sizeof(vecs) / sizeof(vecs[0]))
+
+static int
+is_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n-- > 0)
+		if (*b++ != 0)
+			return 0;
+	return 1;
+}
+
+/* Decode a copy of len bytes in a buffer of exactly that size, so that
+ * ASan sees any read past the end. */
+static int
+decode_exact(const uint8_t *frame, size_t len, struct msg *m,
+    uint8_t **copy)
+{
+	uint8_t *c;
+	int r;
+
+	if ((c = malloc(len > 0 ? len : 1)) == NULL)
+		abort();
+	if (len > 0)
+		memcpy(c, frame, len);
+	r = msg_decode(c, len, m);
+	if (copy != NULL)
+		*copy = c;
+	else
+		free(c);
+	return r;
+}
+
+static void
+test_vectors(void)
+{
+	const struct vec *v;
+	struct msg m;
+	struct msg_out o;
+	struct buf b;
+	uint8_t *frame, id[MSG_UUID_LEN];
+	char what[120], text[MSG_UUID_STR_LEN + 1];
+	size_t i, len;
+
+	for (i = 0; i < NVECS; i++) {
+		v = &vecs[i];
+		frame = test_unhex(v->hex, &len);
+		snprintf(what, sizeof(what), "%s: length", v->name);
+		CHECK_EQ(len, v->hl + 4 + v->plen, what);
+		snprintf(what, sizeof(what), "%s: decodes", v->name);
+		CHECK_EQ(msg_decode(frame, len, &m), 0, what);
+		snprintf(what, sizeof(what), "%s: fields", v->name);
+		CHECK(m.header_length == v->hl &&
+		    strcmp(m.message_type, v->type) == 0 &&
+		    m.schema_version == 1 && m.created_date == CREATED &&
+		    m.sequence_number == v->seq && m.flags == v->flags &&
+		    m.payload_type == v->ptype &&
+		    m.payload_length == v->plen, what);
+		msg_uuid_to_str(m.message_id, text);
+		snprintf(what, sizeof(what), "%s: MessageId text", v->name);
+		CHECK_STR(text, v->uuid, what);
+		snprintf(what, sizeof(what), "%s: payload", v->name);
+		CHECK_MEM(m.payload, m.payload_length, v->payload, v->plen,
+		    what);
+		snprintf(what, sizeof(what), "%s: payload borrowed in place",
+		    v->name);
+		CHECK(m.payload == frame + v->hl + 4, what);
+		snprintf(what, sizeof(what), "%s: digest field", v->name);
+		CHECK_MEM(m.payload_digest, MSG_DIGEST_LEN, frame + 80,
+		    MSG_DIGEST_LEN, what);
+
+		/* We never write HeaderLength 112. */
+		if (v->hl == MSG_HL_NORMAL) {
+			CHECK(msg_uuid_from_str(v->uuid, id) == 0, "uuid");
+			memset(&o, 0, sizeof(o));
+			o.message_type = v->type;
+			o.sequence_number = v->seq;
+			o.flags = v->flags;
+			o.created_date = CREATED;
+			o.message_id = id;
+			o.payload_type = v->ptype;
+			o.payload = v->payload;
+			o.payload_length = v->plen;
+			buf_init(&b, 4096);
+			snprintf(what, sizeof(what), "%s: encodes", v->name);
+			CHECK_EQ(msg_encode(&b, &o), 0, what);
+			snprintf(what, sizeof(what), "%s: byte for byte",
+			    v->name);
+			CHECK_MEM(buf_ptr(&b), buf_len(&b), frame, len, what);
+			CHECK_EQ(msg_frame_len(v->plen), len, "msg_frame_len");
+			buf_release(&b);
+		}
+		free(frame);
+	}
+}
+
+/* Every strict prefix is SP_ERR_INCOMPLETE with *m zeroed; the whole
+ * frame decodes.  Each prefix sits in a buffer of its own size. */
+static void
+test_prefixes(void)
+{
+	const struct vec *v;
+	struct msg m;
+	uint8_t *frame;
+	size_t i, k, len;
+	int ok, r;
+	char what[120];
+
+	for (i = 0; i < NVECS; i++) {
+		v = &vecs[i];
+		frame = test_unhex(v->hex, &len);
+		ok = 1;
+		for (k = 0; k < len; k++) {
+			memset(&m, 0xa5, sizeof(m));
+			r = decode_exact(frame, k, &m, NULL);
+			if (r != SP_ERR_INCOMPLETE || !is_zero(&m, sizeof(m)))
+				ok = 0;
+		}
+		snprintf(what, sizeof(what),
+		    "%s: every strict prefix is incomplete", v->name);
+		CHECK(ok, what);
+		snprintf(what, sizeof(what), "%s: the whole frame decodes",
+		    v->name);
+		CHECK_EQ(decode_exact(frame, len, &m, NULL), 0, what);
+
+		/* Deleting any one byte never yields a valid frame. */
+		ok = 1;
+		for (k = 0; k < len; k++) {
+			uint8_t *d = malloc(len);
+
+			memcpy(d, frame, k);
+			memcpy(d + k, frame + k + 1, len - k - 1);
+			r = decode_exact(d, len - 1, &m, NULL);
+			if (r >= 0 || !is_zero(&m, sizeof(m)))
+				ok = 0;
+			free(d);
+		}
+		snprintf(what, sizeof(what), "%s: every one-byte deletion "
+		    "fails", v->name);
+		CHECK(ok, what);
+
+		/* Trailing bytes are refused. */
+		frame = realloc(frame, len + 16);
+		memset(frame + len, 0, 16);
+		snprintf(what, sizeof(what), "%s: one trailing byte",
+		    v->name);
+		CHECK_EQ(decode_exact(frame, len + 1, &m, NULL),
+		    SP_ERR_PAYLOAD_LENGTH, what);
+		snprintf(what, sizeof(what), "%s: 16 trailing bytes",
+		    v->name);
+		CHECK_EQ(decode_exact(frame, len + 16, &m, NULL),
+		    SP_ERR_PAYLOAD_LENGTH, what);
+		free(frame);
+	}
+}
+
+/* Fields that differ between two decodes. */
+#define F_HL		0x001
+#define F_TYPE		0x002
+#define F_SCHEMA	0x004
+#define F_CREATED	0x008
+#define F_SEQ		0x010
+#define F_FLAGS		0x020
+#define F_ID		0x040
+#define F_DIGEST	0x080
+#define F_PTYPE		0x100
+#define F_PAYLOAD	0x200
+
+static int
+diff_msg(const struct msg *a, const uint8_t *fa, const struct msg *b,
+    const uint8_t *fb)
+{
+	int d = 0;
+
+	if (a->header_length != b->header_length)
+		d |= F_HL;
+	if (strcmp(a->message_type, b->message_type) != 0)
+		d |= F_TYPE;
+	if (a->schema_version != b->schema_version)
+		d |= F_SCHEMA;
+	if (a->created_date != b->created_date)
+		d |= F_CREATED;
+	if (a->sequence_number != b->sequence_number)
+		d |= F_SEQ;
+	if (a->flags != b->flags)
+		d |= F_FLAGS;
+	if (memcmp(a->message_id, b->message_id, MSG_UUID_LEN) != 0)
+		d |= F_ID;
+	if (memcmp(a->payload_digest, b->payload_digest,
+	    MSG_DIGEST_LEN) != 0)
+		d |= F_DIGEST;
+	if (a->payload_type != b->payload_type)
+		d |= F_PTYPE;
+	if (a->payload_length != b->payload_length ||
+	    a->payload - fa != b->payload - fb ||
+	    memcmp(a->payload, b->payload, a->payload_length) != 0)
+		d |= F_PAYLOAD;
+	return d;
+}
+
+/*
+ * What flipping one bit at offset off of a frame must give: the field
+ * that may change (r == 0), or the errors allowed.
+ */
+static int
+flip_ok(const struct vec *v, size_t off, uint32_t before, uint32_t after,
+    int r, int diff)
+{
+	size_t pl = v->hl;		/* offset of PayloadLength */
+
+	if (off < 4)			/* HeaderLength */
+		return r == SP_ERR_HEADER_LENGTH || r == SP_ERR_INCOMPLETE ||
+		    r == SP_ERR_PAYLOAD_LENGTH;
+	if (off < 36)			/* MessageType and its padding */
+		return r == 0 && (diff & ~F_TYPE) == 0;
+	if (off < 40)
+		return r == 0 && diff == F_SCHEMA;
+	if (off < 48)
+		return r == 0 && diff == F_CREATED;
+	if (off < 56)
+		return r == 0 && diff == F_SEQ;
+	if (off < 64)
+		return r == 0 && diff == F_FLAGS;
+	if (off < 80)
+		return r == 0 && diff == F_ID;
+	if (off < 112)			/* PayloadDigest */
+		return r == SP_ERR_DIGEST;
+	if (off < pl)			/* PayloadType (HL 116) */
+		return r == 0 && diff == F_PTYPE;
+	if (off < pl + 4)		/* PayloadLength */
+		return r == (after > before ? SP_ERR_INCOMPLETE :
+		    SP_ERR_PAYLOAD_LENGTH);
+	return r == SP_ERR_DIGEST;	/* payload */
+}
+
+static void
+test_bit_flips(void)
+{
+	const struct vec *v;
+	struct msg orig, m;
+	struct buf pb;
+	uint8_t *frame, *copy;
+	uint32_t before, after;
+	size_t i, bit, len;
+	int ok, r, bad_at;
+	char what[120];
+
+	for (i = 0; i < NVECS; i++) {
+		v = &vecs[i];
+		frame = test_unhex(v->hex, &len);
+		if (msg_decode(frame, len, &orig) != 0)
+			abort();
+		ok = 1;
+		bad_at = -1;
+		for (bit = 0; bit < len * 8; bit++) {
+			frame[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+			buf_view(&pb, frame, len);
+			after = before = 0;
+			if (bit / 8 >= v->hl && bit / 8 < v->hl + 4 &&
+			    buf_peek_u32(&pb, v->hl, &after) == 0)
+				before = after ^ ((uint32_t)1 <<
+				    (8 * (3 - (bit / 8 - v->hl)) + bit % 8));
+			r = decode_exact(frame, len, &m, &copy);
+			if (!flip_ok(v, bit / 8, before, after, r,
+			    r == 0 ? diff_msg(&orig, frame, &m, copy) : 0) ||
+			    (r != 0 && !is_zero(&m, sizeof(m)))) {
+				if (ok)
+					bad_at = (int)bit;
+				ok = 0;
+			}
+			free(copy);
+			frame[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		}
+		snprintf(what, sizeof(what), "%s: all %zu single-bit flips "
+		    "behave", v->name, len * 8);
+		CHECK(ok, what);
+		if (!ok)
+			printf("#   first bad bit %d (byte %d)\n", bad_at,
+			    bad_at / 8);
+		free(frame);
+	}
+}
+
+/* A copy of V1 with the bytes at off replaced. */
+static uint8_t *
+v1_patched(size_t off, const char *hex, size_t *lenp)
+{
+	uint8_t *frame, *p;
+	size_t n;
+
+	frame = test_unhex(vecs[0].hex, lenp);
+	if (hex != NULL) {
+		p = test_unhex(hex, &n);
+		memcpy(frame + off, p, n);
+		free(p);
+	}
+	return frame;
+}
+
+static void
+check_v1_patch(size_t off, const char *hex, int want, const char *what)
+{
+	struct msg m;
+	uint8_t *frame;
+	size_t len;
+
+	frame = v1_patched(off, hex, &len);
+	CHECK_EQ(decode_exact(frame, len, &m, NULL), want, what);
+	free(frame);
+}
+
+/* Encode a frame for tests; aborts on failure. */
+static uint8_t *
+encode(const char *type, const void *payload, size_t plen, size_t *lenp)
+{
+	static const uint8_t id[MSG_UUID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8,
+	    9, 10, 11, 12, 13, 14, 15, 16 };
+	struct msg_out o;
+	struct buf b;
+	uint8_t *f;
+
+	memset(&o, 0, sizeof(o));
+	o.message_type = type;
+	o.created_date = CREATED;
+	o.message_id = id;
+	o.payload = payload;
+	o.payload_length = plen;
+	buf_init(&b, 1 << 20);
+	if (msg_encode(&b, &o) != 0)
+		abort();
+	*lenp = buf_len(&b);
+	if ((f = malloc(*lenp)) == NULL)
+		abort();
+	memcpy(f, buf_ptr(&b), *lenp);
+	buf_release(&b);
+	return f;
+}
+
+static void
+test_negative(void)
+{
+	static const char *pubs[] = { MSG_START_PUBLICATION,
+	    MSG_PAUSE_PUBLICATION };
+	struct msg m;
+	uint8_t *frame, *big;
+	size_t len, i;
+	char what[120];
+
+	/* HeaderLength. */
+	check_v1_patch(0, "00000000", SP_ERR_FIELD, "HeaderLength 0");
+	check_v1_patch(0, "00000001", SP_ERR_HEADER_LENGTH, "HeaderLength 1");
+	check_v1_patch(0, "0000006f", SP_ERR_HEADER_LENGTH,
+	    "HeaderLength 111");
+	check_v1_patch(0, "00000070", SP_ERR_PAYLOAD_LENGTH,
+	    "HeaderLength 112 on a 116 frame");
+	check_v1_patch(0, "000000ff", SP_ERR_INCOMPLETE,
+	    "HeaderLength past the end");
+	check_v1_patch(0, "ffffffff", SP_ERR_INCOMPLETE,
+	    "HeaderLength 2^32-1");
+	check_v1_patch(0, "80000000", SP_ERR_INCOMPLETE,
+	    "HeaderLength 2^31");
+
+	/* HeaderLength 120: four unknown header bytes are skipped. */
+	frame = test_unhex(vecs[0].hex, &len);
+	big = malloc(len + 4);
+	memcpy(big, frame, 116);
+	memcpy(big + 116, "\xde\xad\xbe\xef", 4);
+	memcpy(big + 120, frame + 116, len - 116);
+	big[3] = 120;
+	CHECK_EQ(decode_exact(big, len + 4, &m, NULL), 0, "HeaderLength 120");
+	CHECK(m.header_length == 120 && m.payload_length == 7 &&
+	    m.payload_type == 0, "HeaderLength 120 fields");
+	free(big);
+	free(frame);
+
+	/* PayloadLength against the frame. */
+	check_v1_patch(116, "00000006", SP_ERR_PAYLOAD_LENGTH,
+	    "PayloadLength one short");
+	check_v1_patch(116, "00000008", SP_ERR_INCOMPLETE,
+	    "PayloadLength one long");
+	check_v1_patch(116, "ffffffff", SP_ERR_INCOMPLETE,
+	    "PayloadLength 2^32-1");
+	check_v1_patch(116, "00000000", SP_ERR_PAYLOAD_LENGTH,
+	    "PayloadLength 0 with payload");
+
+	/* MessageType, CreatedDate, digest. */
+	check_v1_patch(4, "20202020202020202020202020202020"
+	    "20202020202020202020202020202020", SP_ERR_MESSAGE_TYPE,
+	    "MessageType all spaces");
+	check_v1_patch(4, "00000000000000000000000000000000"
+	    "00000000000000000000000000000000", SP_ERR_MESSAGE_TYPE,
+	    "MessageType all NULs");
+	check_v1_patch(4, "00000000000000000000000000000000"
+	    "000000000000000000000000000a0d09", SP_ERR_MESSAGE_TYPE,
+	    "MessageType of NULs and white space");
+	check_v1_patch(40, "0000000000000000", SP_ERR_FIELD,
+	    "CreatedDate 0");
+	check_v1_patch(80, "00", SP_ERR_DIGEST, "digest changed");
+	check_v1_patch(120, "50", SP_ERR_DIGEST, "payload changed");
+	check_v1_patch(4, "202020696e7075745f73747265616d5f64617461"
+	    "202020202020202020202020", 0, "leading spaces stripped");
+
+	/* Unknown types decode; the caller ignores them. */
+	frame = encode("some_future_type", "x", 1, &len);
+	CHECK_EQ(decode_exact(frame, len, &m, NULL), 0, "unknown type");
+	CHECK_STR(m.message_type, "some_future_type", "unknown type text");
+	free(frame);
+
+	/* An empty payload has no digest to check. */
+	frame = encode(MSG_ACKNOWLEDGE, NULL, 0, &len);
+	memset(frame + 80, 0x5a, 32);
+	CHECK_EQ(msg_decode(frame, len, &m), 0,
+	    "empty payload: digest not checked");
+	CHECK(m.payload_length == 0 && m.payload == frame + 120,
+	    "empty payload");
+	free(frame);
+
+	/* Publication messages: bounds only (spec 4.7). */
+	for (i = 0; i < 2; i++) {
+		frame = encode(pubs[i], "{}", 2, &len);
+		memset(frame + 80, 0, 32);		/* digest */
+		memset(frame + 40, 0, 8);		/* CreatedDate */
+		snprintf(what, sizeof(what), "%s: no digest or date check",
+		    pubs[i]);
+		CHECK_EQ(decode_exact(frame, len, &m, NULL), 0, what);
+		CHECK_STR(m.message_type, pubs[i], "publication type");
+		snprintf(what, sizeof(what), "%s: bounds still checked",
+		    pubs[i]);
+		CHECK_EQ(decode_exact(frame, len - 1, &m, NULL),
+		    SP_ERR_INCOMPLETE, what);
+		frame[119] = 1;				/* PayloadLength */
+		CHECK_EQ(decode_exact(frame, len, &m, NULL),
+		    SP_ERR_PAYLOAD_LENGTH, what);
+		frame[3] = 100;				/* HeaderLength */
+		CHECK_EQ(decode_exact(frame, len, &m, NULL),
+		    SP_ERR_HEADER_LENGTH, what);
+		free(frame);
+	}
+
+	/* Tiny inputs. */
+	CHECK_EQ(msg_decode((const uint8_t *)"", 0, &m), SP_ERR_INCOMPLETE,
+	    "empty input");
+	CHECK_EQ(msg_decode(NULL, 0, &m), SP_ERR_INCOMPLETE, "NULL input");
+}
+
+static void
+test_encode_errors(void)
+{
+	static const uint8_t nil[MSG_UUID_LEN];
+	static const uint8_t id[MSG_UUID_LEN] = { 0xff };
+	struct msg_out o;
+	struct msg m;
+	struct buf b;
+
+	buf_init(&b, 4096);
+	CHECK(buf_put(&b, "x", 1) == 0, "pre-existing byte");
+	memset(&o, 0, sizeof(o));
+	o.message_type = MSG_INPUT_STREAM;
+	o.created_date = CREATED;
+	o.message_id = nil;
+	CHECK_EQ(msg_encode(&b, &o), SP_ERR_UUID, "nil MessageId");
+	o.message_id = NULL;
+	CHECK_EQ(msg_encode(&b, &o), SP_ERR_UUID, "NULL MessageId");
+	o.message_id = id;
+	o.message_type = "";
+	CHECK_EQ(msg_encode(&b, &o), SP_ERR_MESSAGE_TYPE, "empty type");
+	o.message_type = "0123456789abcdef0123456789abcdef0";
+	CHECK_EQ(msg_encode(&b, &o), SP_ERR_STRING_LENGTH, "33-byte type");
+	o.message_type = MSG_INPUT_STREAM;
+	o.payload_length = 1;
+	CHECK_EQ(msg_encode(&b, &o), SP_ERR_INVALID_ARG, "NULL payload");
+	o.payload = "x";
+	o.payload_length = (size_t)UINT32_MAX + 1;
+	CHECK_EQ(msg_encode(&b, &o), SP_ERR_INVALID_ARG, "payload > 4 GiB");
+	CHECK_EQ(buf_len(&b), 1, "failed encodes append nothing");
+	buf_release(&b);
+
+	buf_init(&b, MSG_OVERHEAD);
+	o.payload_length = 1;
+	CHECK_EQ(msg_encode(&b, &o), SP_ERR_NO_SPACE, "output cap");
+	CHECK_EQ(buf_len(&b), 0, "nothing appended at the cap");
+	buf_release(&b);
+
+	/* A 32-byte type fills the field with no padding. */
+	buf_init(&b, 4096);
+	o.message_type = "0123456789abcdef0123456789abcdef";
+	CHECK_EQ(msg_encode(&b, &o), 0, "32-byte type");
+	CHECK_EQ(msg_decode(buf_ptr(&b), buf_len(&b), &m), 0,
+	    "32-byte type decodes");
+	CHECK_STR(m.message_type, "0123456789abcdef0123456789abcdef",
+	    "32-byte type text");
+	buf_release(&b);
+}
+
+/* Random frames survive encode and decode. */
+static void
+test_round_trip(void)
+{
+	static const char *types[] = { MSG_INPUT_STREAM, MSG_OUTPUT_STREAM,
+	    MSG_ACKNOWLEDGE, MSG_CHANNEL_CLOSED, MSG_START_PUBLICATION,
+	    MSG_PAUSE_PUBLICATION, MSG_AGENT_SESSION_STATE, "x" };
+	uint8_t id[MSG_UUID_LEN], payload[300];
+	struct msg_out o;
+	struct msg m;
+	struct buf b;
+	size_t i, k;
+	int ok = 1;
+
+	for (i = 0; i < 2000; i++) {
+		memset(&o, 0, sizeof(o));
+		for (k = 0; k < sizeof(id); k++)
+			id[k] = (uint8_t)test_rand();
+		id[0] |= 1;
+		o.message_type = types[test_rand() % 8];
+		o.sequence_number = (int64_t)test_rand();
+		o.flags = test_rand();
+		o.created_date = test_rand() | 1;
+		o.message_id = id;
+		o.payload_type = (uint32_t)test_rand();
+		o.payload_length = test_rand() % sizeof(payload);
+		for (k = 0; k < o.payload_length; k++)
+			payload[k] = (uint8_t)test_rand();
+		o.payload = payload;
+		buf_init(&b, 4096);
+		if (msg_encode(&b, &o) != 0 ||
+		    msg_decode(buf_ptr(&b), buf_len(&b), &m) != 0 ||
+		    m.header_length != MSG_HL_NORMAL ||
+		    strcmp(m.message_type, o.message_type) != 0 ||
+		    m.schema_version != 1 ||
+		    m.sequence_number != o.sequence_number ||
+		    m.flags != o.flags || m.created_date != o.created_date ||
+		    memcmp(m.message_id, id, sizeof(id)) != 0 ||
+		    m.payload_type != o.payload_type ||
+		    m.payload_length != o.payload_length ||
+		    memcmp(m.payload, payload, o.payload_length) != 0)
+			ok = 0;
+		buf_release(&b);
+	}
+	CHECK(ok, "2000 random frames round-trip");
+}
+
+static void
+test_uuid(void)
+{
+	static const char *bad[] = {
+		"", "dd01e56b", "dd01e56b-ff48-483e-a508-b5f073f31b1",
+		"dd01e56b-ff48-483e-a508-b5f073f31b166",
+		"dd01e56bff48-483e-a508-b5f073f31b16a",
+		"dd01e56b-ff48-483e-a508b-5f073f31b16",
+		"dd01e56b-ff48-483e-a508-b5f073f31b1g",
+		"xd01e56b-ff48-483e-a508-b5f073f31b16",
+		" dd01e56b-ff48-483e-a508-b5f073f31b16",
+		"dd01e56b-ff48-483e-a508-b5f073f31b16 ",
+		"{dd01e56b-ff48-483e-a508-b5f073f31b1}",
+		"dd01e56b_ff48_483e_a508_b5f073f31b16",
+		"dd01e56b-ff48-483e-a508-b5f0-3f31b16",
+		"dd01e56b-+f48-483e-a508-b5f073f31b16",
+	};
+	uint8_t id[MSG_UUID_LEN], back[MSG_UUID_LEN];
+	char text[MSG_UUID_STR_LEN + 1], what[80];
+	size_t i, k;
+	int ok = 1;
+
+	CHECK_EQ(msg_uuid_from_str(UUID_A, id), 0, "parse A");
+	CHECK(memcmp(id, "\xdd\x01\xe5\x6b\xff\x48\x48\x3e\xa5\x08\xb5\xf0"
+	    "\x73\xf3\x1b\x16", 16) == 0, "A canonical bytes");
+	msg_uuid_to_str(id, text);
+	CHECK_STR(text, UUID_A, "A back to text");
+	CHECK_EQ(msg_uuid_from_str("6BA7B810-9DAD-11D1-80B4-00C04FD430C8",
+	    id), 0, "upper case parses");
+	msg_uuid_to_str(id, text);
+	CHECK_STR(text, UUID_B, "text is lower case");
+
+	for (i = 0; i < 1000; i++) {
+		for (k = 0; k < sizeof(id); k++)
+			id[k] = (uint8_t)test_rand();
+		msg_uuid_to_str(id, text);
+		if (strlen(text) != MSG_UUID_STR_LEN ||
+		    msg_uuid_from_str(text, back) != 0 ||
+		    memcmp(id, back, sizeof(id)) != 0)
+			ok = 0;
+	}
+	CHECK(ok, "1000 random UUIDs round-trip");
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(id, 0xee, sizeof(id));
+		snprintf(what, sizeof(what), "bad UUID text %zu", i);
+		CHECK_EQ(msg_uuid_from_str(bad[i], id), SP_ERR_UUID, what);
+		CHECK(is_zero(id, sizeof(id)), "bytes zeroed on error");
+	}
+
+	memset(id, 0xff, sizeof(id));
+	msg_uuid_make_v4(id);
+	CHECK(id[6] == 0x4f && id[8] == 0xbf, "v4 bits set from ones");
+	memset(id, 0, sizeof(id));
+	msg_uuid_make_v4(id);
+	CHECK(id[6] == 0x40 && id[8] == 0x80, "v4 bits set from zeros");
+	msg_uuid_to_str(id, text);
+	CHECK(text[14] == '4' && text[19] == '8', "v4 in the text");
+}
+
+int
+main(void)
+{
+	test_vectors();
+	test_prefixes();
+	test_bit_flips();
+	test_negative();
+	test_encode_errors();
+	test_round_trip();
+	test_uuid();
+	return test_done();
+}
