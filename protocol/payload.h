@@ -7,6 +7,20 @@
  * Decoded structs own their strings; free them with the matching *_free
  * function, which also accepts a zeroed struct.  Every decoder zeroes its
  * output first and leaves it zeroed on error.
+ *
+ * Decoders take the payload bytes (pl_decode_*) or a tree that json.h
+ * already parsed (pl_*_from_json, which borrow j and copy what they keep).
+ * They return 0, an error of json_parse, SP_ERR_JSON_TYPE when the text is
+ * not an object or a member has the wrong type, SP_ERR_JSON_MISSING when a
+ * required member is absent, SP_ERR_JSON_RANGE when an integer member is
+ * not an int64 (or is out of the range stated), SP_ERR_JSON_LIMIT when an
+ * array is longer than stated, or SP_ERR_ALLOC.  Member names match as
+ * json_get matches them (exact, else ASCII case-insensitive), and a member
+ * whose value is null counts as absent, as with Go's decoder.  Members a
+ * decoder does not keep are not looked at.
+ *
+ * Encoders append to out, all or nothing; a NULL string where one is
+ * required gives SP_ERR_INVALID_ARG, as does invalid UTF-8.
  */
 #ifndef SP_PAYLOAD_H
 #define SP_PAYLOAD_H
@@ -16,6 +30,8 @@
 
 #include "buf.h"
 #include "err.h"
+
+struct json;
 
 /* ActionStatus values (spec 5.4). */
 #define PL_STATUS_SUCCESS	1
@@ -38,10 +54,16 @@ struct pl_open_data_channel {
 	char	*client_version;		/* may be NULL when decoded */
 };
 /* Field order: MessageSchemaVersion, RequestId, TokenValue, ClientId,
- * ClientVersion (vector V7).  Appends to out. */
+ * ClientVersion (vector V7).  Appends to out.  A NULL client_version
+ * leaves ClientVersion out, as older plugins do. */
 int	pl_encode_open_data_channel(struct buf *out,
 	    const struct pl_open_data_channel *o) SP_WUR;
+/* For the fake agent, tests and fuzzing: requires MessageSchemaVersion,
+ * RequestId and TokenValue; ClientId is "" and client_version NULL when
+ * absent.  The free function wipes the token. */
 int	pl_decode_open_data_channel(const uint8_t *p, size_t len,
+	    struct pl_open_data_channel *o) SP_WUR;
+int	pl_open_data_channel_from_json(const struct json *j,
 	    struct pl_open_data_channel *o) SP_WUR;
 void	pl_open_data_channel_free(struct pl_open_data_channel *o);
 
@@ -55,18 +77,20 @@ struct pl_ack {
 /* Encodes IsSequentialMessage as given (peers always send true). */
 int	pl_encode_ack(struct buf *out, const struct pl_ack *a) SP_WUR;
 /* Requires AcknowledgedMessageSequenceNumber (an integer >= 0); the other
- * members are optional (empty strings when absent). */
+ * members are optional (empty strings when absent, is_sequential 0). */
 int	pl_decode_ack(const uint8_t *p, size_t len, struct pl_ack *a) SP_WUR;
+int	pl_ack_from_json(const struct json *j, struct pl_ack *a) SP_WUR;
 void	pl_ack_free(struct pl_ack *a);
 
 /* One requested action of a HandshakeRequest (spec 5.2). */
 struct pl_action_request {
 	char	*action_type;
-	/* SessionType action: */
-	char	*session_type;		/* ActionParameters.SessionType */
+	/* SessionType action (NULL for any other): */
+	char	*session_type;		/* ActionParameters.SessionType, "" if
+					 * absent */
 	char	*port_number;		/* Properties.portNumber or NULL */
 	char	*properties_type;	/* Properties.type or NULL (7.1) */
-	/* KMSEncryption action: */
+	/* KMSEncryption action (NULL for any other): */
 	char	*kms_key_id;		/* ActionParameters.KMSKeyId or NULL */
 };
 
@@ -77,8 +101,13 @@ struct pl_handshake_request {
 	struct pl_action_request *actions;
 };
 /* Requires RequestedClientActions (an array, at most PL_MAX_ACTIONS) whose
- * entries each have a string ActionType. */
+ * entries each have a string ActionType.  ActionParameters is read only
+ * for SessionType (where it and Properties must be objects when present)
+ * and KMSEncryption (an object when present); other actions' parameters,
+ * Challenge included, are ignored.  ActionType values match exactly. */
 int	pl_decode_handshake_request(const uint8_t *p, size_t len,
+	    struct pl_handshake_request *h) SP_WUR;
+int	pl_handshake_request_from_json(const struct json *j,
 	    struct pl_handshake_request *h) SP_WUR;
 void	pl_handshake_request_free(struct pl_handshake_request *h);
 
@@ -86,8 +115,8 @@ void	pl_handshake_request_free(struct pl_handshake_request *h);
 struct pl_action_result {
 	char	*action_type;
 	int64_t	 action_status;		/* PL_STATUS_* */
-	int	 result_is_null;	/* ActionResult is null (decode) */
-	char	*error;			/* "" when none */
+	int	 result_is_null;	/* ActionResult null/absent (decode) */
+	char	*error;			/* "" when none; NULL encodes as "" */
 };
 
 /* HandshakeResponse, client to agent, PayloadType 6. */
@@ -101,13 +130,18 @@ struct pl_handshake_response {
 /*
  * Exact bytes of the reference client (vector V5): members ClientVersion,
  * ProcessedClientActions (each ActionType, ActionStatus, ActionResult
- * null, Error), Errors (null or an array of strings).
+ * null, Error; [] when there are none, as the plugin starts from an empty
+ * slice), Errors (null or an array of strings).
  */
 int	pl_encode_handshake_response(struct buf *out,
 	    const struct pl_handshake_response *h) SP_WUR;
 /* For tests and fuzzing: reads what the encoder and the reference client
- * (vector V8) write. */
+ * (vector V8) write.  Every member is optional (ProcessedClientActions and
+ * Errors: none when absent or null); each action and each error string is
+ * type-checked; at most PL_MAX_ACTIONS of either. */
 int	pl_decode_handshake_response(const uint8_t *p, size_t len,
+	    struct pl_handshake_response *h) SP_WUR;
+int	pl_handshake_response_from_json(const struct json *j,
 	    struct pl_handshake_response *h) SP_WUR;
 void	pl_handshake_response_free(struct pl_handshake_response *h);
 
@@ -118,9 +152,12 @@ struct pl_handshake_complete {
 };
 int	pl_decode_handshake_complete(const uint8_t *p, size_t len,
 	    struct pl_handshake_complete *c) SP_WUR;
+int	pl_handshake_complete_from_json(const struct json *j,
+	    struct pl_handshake_complete *c) SP_WUR;
 void	pl_handshake_complete_free(struct pl_handshake_complete *c);
 
-/* channel_closed payload (spec 6.7, vector V6); every member optional. */
+/* channel_closed payload (spec 6.7, vector V6); every member optional:
+ * strings are "" and schema_version 0 when absent. */
 struct pl_channel_closed {
 	char	*message_id;
 	char	*created_date;
@@ -132,11 +169,14 @@ struct pl_channel_closed {
 };
 int	pl_decode_channel_closed(const uint8_t *p, size_t len,
 	    struct pl_channel_closed *c) SP_WUR;
+int	pl_channel_closed_from_json(const struct json *j,
+	    struct pl_channel_closed *c) SP_WUR;
 void	pl_channel_closed_free(struct pl_channel_closed *c);
 
 /* Flag payload, PayloadType 10: a 4-byte big-endian value (spec 7.3). */
 int	pl_encode_flag(struct buf *out, uint32_t flag) SP_WUR;
-/* Exactly 4 bytes, else SP_ERR_PAYLOAD_LENGTH. */
+/* Exactly 4 bytes, else SP_ERR_PAYLOAD_LENGTH (*flag 0).  Any value is
+ * returned; the caller decides what it knows. */
 int	pl_decode_flag(const uint8_t *p, size_t len, uint32_t *flag) SP_WUR;
 
 #endif /* SP_PAYLOAD_H */

@@ -1,0 +1,716 @@
+/*
+ * The JSON and flag payloads of the data channel; see payload.h.
+ * Encoders write members in the reference client's order (spec 3.2, 5.4,
+ * 6.2); decoders read members by name, one per line, in the same order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "json.h"
+#include "payload.h"
+
+static int
+dup_str(const char *s, char **out)
+{
+	size_t n = strlen(s);
+
+	if ((*out = malloc(n + 1)) == NULL)
+		return SP_ERR_ALLOC;
+	memcpy(*out, s, n + 1);
+	return 0;
+}
+
+/* A required string member. */
+static int
+req_str(const struct json *j, const char *key, char **out)
+{
+	const char *s;
+	int r;
+
+	*out = NULL;
+	if ((r = json_get_str(j, key, &s)) != 0)
+		return r;
+	return dup_str(s, out);
+}
+
+/* An optional string member: *out is def (copied) or NULL when absent. */
+static int
+opt_str(const struct json *j, const char *key, const char *def, char **out)
+{
+	const char *s;
+	int r;
+
+	*out = NULL;
+	if ((r = json_get_str(j, key, &s)) == SP_ERR_JSON_MISSING) {
+		if (def == NULL)
+			return 0;
+		s = def;
+	} else if (r != 0)
+		return r;
+	return dup_str(s, out);
+}
+
+/* An optional integer member, 0 when absent. */
+static int
+opt_int(const struct json *j, const char *key, int64_t *out)
+{
+	int r;
+
+	if ((r = json_get_int(j, key, out)) == SP_ERR_JSON_MISSING)
+		return 0;
+	return r;
+}
+
+/* An optional boolean member, 0 when absent. */
+static int
+opt_bool(const struct json *j, const char *key, int *out)
+{
+	int r;
+
+	if ((r = json_get_bool(j, key, out)) == SP_ERR_JSON_MISSING)
+		return 0;
+	return r;
+}
+
+/* A member that must be an object when present (null counts as absent). */
+static int
+opt_obj(const struct json *j, const char *key, const struct json **out)
+{
+	const struct json *m;
+
+	*out = NULL;
+	if ((m = json_get(j, key)) == NULL || m->type == JSON_NULL)
+		return 0;
+	if (m->type != JSON_OBJECT)
+		return SP_ERR_JSON_TYPE;
+	*out = m;
+	return 0;
+}
+
+/* A member that must be an array of at most max entries when present. */
+static int
+opt_arr(const struct json *j, const char *key, size_t max,
+    const struct json **out)
+{
+	const struct json *m;
+
+	*out = NULL;
+	if ((m = json_get(j, key)) == NULL || m->type == JSON_NULL)
+		return 0;
+	if (m->type != JSON_ARRAY)
+		return SP_ERR_JSON_TYPE;
+	if (m->n > max)
+		return SP_ERR_JSON_LIMIT;
+	*out = m;
+	return 0;
+}
+
+static int
+is_object(const struct json *j)
+{
+	return j != NULL && j->type == JSON_OBJECT;
+}
+
+/* A "key":"string" member. */
+static int
+w_str_member(struct json_writer *w, const char *key, const char *s)
+{
+	int r;
+
+	if ((r = json_w_key(w, key)) != 0 ||
+	    (r = json_w_str(w, s)) != 0)
+		return r;
+	return 0;
+}
+
+/*
+ * OpenDataChannel (spec 3.2, vector V7).
+ */
+int
+pl_encode_open_data_channel(struct buf *out,
+    const struct pl_open_data_channel *o)
+{
+	struct json_writer *w = NULL;
+	int r = SP_ERR_INTERNAL;
+
+	if (o->message_schema_version == NULL || o->request_id == NULL ||
+	    o->token_value == NULL || o->client_id == NULL)
+		return SP_ERR_INVALID_ARG;
+	if ((w = json_writer_new()) == NULL)
+		return SP_ERR_ALLOC;
+	if ((r = json_w_obj_open(w)) != 0 ||
+	    (r = w_str_member(w, "MessageSchemaVersion",
+	    o->message_schema_version)) != 0 ||
+	    (r = w_str_member(w, "RequestId", o->request_id)) != 0 ||
+	    (r = w_str_member(w, "TokenValue", o->token_value)) != 0 ||
+	    (r = w_str_member(w, "ClientId", o->client_id)) != 0 ||
+	    (o->client_version != NULL &&
+	    (r = w_str_member(w, "ClientVersion", o->client_version)) != 0) ||
+	    (r = json_w_obj_close(w)) != 0 ||
+	    (r = json_w_finish(w, out)) != 0)
+		goto out;
+	r = 0;
+ out:
+	json_writer_free(w);	/* wipes the token */
+	return r;
+}
+
+int
+pl_open_data_channel_from_json(const struct json *j,
+    struct pl_open_data_channel *o)
+{
+	int r = SP_ERR_INTERNAL;
+
+	memset(o, 0, sizeof(*o));
+	if (!is_object(j)) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = req_str(j, "MessageSchemaVersion",
+	    &o->message_schema_version)) != 0 ||
+	    (r = req_str(j, "RequestId", &o->request_id)) != 0 ||
+	    (r = req_str(j, "TokenValue", &o->token_value)) != 0 ||
+	    (r = opt_str(j, "ClientId", "", &o->client_id)) != 0 ||
+	    (r = opt_str(j, "ClientVersion", NULL, &o->client_version)) != 0)
+		goto out;
+	return 0;
+ out:
+	pl_open_data_channel_free(o);
+	return r;
+}
+
+int
+pl_decode_open_data_channel(const uint8_t *p, size_t len,
+    struct pl_open_data_channel *o)
+{
+	struct json *j = NULL;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	if ((r = json_parse(p, len, &j)) == 0)
+		r = pl_open_data_channel_from_json(j, o);
+	json_free(j);
+	return r;
+}
+
+void
+pl_open_data_channel_free(struct pl_open_data_channel *o)
+{
+	if (o == NULL)
+		return;
+	free(o->message_schema_version);
+	free(o->request_id);
+	if (o->token_value != NULL)
+		OPENSSL_clear_free(o->token_value, strlen(o->token_value));
+	free(o->client_id);
+	free(o->client_version);
+	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * Acknowledge (spec 6.2, vector V3).
+ */
+int
+pl_encode_ack(struct buf *out, const struct pl_ack *a)
+{
+	struct json_writer *w = NULL;
+	int r = SP_ERR_INTERNAL;
+
+	if (a->message_type == NULL || a->message_id == NULL)
+		return SP_ERR_INVALID_ARG;
+	if ((w = json_writer_new()) == NULL)
+		return SP_ERR_ALLOC;
+	if ((r = json_w_obj_open(w)) != 0 ||
+	    (r = w_str_member(w, "AcknowledgedMessageType",
+	    a->message_type)) != 0 ||
+	    (r = w_str_member(w, "AcknowledgedMessageId",
+	    a->message_id)) != 0 ||
+	    (r = json_w_key(w, "AcknowledgedMessageSequenceNumber")) != 0 ||
+	    (r = json_w_int(w, a->sequence_number)) != 0 ||
+	    (r = json_w_key(w, "IsSequentialMessage")) != 0 ||
+	    (r = json_w_bool(w, a->is_sequential)) != 0 ||
+	    (r = json_w_obj_close(w)) != 0 ||
+	    (r = json_w_finish(w, out)) != 0)
+		goto out;
+	r = 0;
+ out:
+	json_writer_free(w);
+	return r;
+}
+
+int
+pl_ack_from_json(const struct json *j, struct pl_ack *a)
+{
+	int r = SP_ERR_INTERNAL;
+
+	memset(a, 0, sizeof(*a));
+	if (!is_object(j)) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = opt_str(j, "AcknowledgedMessageType", "",
+	    &a->message_type)) != 0 ||
+	    (r = opt_str(j, "AcknowledgedMessageId", "",
+	    &a->message_id)) != 0 ||
+	    (r = json_get_int(j, "AcknowledgedMessageSequenceNumber",
+	    &a->sequence_number)) != 0 ||
+	    (r = opt_bool(j, "IsSequentialMessage", &a->is_sequential)) != 0)
+		goto out;
+	if (a->sequence_number < 0) {
+		r = SP_ERR_JSON_RANGE;
+		goto out;
+	}
+	return 0;
+ out:
+	pl_ack_free(a);
+	return r;
+}
+
+int
+pl_decode_ack(const uint8_t *p, size_t len, struct pl_ack *a)
+{
+	struct json *j = NULL;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if ((r = json_parse(p, len, &j)) == 0)
+		r = pl_ack_from_json(j, a);
+	json_free(j);
+	return r;
+}
+
+void
+pl_ack_free(struct pl_ack *a)
+{
+	if (a == NULL)
+		return;
+	free(a->message_type);
+	free(a->message_id);
+	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * HandshakeRequest (spec 5.2).
+ */
+static void
+action_request_free(struct pl_action_request *a)
+{
+	free(a->action_type);
+	free(a->session_type);
+	free(a->port_number);
+	free(a->properties_type);
+	free(a->kms_key_id);
+	memset(a, 0, sizeof(*a));
+}
+
+static int
+action_request_from_json(const struct json *e, struct pl_action_request *a)
+{
+	const struct json *params, *props;
+	int r = SP_ERR_INTERNAL;
+
+	memset(a, 0, sizeof(*a));
+	if (!is_object(e)) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = req_str(e, "ActionType", &a->action_type)) != 0)
+		goto out;
+	/* Parameters of actions we do not know may be anything. */
+	if (strcmp(a->action_type, PL_ACTION_SESSION_TYPE) == 0) {
+		if ((r = opt_obj(e, "ActionParameters", &params)) != 0 ||
+		    (r = opt_str(params, "SessionType", "",
+		    &a->session_type)) != 0 ||
+		    (r = opt_obj(params, "Properties", &props)) != 0 ||
+		    (r = opt_str(props, "portNumber", NULL,
+		    &a->port_number)) != 0 ||
+		    (r = opt_str(props, "type", NULL,
+		    &a->properties_type)) != 0)
+			goto out;
+	} else if (strcmp(a->action_type, PL_ACTION_KMS) == 0) {
+		if ((r = opt_obj(e, "ActionParameters", &params)) != 0 ||
+		    (r = opt_str(params, "KMSKeyId", NULL,
+		    &a->kms_key_id)) != 0)
+			goto out;
+	}
+	return 0;
+ out:
+	action_request_free(a);
+	return r;
+}
+
+int
+pl_handshake_request_from_json(const struct json *j,
+    struct pl_handshake_request *h)
+{
+	const struct json *acts;
+	size_t i;
+	int r = SP_ERR_INTERNAL;
+
+	memset(h, 0, sizeof(*h));
+	if (!is_object(j)) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = opt_str(j, "AgentVersion", "", &h->agent_version)) != 0 ||
+	    (r = opt_arr(j, "RequestedClientActions", PL_MAX_ACTIONS,
+	    &acts)) != 0)
+		goto out;
+	if (acts == NULL) {
+		r = SP_ERR_JSON_MISSING;
+		goto out;
+	}
+	if (acts->n > 0 &&
+	    (h->actions = calloc(acts->n, sizeof(*h->actions))) == NULL) {
+		r = SP_ERR_ALLOC;
+		goto out;
+	}
+	for (i = 0; i < acts->n; i++) {
+		if ((r = action_request_from_json(acts->v[i],
+		    &h->actions[i])) != 0)
+			goto out;
+		h->n_actions++;
+	}
+	return 0;
+ out:
+	pl_handshake_request_free(h);
+	return r;
+}
+
+int
+pl_decode_handshake_request(const uint8_t *p, size_t len,
+    struct pl_handshake_request *h)
+{
+	struct json *j = NULL;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	if ((r = json_parse(p, len, &j)) == 0)
+		r = pl_handshake_request_from_json(j, h);
+	json_free(j);
+	return r;
+}
+
+void
+pl_handshake_request_free(struct pl_handshake_request *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	free(h->agent_version);
+	for (i = 0; i < h->n_actions; i++)
+		action_request_free(&h->actions[i]);
+	free(h->actions);
+	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * HandshakeResponse (spec 5.4, vectors V5 and V8).
+ */
+int
+pl_encode_handshake_response(struct buf *out,
+    const struct pl_handshake_response *h)
+{
+	const struct pl_action_result *a;
+	struct json_writer *w = NULL;
+	size_t i;
+	int r = SP_ERR_INTERNAL;
+
+	if (h->client_version == NULL ||
+	    (h->n_actions > 0 && h->actions == NULL) ||
+	    (h->n_errors > 0 && h->errors == NULL))
+		return SP_ERR_INVALID_ARG;
+	if ((w = json_writer_new()) == NULL)
+		return SP_ERR_ALLOC;
+	if ((r = json_w_obj_open(w)) != 0 ||
+	    (r = w_str_member(w, "ClientVersion", h->client_version)) != 0 ||
+	    (r = json_w_key(w, "ProcessedClientActions")) != 0 ||
+	    (r = json_w_arr_open(w)) != 0)
+		goto out;
+	for (i = 0; i < h->n_actions; i++) {
+		a = &h->actions[i];
+		if (a->action_type == NULL) {
+			r = SP_ERR_INVALID_ARG;
+			goto out;
+		}
+		if ((r = json_w_obj_open(w)) != 0 ||
+		    (r = w_str_member(w, "ActionType", a->action_type)) != 0 ||
+		    (r = json_w_key(w, "ActionStatus")) != 0 ||
+		    (r = json_w_int(w, a->action_status)) != 0 ||
+		    (r = json_w_key(w, "ActionResult")) != 0 ||
+		    (r = json_w_null(w)) != 0 ||
+		    (r = w_str_member(w, "Error",
+		    a->error != NULL ? a->error : "")) != 0 ||
+		    (r = json_w_obj_close(w)) != 0)
+			goto out;
+	}
+	if ((r = json_w_arr_close(w)) != 0 ||
+	    (r = json_w_key(w, "Errors")) != 0)
+		goto out;
+	/* Go marshals the plugin's nil []string as null. */
+	if (h->n_errors == 0)
+		r = json_w_null(w);
+	else
+		r = json_w_arr_open(w);
+	if (r != 0)
+		goto out;
+	for (i = 0; i < h->n_errors; i++) {
+		if (h->errors[i] == NULL) {
+			r = SP_ERR_INVALID_ARG;
+			goto out;
+		}
+		if ((r = json_w_str(w, h->errors[i])) != 0)
+			goto out;
+	}
+	if ((h->n_errors > 0 && (r = json_w_arr_close(w)) != 0) ||
+	    (r = json_w_obj_close(w)) != 0 ||
+	    (r = json_w_finish(w, out)) != 0)
+		goto out;
+	r = 0;
+ out:
+	json_writer_free(w);
+	return r;
+}
+
+static void
+action_result_free(struct pl_action_result *a)
+{
+	free(a->action_type);
+	free(a->error);
+	memset(a, 0, sizeof(*a));
+}
+
+static int
+action_result_from_json(const struct json *e, struct pl_action_result *a)
+{
+	const struct json *res;
+	int r = SP_ERR_INTERNAL;
+
+	memset(a, 0, sizeof(*a));
+	if (!is_object(e)) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = opt_str(e, "ActionType", "", &a->action_type)) != 0 ||
+	    (r = opt_int(e, "ActionStatus", &a->action_status)) != 0)
+		goto out;
+	/* Any value will do: the plugin puts 3 here for unknown actions. */
+	res = json_get(e, "ActionResult");
+	a->result_is_null = res == NULL || res->type == JSON_NULL;
+	if ((r = opt_str(e, "Error", "", &a->error)) != 0)
+		goto out;
+	return 0;
+ out:
+	action_result_free(a);
+	return r;
+}
+
+int
+pl_handshake_response_from_json(const struct json *j,
+    struct pl_handshake_response *h)
+{
+	const struct json *acts, *errs;
+	size_t i;
+	int r = SP_ERR_INTERNAL;
+
+	memset(h, 0, sizeof(*h));
+	if (!is_object(j)) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = opt_str(j, "ClientVersion", "", &h->client_version)) != 0 ||
+	    (r = opt_arr(j, "ProcessedClientActions", PL_MAX_ACTIONS,
+	    &acts)) != 0 ||
+	    (r = opt_arr(j, "Errors", PL_MAX_ACTIONS, &errs)) != 0)
+		goto out;
+	if (acts != NULL && acts->n > 0) {
+		if ((h->actions = calloc(acts->n,
+		    sizeof(*h->actions))) == NULL) {
+			r = SP_ERR_ALLOC;
+			goto out;
+		}
+		for (i = 0; i < acts->n; i++) {
+			if ((r = action_result_from_json(acts->v[i],
+			    &h->actions[i])) != 0)
+				goto out;
+			h->n_actions++;
+		}
+	}
+	if (errs != NULL && errs->n > 0) {
+		if ((h->errors = calloc(errs->n, sizeof(*h->errors))) == NULL) {
+			r = SP_ERR_ALLOC;
+			goto out;
+		}
+		for (i = 0; i < errs->n; i++) {
+			if (errs->v[i]->type != JSON_STRING) {
+				r = SP_ERR_JSON_TYPE;
+				goto out;
+			}
+			if ((r = dup_str(errs->v[i]->s, &h->errors[i])) != 0)
+				goto out;
+			h->n_errors++;
+		}
+	}
+	return 0;
+ out:
+	pl_handshake_response_free(h);
+	return r;
+}
+
+int
+pl_decode_handshake_response(const uint8_t *p, size_t len,
+    struct pl_handshake_response *h)
+{
+	struct json *j = NULL;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	if ((r = json_parse(p, len, &j)) == 0)
+		r = pl_handshake_response_from_json(j, h);
+	json_free(j);
+	return r;
+}
+
+void
+pl_handshake_response_free(struct pl_handshake_response *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	free(h->client_version);
+	for (i = 0; i < h->n_actions; i++)
+		action_result_free(&h->actions[i]);
+	free(h->actions);
+	for (i = 0; i < h->n_errors; i++)
+		free(h->errors[i]);
+	free(h->errors);
+	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * HandshakeComplete (spec 5.6).
+ */
+int
+pl_handshake_complete_from_json(const struct json *j,
+    struct pl_handshake_complete *c)
+{
+	int r = SP_ERR_INTERNAL;
+
+	memset(c, 0, sizeof(*c));
+	if (!is_object(j)) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = opt_int(j, "HandshakeTimeToComplete",
+	    &c->time_to_complete_ns)) != 0 ||
+	    (r = opt_str(j, "CustomerMessage", "",
+	    &c->customer_message)) != 0)
+		goto out;
+	return 0;
+ out:
+	pl_handshake_complete_free(c);
+	return r;
+}
+
+int
+pl_decode_handshake_complete(const uint8_t *p, size_t len,
+    struct pl_handshake_complete *c)
+{
+	struct json *j = NULL;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = json_parse(p, len, &j)) == 0)
+		r = pl_handshake_complete_from_json(j, c);
+	json_free(j);
+	return r;
+}
+
+void
+pl_handshake_complete_free(struct pl_handshake_complete *c)
+{
+	if (c == NULL)
+		return;
+	free(c->customer_message);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * channel_closed (spec 6.7, vector V6).
+ */
+int
+pl_channel_closed_from_json(const struct json *j, struct pl_channel_closed *c)
+{
+	int r = SP_ERR_INTERNAL;
+
+	memset(c, 0, sizeof(*c));
+	if (!is_object(j)) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = opt_str(j, "MessageId", "", &c->message_id)) != 0 ||
+	    (r = opt_str(j, "CreatedDate", "", &c->created_date)) != 0 ||
+	    (r = opt_str(j, "DestinationId", "", &c->destination_id)) != 0 ||
+	    (r = opt_str(j, "SessionId", "", &c->session_id)) != 0 ||
+	    (r = opt_str(j, "MessageType", "", &c->message_type)) != 0 ||
+	    (r = opt_int(j, "SchemaVersion", &c->schema_version)) != 0 ||
+	    (r = opt_str(j, "Output", "", &c->output)) != 0)
+		goto out;
+	return 0;
+ out:
+	pl_channel_closed_free(c);
+	return r;
+}
+
+int
+pl_decode_channel_closed(const uint8_t *p, size_t len,
+    struct pl_channel_closed *c)
+{
+	struct json *j = NULL;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = json_parse(p, len, &j)) == 0)
+		r = pl_channel_closed_from_json(j, c);
+	json_free(j);
+	return r;
+}
+
+void
+pl_channel_closed_free(struct pl_channel_closed *c)
+{
+	if (c == NULL)
+		return;
+	free(c->message_id);
+	free(c->created_date);
+	free(c->destination_id);
+	free(c->session_id);
+	free(c->message_type);
+	free(c->output);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Flag (spec 7.3, vector V4): a bare 4-byte big-endian value.
+ */
+int
+pl_encode_flag(struct buf *out, uint32_t flag)
+{
+	return buf_put_u32(out, flag);
+}
+
+int
+pl_decode_flag(const uint8_t *p, size_t len, uint32_t *flag)
+{
+	struct buf b;
+
+	*flag = 0;
+	if (len != 4 || p == NULL)
+		return SP_ERR_PAYLOAD_LENGTH;
+	buf_view(&b, p, len);
+	return buf_get_u32(&b, flag);
+}
