@@ -1,0 +1,298 @@
+/* The event loop on libwebsockets; see loop.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+
+#define RAW_PROTOCOL	"ssm-raw"
+
+struct loop_watch {
+	lws_sorted_usec_list_t rearm;	/* asks for POLLOUT again */
+	struct loop	*loop;
+	struct lws	*wsi;
+	int		 fd;		/* the caller's descriptor */
+	int		 events;
+	loop_io_cb	 cb;		/* NULL once freed by the caller */
+	void		*arg;
+};
+
+struct loop {
+	struct lws_context	*ctx;
+	struct lws_vhost	*vh;
+	struct lws_protocols	 protocols[3];
+	int			 stop;
+};
+
+uint64_t
+loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+rearm_writable(lws_sorted_usec_list_t *sul)
+{
+	struct loop_watch *w = lws_container_of(sul, struct loop_watch,
+	    rearm);
+
+	if (w->wsi != NULL && w->cb != NULL && (w->events & LOOP_OUT))
+		lws_callback_on_writable(w->wsi);
+}
+
+static int
+raw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct loop_watch *w = lws_get_opaque_user_data(wsi);
+
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (w == NULL || w->cb == NULL)
+			return -1;
+		if (w->events & LOOP_IN)
+			w->cb(w->arg, w->fd, LOOP_IN);
+		break;
+	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+		if (w == NULL || w->cb == NULL)
+			return -1;
+		if (w->events & LOOP_OUT) {
+			w->cb(w->arg, w->fd, LOOP_OUT);
+			/*
+			 * Level-triggered: ask again while still wanted.  lws
+			 * clears POLLOUT after this callback returns, so the
+			 * request is made from the scheduler, right after.
+			 */
+			if (w->cb != NULL && (w->events & LOOP_OUT))
+				lws_sul_schedule(w->loop->ctx, 0, &w->rearm,
+				    rearm_writable, 1);
+		}
+		break;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (w == NULL)
+			break;
+		lws_set_opaque_user_data(wsi, NULL);
+		lws_sul_cancel(&w->rearm);
+		if (w->cb != NULL) {
+			/* lws dropped it under us (hang-up): tell the owner,
+			 * who must still call loop_watch_free(). */
+			w->wsi = NULL;
+			w->cb(w->arg, w->fd, LOOP_HUP);
+		} else
+			free(w);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void
+lws_log_emit(int level, const char *line)
+{
+	char buf[512];
+	size_t n;
+
+	/* lws lines end in a newline and carry their own timestamp. */
+	n = strlen(line);
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (level & LLL_ERR)
+		debug("lws: %s", buf);
+	else
+		debug3("lws: %s", buf);
+}
+
+struct loop *
+loop_new(const struct loop_params *p, const char **errmsg)
+{
+	struct lws_context_creation_info info;
+	struct loop *l;
+	int n = 0, mask;
+
+	*errmsg = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		*errmsg = "out of memory";
+		return NULL;
+	}
+	mask = LLL_ERR | LLL_WARN;
+	if (log_get_level() >= LOG_DEBUG3)
+		mask |= LLL_NOTICE | LLL_INFO | LLL_CLIENT;
+	lws_set_log_level(mask, lws_log_emit);
+
+	if (p->ws_protocol != NULL)
+		l->protocols[n++] = *p->ws_protocol;
+	l->protocols[n].name = RAW_PROTOCOL;
+	l->protocols[n].callback = raw_callback;
+	n++;
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = l->protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = p->ca_file;
+	info.http_proxy_address = p->proxy_host;
+	info.http_proxy_port = p->proxy_port;
+	info.user = p->user;
+	info.fd_limit_per_thread = 64;
+	/* No signal handling, no privileges to drop: ours to do. */
+	info.gid = (gid_t)-1;
+	info.uid = (uid_t)-1;
+	if ((l->ctx = lws_create_context(&info)) == NULL) {
+		*errmsg = "cannot create the libwebsockets context";
+		free(l);
+		return NULL;
+	}
+	l->vh = lws_get_vhost_by_name(l->ctx, "default");
+	if (l->vh == NULL) {
+		*errmsg = "no libwebsockets vhost";
+		lws_context_destroy(l->ctx);
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void
+loop_free(struct loop *l)
+{
+	if (l == NULL)
+		return;
+	if (l->ctx != NULL)
+		lws_context_destroy(l->ctx);
+	free(l);
+}
+
+struct lws_context *
+loop_context(struct loop *l)
+{
+	return l->ctx;
+}
+
+struct lws_vhost *
+loop_vhost(struct loop *l)
+{
+	return l->vh;
+}
+
+int
+loop_run(struct loop *l)
+{
+	l->stop = 0;
+	while (!l->stop)
+		if (lws_service(l->ctx, 0) < 0)
+			return -1;
+	return 0;
+}
+
+void
+loop_stop(struct loop *l)
+{
+	l->stop = 1;
+	lws_cancel_service(l->ctx);
+}
+
+void
+loop_wake(struct loop *l)
+{
+	lws_cancel_service(l->ctx);
+}
+
+struct loop_watch *
+loop_watch_new(struct loop *l, int fd, loop_io_cb cb, void *arg)
+{
+	struct loop_watch *w;
+	lws_sock_file_fd_type u;
+	int dupfd;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	if ((dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		free(w);
+		return NULL;
+	}
+	w->loop = l;
+	w->fd = fd;
+	w->cb = cb;
+	w->arg = arg;
+	memset(&u, 0, sizeof(u));
+	u.filefd = dupfd;
+	w->wsi = lws_adopt_descriptor_vhost(l->vh, LWS_ADOPT_RAW_FILE_DESC, u,
+	    RAW_PROTOCOL, NULL);
+	if (w->wsi == NULL) {
+		/* lws closes the descriptor on failure. */
+		free(w);
+		return NULL;
+	}
+	lws_set_opaque_user_data(w->wsi, w);
+	lws_rx_flow_control(w->wsi, 0);
+	return w;
+}
+
+void
+loop_watch_set(struct loop_watch *w, int events)
+{
+	int was = w->events;
+
+	w->events = events;
+	if (w->wsi == NULL)
+		return;
+	if ((was & LOOP_IN) != (events & LOOP_IN))
+		lws_rx_flow_control(w->wsi, (events & LOOP_IN) != 0);
+	if ((events & LOOP_OUT) && !(was & LOOP_OUT))
+		lws_callback_on_writable(w->wsi);
+}
+
+void
+loop_watch_free(struct loop_watch *w)
+{
+	if (w == NULL)
+		return;
+	w->cb = NULL;
+	w->events = 0;
+	if (w->wsi == NULL) {
+		free(w);
+		return;
+	}
+	lws_sul_cancel(&w->rearm);
+	/* lws closes the duplicate on its next pass and frees w then. */
+	lws_rx_flow_control(w->wsi, 0);
+	lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void
+timer_fire(lws_sorted_usec_list_t *sul)
+{
+	struct loop_timer *t = lws_container_of(sul, struct loop_timer, sul);
+
+	t->cb(t->arg);
+}
+
+void
+loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t ms,
+    loop_timer_cb cb, void *arg)
+{
+	t->loop = l;
+	t->cb = cb;
+	t->arg = arg;
+	lws_sul_schedule(l->ctx, 0, &t->sul, timer_fire,
+	    (lws_usec_t)ms * LWS_US_PER_MS);
+}
+
+void
+loop_timer_cancel(struct loop_timer *t)
+{
+	if (t->loop != NULL)
+		lws_sul_cancel(&t->sul);
+}

@@ -1,0 +1,77 @@
+/*
+ * The one event loop: libwebsockets' own, with file descriptors that are
+ * not websockets (stdin, stdout, libcurl's sockets) watched through it and
+ * timers on its scheduler.  Nothing in ssm-proxy blocks outside it.
+ *
+ * A watched descriptor is duplicated and the duplicate is adopted by lws as
+ * a raw file, so lws never closes a descriptor it does not own; readiness
+ * is reported through the callback.  Watches are level-triggered: a
+ * callback keeps coming while the condition holds and is asked for.
+ */
+#ifndef SSM_LOOP_H
+#define SSM_LOOP_H
+
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#define LOOP_IN		0x01
+#define LOOP_OUT	0x02
+#define LOOP_HUP	0x04	/* lws gave up on the descriptor */
+
+struct loop;
+struct loop_watch;
+
+struct loop_params {
+	/* Protocol for client websockets (may be NULL). */
+	const struct lws_protocols *ws_protocol;
+	/* PEM trust anchors for wss, NULL for the system's. */
+	const char	*ca_file;
+	/* HTTP CONNECT proxy for wss, NULL for none. */
+	const char	*proxy_host;
+	unsigned int	 proxy_port;
+	/* Passed to the websocket protocol as its vhost user. */
+	void		*user;
+};
+
+typedef void (*loop_io_cb)(void *arg, int fd, int events);
+typedef void (*loop_timer_cb)(void *arg);
+
+struct loop_timer {
+	lws_sorted_usec_list_t	 sul;	/* first: the callback finds us */
+	struct loop		*loop;
+	loop_timer_cb		 cb;
+	void			*arg;
+};
+
+/* New loop; NULL with *errmsg set (static text) on failure. */
+struct loop *loop_new(const struct loop_params *p, const char **errmsg);
+/* Stop watching, drop timers' owner; frees everything. NULL is a no-op. */
+void	loop_free(struct loop *l);
+struct lws_context *loop_context(struct loop *l);
+struct lws_vhost *loop_vhost(struct loop *l);
+
+/* Service events until loop_stop(); returns 0, or -1 on an lws failure. */
+int	loop_run(struct loop *l);
+/* Make loop_run() return after the current event; safe from callbacks. */
+void	loop_stop(struct loop *l);
+/* Wake the loop from a signal handler (async-signal-safe). */
+void	loop_wake(struct loop *l);
+
+/* Watch fd (not taken over; the caller still owns and closes it). */
+struct loop_watch *loop_watch_new(struct loop *l, int fd, loop_io_cb cb,
+	    void *arg);
+/* Which of LOOP_IN and LOOP_OUT to report from now on. */
+void	loop_watch_set(struct loop_watch *w, int events);
+/* Stop watching; safe inside the watch's own callback. NULL is a no-op. */
+void	loop_watch_free(struct loop_watch *w);
+
+/* (Re)arm t to call cb(arg) after ms milliseconds; cancels a pending run. */
+void	loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t ms,
+	    loop_timer_cb cb, void *arg);
+void	loop_timer_cancel(struct loop_timer *t);
+
+/* Monotonic milliseconds. */
+uint64_t loop_now_ms(void);
+
+#endif /* SSM_LOOP_H */
