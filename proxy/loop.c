@@ -27,6 +27,8 @@ struct loop {
 	struct lws_vhost	*vh;
 	struct lws_protocols	 protocols[3];
 	int			 stop;
+	void			(*after)(void *);
+	void			*after_arg;
 };
 
 uint64_t
@@ -190,10 +192,20 @@ int
 loop_run(struct loop *l)
 {
 	l->stop = 0;
-	while (!l->stop)
+	while (!l->stop) {
 		if (lws_service(l->ctx, 0) < 0)
 			return -1;
+		if (l->after != NULL)
+			l->after(l->after_arg);
+	}
 	return 0;
+}
+
+void
+loop_set_after(struct loop *l, void (*fn)(void *), void *arg)
+{
+	l->after = fn;
+	l->after_arg = arg;
 }
 
 void
@@ -275,8 +287,15 @@ static void
 timer_fire(lws_sorted_usec_list_t *sul)
 {
 	struct loop_timer *t = lws_container_of(sul, struct loop_timer, sul);
+	struct loop *l = t->loop;
 
 	t->cb(t->arg);
+	/*
+	 * lws runs ripe timers just before it polls again, so the pass would
+	 * not end (and the after-hook not run) until some descriptor stirred:
+	 * wake the poll so that it does.
+	 */
+	lws_cancel_service(l->ctx);
 }
 
 void

@@ -53,6 +53,11 @@ struct lws_vhost *loop_vhost(struct loop *l);
 
 /* Service events until loop_stop(); returns 0, or -1 on an lws failure. */
 int	loop_run(struct loop *l);
+/*
+ * Call fn(arg) after every pass of the loop (every batch of events, every
+ * wake-up): the place to reconcile state once instead of in each callback.
+ */
+void	loop_set_after(struct loop *l, void (*fn)(void *), void *arg);
 /* Make loop_run() return after the current event; safe from callbacks. */
 void	loop_stop(struct loop *l);
 /* Wake the loop from a signal handler (async-signal-safe). */
