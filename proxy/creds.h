@@ -1,0 +1,75 @@
+/*
+ * AWS credentials and the credential chain of the AWS CLI (botocore
+ * create_credential_resolver; spec aws-apis.md section 11.3), for the
+ * sources ssm-proxy supports so far:
+ *
+ *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, token from
+ *      AWS_SECURITY_TOKEN else AWS_SESSION_TOKEN, optional
+ *      AWS_CREDENTIAL_EXPIRATION; skipped when the profile was given with
+ *      --profile (not when it comes from AWS_PROFILE);
+ *   5. aws_access_key_id/aws_secret_access_key (+ aws_security_token or
+ *      aws_session_token) in the profile's credentials-file section;
+ *   7. credential_process (credproc.h);
+ *   8. the same static keys in the profile's config-file section.
+ *
+ * A source the CLI would use before or instead of these fails with a
+ * one-line SP_ERR_UNSUPPORTED message rather than being skipped:
+ * role_arn (2), web identity (3, AWS_WEB_IDENTITY_TOKEN_FILE or
+ * web_identity_token_file), IAM Identity Center (4, sso_account_id or
+ * sso_role_name), login_session (6), container credentials (10,
+ * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI).  The legacy
+ * boto/EC2 files (9) are not read.  IMDS (11) is not supported: when
+ * nothing else matches, the "no credentials" message says so.
+ *
+ * Secrets (secret key, session token) are never put in messages or logs
+ * and are wiped when freed.
+ */
+#ifndef SSM_CREDS_H
+#define SSM_CREDS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "errmsg.h"
+
+struct awscfg;
+
+enum creds_source {
+	CREDS_SRC_ENV = 1,
+	CREDS_SRC_CREDENTIALS_FILE,
+	CREDS_SRC_PROCESS,
+	CREDS_SRC_CONFIG_FILE
+};
+
+struct creds {
+	char		*access_key_id;
+	char		*secret_access_key;	/* secret */
+	char		*session_token;		/* secret; NULL if none */
+	time_t		 expiry;	/* epoch seconds; 0 = never expires */
+	enum creds_source source;
+};
+
+struct creds_params {
+	time_t		 now;		/* current time, epoch seconds */
+	int		 process_timeout_ms;	/* 0: CREDPROC_TIMEOUT_MS */
+	size_t		 process_max_output;	/* 0: CREDPROC_MAX_OUTPUT */
+};
+
+/*
+ * Walk the chain for cfg's profile.  On success *out holds credentials
+ * (caller frees with creds_free).  Errors, with err set: CFG_ERR_NO_CREDS,
+ * SP_ERR_UNSUPPORTED, CFG_ERR_VALUE (partial keys, bad expiration,
+ * empty credential_process), CFG_ERR_EXPIRED, CFG_ERR_PROCESS,
+ * SP_ERR_TIMEOUT, SP_ERR_TOO_LARGE, SP_ERR_JSON_*, SP_ERR_ALLOC.
+ */
+int	creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
+	    struct creds **out, struct errmsg *err) SP_WUR;
+/* New credentials from copies of the strings (token may be NULL). */
+int	creds_new(const char *akid, const char *secret, const char *token,
+	    time_t expiry, enum creds_source source, struct creds **out) SP_WUR;
+/* Wipe and free; NULL is a no-op. */
+void	creds_free(struct creds *c);
+/* "environment", "credentials file", "credential_process", ... */
+const char *creds_source_str(enum creds_source source);
+
+#endif /* SSM_CREDS_H */

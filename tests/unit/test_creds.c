@@ -1,0 +1,699 @@
+/*
+ * Unit tests for proxy/creds.c and proxy/credproc.c: the credential
+ * chain, credential_process (real scripts run by /bin/sh from a mkdtemp
+ * directory), its JSON output and RFC 3339 times.
+ */
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <fcntl.h>
+#include <time.h>
+
+#include "test.h"
+#include "cfgtest.h"
+#include "awscfg.h"
+#include "credproc.h"
+#include "creds.h"
+
+#define SECRET	"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define TOKEN	"FQoGZXIvYXdzEXAMPLETOKEN"
+#define NOW	((time_t)1704067200)	/* 2024-01-01T00:00:00Z */
+/* The start of a valid output, without its closing brace. */
+#define J_AKSK	"{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":" \
+	"\"" SECRET "\""
+
+static struct fakeenv fe;
+static struct awscfg_env env;
+static struct awscfg_opts opts;
+
+/* Message with the scratch directory substituted for %D. */
+static const char *
+msg(const char *fmt)
+{
+	static char buf[1024];
+	size_t o = 0;
+
+	for (; *fmt != '\0' && o < sizeof(buf) - 300; fmt++) {
+		if (fmt[0] == '%' && fmt[1] == 'D') {
+			o += snprintf(buf + o, sizeof(buf) - o, "%s",
+			    cfgtest_dir);
+			fmt++;
+		} else
+			buf[o++] = *fmt;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* An executable /bin/sh script in the scratch directory. */
+static void
+script(const char *name, const char *body)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "#!/bin/sh\n%s\n", body);
+	cfgtest_write(name, text, strlen(text), 0700);
+}
+
+static void
+test_time(void)
+{
+	static const struct { const char *s; long long t; } ok[] = {
+		{ "2024-01-01T06:00:00Z", 1704088800 },
+		{ "2024-01-01T06:00:00.123456Z", 1704088800 },
+		{ "2024-01-01t06:00:00z", 1704088800 },
+		{ "2024-01-01 06:00:00+00:00", 1704088800 },
+		{ "2024-01-01T08:00:00+02:00", 1704088800 },
+		{ "2024-01-01T01:00:00-0500", 1704088800 },
+		{ "2024-01-01T06:00:00UTC", 1704088800 },
+		{ "2024-01-01T06:00:00 UTC", 1704088800 },
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2024-02-29T12:00:00Z", 1709208000 },
+		{ "2000-02-29T00:00:00Z", 951782400 },
+		{ "9999-12-31T23:59:59Z", 253402300799LL },
+		{ "1969-12-31T23:59:59Z", -1 },
+	};
+	static const char *const bad[] = {
+		"", "2024-01-01", "2024-01-01T06:00:00", "2024-01-01T06:00Z",
+		"2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+		"2024-13-01T00:00:00Z", "2024-00-10T00:00:00Z",
+		"2024-01-32T00:00:00Z", "2024-01-01T24:00:00Z",
+		"2024-01-01T00:60:00Z", "2024-01-01T00:00:61Z",
+		"2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00Zjunk",
+		"2024-01-01T00:00:00.Z", "2024-01-01X00:00:00Z",
+		"24-01-01T00:00:00Z", "2024-1-01T00:00:00Z", "1704067200",
+		"0000-01-01T00:00:00Z",
+	};
+	size_t i;
+	time_t t;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK_EQ(credproc_parse_time(ok[i].s, &t), 0, ok[i].s);
+		CHECK_EQ(t, ok[i].t, ok[i].s);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_EQ(credproc_parse_time(bad[i], &t), SP_ERR_INVALID_ARG,
+		    bad[i]);
+}
+
+static void
+parse_ok(const char *json, const char *akid, const char *token,
+    long long expiry, const char *what)
+{
+	struct creds *c = NULL;
+	struct errmsg err;
+
+	errmsg_clear(&err);
+	CHECK_EQ(credproc_parse(json, strlen(json), NOW, &c, &err), 0, what);
+	if (c == NULL) {
+		printf("#   error: %s\n", err.msg);
+		return;
+	}
+	CHECK_STR(c->access_key_id, akid, what);
+	CHECK_STR(c->secret_access_key, SECRET, what);
+	if (token == NULL)
+		CHECK(c->session_token == NULL, what);
+	else
+		CHECK_STR(c->session_token, token, what);
+	CHECK_EQ(c->expiry, expiry, what);
+	CHECK_EQ(c->source, CREDS_SRC_PROCESS, what);
+	creds_free(c);
+}
+
+static void
+parse_fails_len(const char *json, size_t len, int want_r, const char *want,
+    const char *what)
+{
+	struct creds *c = NULL;
+	struct errmsg err;
+
+	errmsg_clear(&err);
+	CHECK_EQ(credproc_parse(json, len, NOW, &c, &err), want_r, what);
+	CHECK(c == NULL, what);
+	CHECK_STR(err.msg, want, what);
+	CHECK(strstr(err.msg, SECRET) == NULL &&
+	    strstr(err.msg, TOKEN) == NULL, "no secret in the message");
+	creds_free(c);
+}
+
+static void
+parse_fails(const char *json, int want_r, const char *want, const char *what)
+{
+	parse_fails_len(json, strlen(json), want_r, want, what);
+}
+
+static void
+test_parse(void)
+{
+	char *big, deep[200];
+	size_t i;
+
+	parse_ok("{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", "
+	    "\"SecretAccessKey\": \"" SECRET "\", \"SessionToken\": \"" TOKEN
+	    "\", \"Expiration\": \"2024-01-01T06:00:00Z\"}", "AKIDPROC", TOKEN,
+	    1704088800, "full output");
+	parse_ok(J_AKSK "}", "A", NULL, 0, "minimal output never expires");
+	parse_ok(" \n{\"Version\":1.0,\"AccessKeyId\":\"A\","
+	    "\"SecretAccessKey\":\"" SECRET "\",\"SessionToken\":null,"
+	    "\"Expiration\":null,\"AccountId\":\"123456789012\","
+	    "\"Extra\":{\"AccessKeyId\":5,\"x\":[1,2,{\"y\":null}]}}\n",
+	    "A", NULL, 0, "nulls, 1.0, extra and nested members");
+	parse_ok("{\"AccessKeyId\":\"OLD\",\"Version\":1,"
+	    "\"AccessKeyId\":\"NEW\",\"SecretAccessKey\":\"" SECRET "\"}",
+	    "NEW", NULL, 0, "a repeated member: the last wins");
+	parse_ok("{\"Version\":1,\"AccessKeyId\":\"A\\u00e9\","
+	    "\"SecretAccessKey\":\"" SECRET "\"}", "A\xc3\xa9", NULL, 0,
+	    "escapes decoded");
+
+	parse_fails("{\"Version\":2,\"AccessKeyId\":\"A\","
+	    "\"SecretAccessKey\":\"" SECRET "\"}", CFG_ERR_VALUE,
+	    "unsupported Version 2 in the output (only 1 is supported)",
+	    "Version 2");
+	parse_fails("{\"Version\":\"1\",\"AccessKeyId\":\"A\","
+	    "\"SecretAccessKey\":\"" SECRET "\"}", CFG_ERR_VALUE,
+	    "Version in the output is not the number 1", "Version as string");
+	parse_fails("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET
+	    "\"}", CFG_ERR_VALUE, "output lacks Version (must be 1)",
+	    "no Version");
+	parse_fails("{\"Version\":1,\"SecretAccessKey\":\"" SECRET "\"}",
+	    CFG_ERR_VALUE, "output lacks AccessKeyId", "no AccessKeyId");
+	parse_fails("{\"Version\":1,\"AccessKeyId\":\"A\"}", CFG_ERR_VALUE,
+	    "output lacks SecretAccessKey", "no SecretAccessKey");
+	parse_fails("{\"Version\":1,\"AccessKeyId\":\"A\","
+	    "\"SecretAccessKey\":42}", CFG_ERR_VALUE,
+	    "SecretAccessKey in the output is not a string",
+	    "SecretAccessKey a number");
+	parse_fails("{\"Version\":1,\"AccessKeyId\":null,"
+	    "\"SecretAccessKey\":\"" SECRET "\"}", CFG_ERR_VALUE,
+	    "AccessKeyId in the output is not a string", "AccessKeyId null");
+	parse_fails("{\"Version\":1,\"AccessKeyId\":\"\","
+	    "\"SecretAccessKey\":\"" SECRET "\"}", CFG_ERR_VALUE,
+	    "AccessKeyId in the output is empty", "empty AccessKeyId");
+	parse_fails(J_AKSK ",\"SessionToken\":[\"" TOKEN "\"]}", CFG_ERR_VALUE,
+	    "SessionToken in the output is not a string", "token an array");
+	parse_fails(J_AKSK ",\"Expiration\":\"tomorrow\"}", CFG_ERR_VALUE,
+	    "Expiration \"tomorrow\" in the output is not an RFC 3339 time",
+	    "bad Expiration");
+	parse_fails(J_AKSK ",\"SessionToken\":\"" TOKEN "\",\"Expiration\":"
+	    "\"2020-01-01T00:00:00+01:00\"}", CFG_ERR_EXPIRED,
+	    "the credentials it returned expired at 2019-12-31T23:00:00Z",
+	    "expired credentials");
+	parse_fails(J_AKSK ",\"Expiration\":\"2024-01-01T00:00:00Z\"}",
+	    CFG_ERR_EXPIRED, "the credentials it returned expired at "
+	    "2024-01-01T00:00:00Z", "expiring right now counts as expired");
+	parse_fails(J_AKSK, SP_ERR_JSON_SYNTAX, "output is not valid JSON",
+	    "truncated JSON, secret not quoted");
+	parse_fails("{\"Version\":1,\"SecretAccessKey\":\"" SECRET "\"} x",
+	    SP_ERR_JSON_SYNTAX, "output is not valid JSON", "trailing text");
+	parse_fails("{'Version':1}", SP_ERR_JSON_SYNTAX,
+	    "output is not valid JSON", "single quotes");
+	parse_fails("{\"Version\":1,\"AccessKeyId\":\"\xff\"}",
+	    SP_ERR_JSON_SYNTAX, "output is not valid JSON", "invalid UTF-8");
+	parse_fails("", SP_ERR_JSON_SYNTAX, "output is not valid JSON",
+	    "empty output");
+	parse_fails("[{\"Version\":1,\"AccessKeyId\":\"A\","
+	    "\"SecretAccessKey\":\"" SECRET "\"}]", CFG_ERR_VALUE,
+	    "output is not a JSON object", "an array");
+	parse_fails("\"" SECRET "\"", CFG_ERR_VALUE,
+	    "output is not a JSON object", "a string");
+	parse_fails_len("{\"Version\":1}\0", 14, SP_ERR_JSON_NUL,
+	    "output contains a NUL byte", "NUL byte");
+	for (i = 0; i < 40; i++)
+		deep[i] = '[';
+	deep[i] = '\0';
+	parse_fails(deep, SP_ERR_JSON_LIMIT, "output nests JSON deeper than "
+	    "32 levels", "deep nesting");
+	if ((big = malloc(CREDPROC_MAX_OUTPUT + 2)) == NULL)
+		abort();
+	memset(big, ' ', CREDPROC_MAX_OUTPUT + 1);
+	parse_fails_len(big, CREDPROC_MAX_OUTPUT + 1, SP_ERR_TOO_LARGE,
+	    "output is larger than 65536 bytes", "output over 64 KiB");
+	free(big);
+}
+
+static void
+run_fails(const char *cmd, int timeout, size_t max, int want_r,
+    const char *want, const char *what)
+{
+	struct errmsg err;
+	char *out = NULL;
+	size_t len = 0;
+
+	errmsg_clear(&err);
+	CHECK_EQ(credproc_run(cmd, timeout, max, &out, &len, &err), want_r,
+	    what);
+	CHECK(out == NULL, what);
+	CHECK_STR(err.msg, want, what);
+	credproc_output_free(out, len);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void
+test_run(void)
+{
+	struct errmsg err;
+	char cmd[1024], *out = NULL, body[512], *big;
+	long long t0;
+	size_t len = 0;
+	int fd, saved, r;
+
+	script("ok.sh", "printf '%s' '{\"Version\":1,\"AccessKeyId\":\"AKID\","
+	    "\"SecretAccessKey\":\"" SECRET "\"}'");
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("ok.sh"));
+	CHECK_EQ(credproc_run(cmd, 0, 0, &out, &len, &err), 0, "script runs");
+	CHECK_STR(out, "{\"Version\":1,\"AccessKeyId\":\"AKID\","
+	    "\"SecretAccessKey\":\"" SECRET "\"}", "stdout captured");
+	CHECK_EQ(len, strlen(out ? out : ""), "length");
+	credproc_output_free(out, len);
+	out = NULL;
+
+	/* No shell: quotes are shlex's, $ and ; reach argv literally. */
+	script("args.sh", "n=$(cat | wc -c)\n"
+	    "printf '%s|%s|%s|%s|%s' \"$#\" \"$1\" \"$2\" \"$3\" \"$n\"");
+	snprintf(cmd, sizeof(cmd), "%s \"two words\" 'x$HOME;y' a\\ b",
+	    cfgtest_path("args.sh"));
+	CHECK_EQ(credproc_run(cmd, 0, 0, &out, &len, &err), 0, "args run");
+	CHECK_STR(out, "3|two words|x$HOME;y|a b|0",
+	    "shlex-split argv, no shell, stdin is /dev/null");
+	credproc_output_free(out, len);
+	out = NULL;
+
+	/* Environment inherited; stray descriptors are not. */
+	setenv("SSM_PROXY_TEST_VAR", "inherited", 1);
+	fd = open("/dev/null", O_RDONLY);
+	snprintf(body, sizeof(body), "if [ -e /proc/self/fd/%d ]; then "
+	    "l=leak; else l=closed; fi; printf '%%s %%s' "
+	    "\"$SSM_PROXY_TEST_VAR\" \"$l\"", fd);
+	script("env.sh", body);
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("env.sh"));
+	CHECK_EQ(credproc_run(cmd, 0, 0, &out, &len, &err), 0, "env run");
+	CHECK_STR(out, "inherited closed",
+	    "environment inherited, descriptors closed");
+	credproc_output_free(out, len);
+	out = NULL;
+	close(fd);
+
+	/* stderr goes to ours, not into the output. */
+	script("stderr.sh", "echo to-stderr >&2; printf out");
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(cfgtest_path("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC,
+	    0600);
+	dup2(fd, 2);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("stderr.sh"));
+	r = credproc_run(cmd, 0, 0, &out, &len, &err);
+	dup2(saved, 2);
+	close(saved);
+	CHECK_EQ(r, 0, "stderr run");
+	CHECK_STR(out, "out", "stderr not captured");
+	credproc_output_free(out, len);
+	out = NULL;
+	{
+		char got[64] = "";
+		FILE *f = fopen(cfgtest_path("stderr.txt"), "r");
+
+		if (f != NULL) {
+			if (fgets(got, sizeof(got), f) == NULL)
+				got[0] = '\0';
+			fclose(f);
+		}
+		CHECK_STR(got, "to-stderr\n", "stderr inherited");
+	}
+
+	script("fail.sh", "echo '{\"Version\":1}'; exit 3");
+	snprintf(cmd, sizeof(cmd), "%s --flag", cfgtest_path("fail.sh"));
+	run_fails(cmd, 0, 0, CFG_ERR_PROCESS, msg("%D/fail.sh exited with "
+	    "status 3"), "non-zero exit");
+	script("kill.sh", "kill -9 $$");
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("kill.sh"));
+	run_fails(cmd, 0, 0, CFG_ERR_PROCESS, msg("%D/kill.sh was killed by "
+	    "signal 9 (Killed)"), "killed by a signal");
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("nope"));
+	run_fails(cmd, 0, 0, CFG_ERR_PROCESS, msg("cannot run %D/nope: "
+	    "No such file or directory"), "missing program");
+	cfgtest_write("noexec.sh", "#!/bin/sh\n", 10, 0600);
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("noexec.sh"));
+	run_fails(cmd, 0, 0, CFG_ERR_PROCESS, msg("cannot run %D/noexec.sh: "
+	    "Permission denied"), "not executable");
+	run_fails("ssm-proxy-no-such-command-xyz", 0, 0, CFG_ERR_PROCESS,
+	    "cannot run ssm-proxy-no-such-command-xyz: No such file or "
+	    "directory", "PATH search");
+	run_fails("  ", 0, 0, CFG_ERR_VALUE, "the command line is empty",
+	    "blank command line");
+	run_fails("\"unclosed", 0, 0, CFG_ERR_VALUE, "cannot split the command "
+	    "line: no closing quotation", "unsplittable command line");
+
+	script("slow.sh", "sleep 10");
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("slow.sh"));
+	t0 = now_ms();
+	run_fails(cmd, 300, 0, SP_ERR_TIMEOUT, msg("%D/slow.sh did not finish "
+	    "within 300 ms"), "timeout");
+	CHECK(now_ms() - t0 < 3000, "timeout kills promptly");
+	script("closer.sh", "printf '{}'; exec >&-; sleep 10");
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("closer.sh"));
+	t0 = now_ms();
+	run_fails(cmd, 300, 0, SP_ERR_TIMEOUT, msg("%D/closer.sh did not exit "
+	    "within 300 ms"), "timeout after closing stdout");
+	CHECK(now_ms() - t0 < 3000, "exit wait is bounded too");
+
+	script("huge.sh", "head -c 70000 /dev/zero | tr '\\000' a");
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("huge.sh"));
+	run_fails(cmd, 0, 0, SP_ERR_TOO_LARGE, msg("%D/huge.sh wrote more than "
+	    "65536 bytes"), "huge output");
+	script("exact.sh", "head -c 65536 /dev/zero | tr '\\000' a");
+	snprintf(cmd, sizeof(cmd), "%s", cfgtest_path("exact.sh"));
+	CHECK_EQ(credproc_run(cmd, 0, 0, &out, &len, &err), 0,
+	    "exactly 64 KiB accepted");
+	CHECK_EQ(len, 65536, "64 KiB read");
+	if ((big = malloc(65537)) == NULL)
+		abort();
+	memset(big, 'a', 65536);
+	big[65536] = '\0';
+	CHECK_STR(out, big, "all of it");
+	free(big);
+	credproc_output_free(out, len);
+	out = NULL;
+	run_fails(cmd, 0, 1000, SP_ERR_TOO_LARGE, msg("%D/exact.sh wrote more "
+	    "than 1000 bytes"), "max_output parameter");
+}
+
+static void
+reset(void)
+{
+	fakeenv_init(&fe, &env);
+	fakeenv_set(&fe, "AWS_REGION", "us-east-1");
+	memset(&opts, 0, sizeof(opts));
+	unlink(cfgtest_path("config"));
+	unlink(cfgtest_path("credentials"));
+}
+
+/* Load the configuration and run the chain. */
+static int
+resolve(struct creds **c, struct errmsg *err, int timeout_ms)
+{
+	struct creds_params p;
+	struct awscfg *cfg = NULL;
+	int r;
+
+	*c = NULL;
+	errmsg_clear(err);
+	if ((r = awscfg_load(&env, &opts, &cfg, err)) != 0)
+		return r;
+	memset(&p, 0, sizeof(p));
+	p.now = NOW;
+	p.process_timeout_ms = timeout_ms;
+	r = creds_resolve(cfg, &p, c, err);
+	awscfg_free(cfg);
+	return r;
+}
+
+static void
+chain_is(const char *akid, const char *token, enum creds_source src,
+    const char *what)
+{
+	struct creds *c;
+	struct errmsg err;
+	int r;
+
+	r = resolve(&c, &err, 0);
+	CHECK_EQ(r, 0, what);
+	if (r != 0) {
+		printf("#   error: %s\n", err.msg);
+		return;
+	}
+	CHECK_STR(c->access_key_id, akid, what);
+	if (token == NULL)
+		CHECK(c->session_token == NULL, what);
+	else
+		CHECK_STR(c->session_token, token, what);
+	CHECK_EQ(c->source, src, what);
+	creds_free(c);
+}
+
+static void
+chain_fails(int want_r, const char *want, const char *what)
+{
+	struct creds *c;
+	struct errmsg err;
+
+	CHECK_EQ(resolve(&c, &err, 300), want_r, what);
+	CHECK(c == NULL, what);
+	CHECK_STR(err.msg, want, what);
+	CHECK(strstr(err.msg, SECRET) == NULL, "no secret in the message");
+}
+
+static void
+test_chain_env(void)
+{
+	reset();
+	cfgtest_write_str("config", "[profile dev]\nregion = eu-west-1\n");
+	cfgtest_write_str("credentials", "[default]\naws_access_key_id = "
+	    "AKIDFILE\naws_secret_access_key = " SECRET "\n"
+	    "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = "
+	    SECRET "\n");
+	fakeenv_set(&fe, "AWS_ACCESS_KEY_ID", "AKIDENV");
+	fakeenv_set(&fe, "AWS_SECRET_ACCESS_KEY", SECRET);
+	chain_is("AKIDENV", NULL, CREDS_SRC_ENV, "environment first");
+	fakeenv_set(&fe, "AWS_SESSION_TOKEN", TOKEN);
+	chain_is("AKIDENV", TOKEN, CREDS_SRC_ENV, "AWS_SESSION_TOKEN");
+	fakeenv_set(&fe, "AWS_SECURITY_TOKEN", "LEGACYTOKEN");
+	chain_is("AKIDENV", "LEGACYTOKEN", CREDS_SRC_ENV,
+	    "AWS_SECURITY_TOKEN is checked first (botocore)");
+	fakeenv_set(&fe, "AWS_PROFILE", "dev");
+	chain_is("AKIDENV", "LEGACYTOKEN", CREDS_SRC_ENV,
+	    "AWS_PROFILE does not skip environment keys");
+	opts.profile = "dev";
+	chain_is("AKIDDEV", NULL, CREDS_SRC_CREDENTIALS_FILE,
+	    "--profile skips environment keys");
+	opts.profile = NULL;
+	fakeenv_set(&fe, "AWS_SECRET_ACCESS_KEY", "");
+	chain_fails(CFG_ERR_VALUE, "AWS_ACCESS_KEY_ID is set but "
+	    "AWS_SECRET_ACCESS_KEY is not", "partial environment keys");
+	fakeenv_set(&fe, "AWS_SECRET_ACCESS_KEY", SECRET);
+	fakeenv_set(&fe, "AWS_CREDENTIAL_EXPIRATION", "2023-12-31T23:00:00Z");
+	chain_fails(CFG_ERR_EXPIRED, "the credentials in AWS_ACCESS_KEY_ID "
+	    "expired at 2023-12-31T23:00:00Z (AWS_CREDENTIAL_EXPIRATION)",
+	    "expired environment keys");
+	fakeenv_set(&fe, "AWS_CREDENTIAL_EXPIRATION", "soon");
+	chain_fails(CFG_ERR_VALUE, "AWS_CREDENTIAL_EXPIRATION \"soon\" is not "
+	    "an RFC 3339 time", "bad AWS_CREDENTIAL_EXPIRATION");
+	fakeenv_set(&fe, "AWS_CREDENTIAL_EXPIRATION", "2024-01-01T01:00:00Z");
+	{
+		struct creds *c;
+		struct errmsg err;
+
+		CHECK_EQ(resolve(&c, &err, 0), 0, "expiring env keys");
+		CHECK_EQ(c ? c->expiry : 0, 1704070800, "expiry from env");
+		creds_free(c);
+	}
+	fakeenv_set(&fe, "AWS_ACCESS_KEY_ID", "");
+	fakeenv_set(&fe, "AWS_PROFILE", "");
+	chain_is("AKIDFILE", NULL, CREDS_SRC_CREDENTIALS_FILE,
+	    "empty AWS_ACCESS_KEY_ID is skipped");
+}
+
+static void
+test_chain_files(void)
+{
+	reset();
+	cfgtest_write_str("credentials", "[dev]\naws_access_key_id = AKIDCRED\n"
+	    "aws_secret_access_key = " SECRET "\naws_session_token = " TOKEN
+	    "\n[tokens]\naws_access_key_id = T\naws_secret_access_key = "
+	    SECRET "\naws_session_token = NEWER\naws_security_token = OLDER\n"
+	    "[partial]\naws_access_key_id = P\n"
+	    "[emptykey]\naws_access_key_id =\naws_secret_access_key = x\n");
+	cfgtest_write_str("config", "[profile dev]\ncredential_process = "
+	    "/bin/false\naws_access_key_id = AKIDCFG\naws_secret_access_key = "
+	    SECRET "\n[profile cfgonly]\naws_access_key_id = AKIDCFGONLY\n"
+	    "aws_secret_access_key = " SECRET "\n"
+	    "[profile cfgpartial]\naws_access_key_id = X\n"
+	    "[profile tokens]\n[profile partial]\n[profile emptykey]\n");
+	opts.profile = "dev";
+	chain_is("AKIDCRED", TOKEN, CREDS_SRC_CREDENTIALS_FILE,
+	    "credentials file beats credential_process and config keys");
+	opts.profile = "cfgonly";
+	chain_is("AKIDCFGONLY", NULL, CREDS_SRC_CONFIG_FILE,
+	    "static keys in the config file");
+	opts.profile = "tokens";
+	chain_is("T", "OLDER", CREDS_SRC_CREDENTIALS_FILE,
+	    "aws_security_token wins over aws_session_token (botocore)");
+	opts.profile = "partial";
+	chain_fails(CFG_ERR_VALUE, msg("profile partial sets aws_access_key_id "
+	    "but not aws_secret_access_key in %D/credentials"),
+	    "partial keys in the credentials file");
+	opts.profile = "cfgpartial";
+	chain_fails(CFG_ERR_VALUE, msg("profile cfgpartial sets "
+	    "aws_access_key_id but not aws_secret_access_key in %D/config"),
+	    "partial keys in the config file");
+	opts.profile = "emptykey";
+	chain_fails(CFG_ERR_VALUE, msg("profile emptykey has an empty "
+	    "aws_access_key_id in %D/credentials:13"), "empty key");
+}
+
+static void
+test_chain_process(void)
+{
+	char text[1024];
+
+	reset();
+	script("cp.sh", "printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", "
+	    "\"SecretAccessKey\": \"" SECRET "\", \"SessionToken\": \"" TOKEN
+	    "\", \"Expiration\": \"2024-01-01T01:00:00Z\"}' \"$1\"");
+	script("cpfail.sh", "exit 2");
+	script("cpslow.sh", "sleep 10");
+	script("cpv2.sh", "echo '{\"Version\": 2}'");
+	snprintf(text, sizeof(text), "[profile proc]\ncredential_process = "
+	    "%s AKIDPROC\naws_access_key_id = AKIDLATER\n"
+	    "aws_secret_access_key = " SECRET "\n"
+	    "[profile fail]\ncredential_process = %s\n"
+	    "[profile slow]\ncredential_process = %s\n"
+	    "[profile v2]\ncredential_process = %s\n"
+	    "[profile empty]\ncredential_process =\n"
+	    "[profile increds]\n",
+	    cfgtest_path("cp.sh"), cfgtest_path("cpfail.sh"),
+	    cfgtest_path("cpslow.sh"), cfgtest_path("cpv2.sh"));
+	cfgtest_write_str("config", text);
+	snprintf(text, sizeof(text), "[increds]\ncredential_process = %s "
+	    "FROMCREDS\n", cfgtest_path("cp.sh"));
+	cfgtest_write_str("credentials", text);
+	opts.profile = "proc";
+	chain_is("AKIDPROC", TOKEN, CREDS_SRC_PROCESS,
+	    "credential_process beats config-file keys");
+	{
+		struct creds *c;
+		struct errmsg err;
+
+		CHECK_EQ(resolve(&c, &err, 0), 0, "process credentials");
+		CHECK_EQ(c ? c->expiry : 0, 1704070800, "expiry kept");
+		creds_free(c);
+	}
+	opts.profile = "increds";
+	chain_is("FROMCREDS", TOKEN, CREDS_SRC_PROCESS,
+	    "credential_process in the credentials file counts");
+	opts.profile = "fail";
+	chain_fails(CFG_ERR_PROCESS, msg("credential_process of profile fail: "
+	    "%D/cpfail.sh exited with status 2"), "failing process");
+	opts.profile = "slow";
+	chain_fails(SP_ERR_TIMEOUT, msg("credential_process of profile slow: "
+	    "%D/cpslow.sh did not finish within 300 ms"),
+	    "timeout through creds_params");
+	opts.profile = "v2";
+	chain_fails(CFG_ERR_VALUE, "credential_process of profile v2: "
+	    "unsupported Version 2 in the output (only 1 is supported)",
+	    "Version 2 through the chain");
+	opts.profile = "empty";
+	chain_fails(CFG_ERR_VALUE, "credential_process of profile empty: the "
+	    "command line is empty", "empty credential_process");
+}
+
+static void
+test_chain_unsupported(void)
+{
+	reset();
+	cfgtest_write_str("credentials", "[role]\naws_access_key_id = A\n"
+	    "aws_secret_access_key = " SECRET "\n");
+	cfgtest_write_str("config", "[profile role]\nrole_arn = "
+	    "arn:aws:iam::123456789012:role/x\nsource_profile = default\n"
+	    "[profile webid]\nrole_arn = arn:aws:iam::1:role/y\n"
+	    "web_identity_token_file = /var/run/token\n"
+	    "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\n"
+	    "sso_role_name = Admin\n"
+	    "[profile ssorole]\nsso_role_name = Admin\n"
+	    "[profile ssotokenonly]\nsso_session = corp\n"
+	    "aws_access_key_id = S\naws_secret_access_key = " SECRET "\n"
+	    "[profile login]\nlogin_session = x\n"
+	    "[profile plain]\n");
+	opts.profile = "role";
+	chain_fails(SP_ERR_UNSUPPORTED, "profile role uses role_arn, which "
+	    "ssm-proxy does not support yet",
+	    "assume role comes before static keys");
+	opts.profile = "webid";
+	chain_fails(SP_ERR_UNSUPPORTED, "profile webid uses "
+	    "web_identity_token_file, which ssm-proxy does not support yet",
+	    "web identity profile");
+	opts.profile = "sso";
+	chain_fails(SP_ERR_UNSUPPORTED, "profile sso uses sso_account_id, "
+	    "which ssm-proxy does not support yet", "SSO profile");
+	opts.profile = "ssorole";
+	chain_fails(SP_ERR_UNSUPPORTED, "profile ssorole uses sso_role_name, "
+	    "which ssm-proxy does not support yet", "SSO role only");
+	opts.profile = "ssotokenonly";
+	chain_is("S", NULL, CREDS_SRC_CONFIG_FILE,
+	    "sso_session alone is not an SSO credential profile");
+	opts.profile = "login";
+	chain_fails(SP_ERR_UNSUPPORTED, "profile login uses login_session, "
+	    "which ssm-proxy does not support yet", "login_session");
+	opts.profile = NULL;
+	fakeenv_set(&fe, "AWS_PROFILE", "role");
+	fakeenv_set(&fe, "AWS_ACCESS_KEY_ID", "ENVKEY");
+	fakeenv_set(&fe, "AWS_SECRET_ACCESS_KEY", SECRET);
+	chain_is("ENVKEY", NULL, CREDS_SRC_ENV,
+	    "environment keys come before role_arn");
+	reset();
+	cfgtest_write_str("config", "[profile plain]\n");
+	fakeenv_set(&fe, "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token");
+	fakeenv_set(&fe, "AWS_ROLE_ARN", "arn:aws:iam::1:role/y");
+	chain_fails(SP_ERR_UNSUPPORTED, "AWS_WEB_IDENTITY_TOKEN_FILE is set "
+	    "(web identity credentials), which ssm-proxy does not support "
+	    "yet", "web identity from the environment");
+	opts.profile = "plain";
+	chain_fails(CFG_ERR_NO_CREDS, msg("no credentials for profile plain in "
+	    "the environment, %D/credentials or %D/config; instance metadata "
+	    "(IMDS) credentials are not supported yet"),
+	    "--profile ignores web identity variables; IMDS named");
+	fakeenv_set(&fe, "AWS_EC2_METADATA_DISABLED", "true");
+	chain_fails(CFG_ERR_NO_CREDS, msg("no credentials for profile plain in "
+	    "the environment, %D/credentials or %D/config"),
+	    "IMDS disabled: plain message");
+	fakeenv_set(&fe, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/creds");
+	chain_fails(SP_ERR_UNSUPPORTED,
+	    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is set (container "
+	    "credentials), which ssm-proxy does not support yet",
+	    "container credentials");
+	reset();
+	chain_fails(CFG_ERR_NO_CREDS, msg("no credentials for profile default "
+	    "in the environment, %D/credentials or %D/config; instance "
+	    "metadata (IMDS) credentials are not supported yet"),
+	    "nothing at all");
+}
+
+static void
+test_creds_new(void)
+{
+	struct creds *c = NULL;
+
+	CHECK_EQ(creds_new("A", "S", NULL, 5, CREDS_SRC_ENV, &c), 0,
+	    "creds_new");
+	CHECK(c != NULL && c->session_token == NULL && c->expiry == 5,
+	    "creds_new fields");
+	creds_free(c);
+	creds_free(NULL);
+	CHECK_STR(creds_source_str(CREDS_SRC_PROCESS), "credential_process",
+	    "source text");
+}
+
+int
+main(void)
+{
+	(void)test_unhex;	/* test.h's unused attribute misses it */
+	cfgtest_mkdir();
+	test_time();
+	test_parse();
+	test_run();
+	test_chain_env();
+	test_chain_files();
+	test_chain_process();
+	test_chain_unsupported();
+	test_creds_new();
+	cfgtest_rmdir();
+	return test_done();
+}
