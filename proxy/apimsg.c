@@ -1,0 +1,321 @@
+/* SSM API message bodies and responses, without I/O; see apimsg.h. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "apimsg.h"
+#include "buf.h"
+#include "json.h"
+#include "sigv4.h"
+
+/* Bodies we build are small; the cap only guards against misuse. */
+#define APIMSG_MAX_BODY		8192
+
+/*
+ * Copy src (n bytes) into dst (dstsz > 0) for display: C0 controls, DEL
+ * and the two-byte UTF-8 forms of C1 controls become one space each; with
+ * ascii, every other byte outside 0x20..0x7e becomes '?'.  Stops before a
+ * character that would not fit whole.
+ */
+static void
+copy_display(char *dst, size_t dstsz, const char *src, size_t n, int ascii)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, clen;
+
+	while (i < n && o + 1 < dstsz) {
+		if (s[i] < 0x20 || s[i] == 0x7f) {
+			dst[o++] = ' ';
+			i++;
+			continue;
+		}
+		if (s[i] < 0x80) {
+			dst[o++] = (char)s[i++];
+			continue;
+		}
+		if (ascii) {
+			dst[o++] = '?';
+			i++;
+			continue;
+		}
+		if (s[i] == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 &&
+		    s[i + 1] <= 0x9f) {
+			dst[o++] = ' ';
+			i += 2;
+			continue;
+		}
+		/* The JSON parser has checked the UTF-8; copy whole chars. */
+		if (s[i] >= 0xf0)
+			clen = 4;
+		else if (s[i] >= 0xe0)
+			clen = 3;
+		else if (s[i] >= 0xc0)
+			clen = 2;
+		else
+			clen = 1;	/* stray continuation byte */
+		if (i + clen > n || o + clen >= dstsz)
+			break;
+		memcpy(dst + o, s + i, clen);
+		o += clen;
+		i += clen;
+	}
+	dst[o] = '\0';
+}
+
+/* Go SDK's SanitizeErrorCode: cut at the first ':', then after '#'. */
+static void
+set_code(struct apimsg_error *out, const char *raw)
+{
+	const char *p, *hash;
+	size_t n;
+
+	n = strcspn(raw, ":");
+	if ((hash = memchr(raw, '#', n)) != NULL) {
+		p = hash + 1;
+		n -= (size_t)(p - raw);
+	} else
+		p = raw;
+	copy_display(out->code, sizeof(out->code), p, n, 1);
+}
+
+int
+apimsg_error_parse(const char *errtype, const void *body, size_t len,
+    struct apimsg_error *out)
+{
+	struct json *j = NULL;
+	const char *s;
+
+	memset(out, 0, sizeof(*out));
+	if (body != NULL && len > 0 && json_parse(body, len, &j) != 0)
+		j = NULL;
+	if (errtype != NULL && *errtype != '\0')
+		set_code(out, errtype);
+	else if (j != NULL && json_get_str(j, "__type", &s) == 0 &&
+	    *s != '\0')
+		set_code(out, s);
+	else if (j != NULL && json_get_str(j, "code", &s) == 0)
+		set_code(out, s);
+	/* json_get falls back to a case-insensitive match: "Message". */
+	if (j != NULL && json_get_str(j, "message", &s) == 0)
+		copy_display(out->message, sizeof(out->message), s,
+		    strlen(s), 0);
+	json_free(j);
+	return out->code[0] != '\0' ? 0 : SP_ERR_JSON_MISSING;
+}
+
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * Copy member key of j into dst (dstsz bytes) after checking it: a string
+ * of min..max bytes without control characters.  *found says whether it
+ * was there (absent or null: 0, and not an error unless required).
+ */
+static int
+get_member(const struct json *j, const char *key, int required, size_t min,
+    size_t max, char *dst, size_t dstsz, int *found,
+    struct apimsg_session *s)
+{
+	const char *v;
+	size_t n;
+	int r;
+
+	*found = 0;
+	if ((r = json_get_str(j, key, &v)) != 0) {
+		if (r == SP_ERR_JSON_MISSING && !required)
+			return 0;
+		s->bad_field = key;
+		return r;
+	}
+	n = strlen(v);
+	if (n < min || n > max || n >= dstsz) {
+		s->bad_field = key;
+		return SP_ERR_STRING_LENGTH;
+	}
+	if (has_control(v)) {
+		s->bad_field = key;
+		return SP_ERR_PROTOCOL;
+	}
+	memcpy(dst, v, n + 1);
+	*found = 1;
+	return 0;
+}
+
+static int
+check_stream_url(const char *url)
+{
+	struct sigv4_url *u = NULL;
+	int r;
+
+	if (strncasecmp(url, "wss://", 6) != 0)
+		return SP_ERR_URL;
+	if ((r = sigv4_url_split(url, &u)) != 0)
+		return r;
+	r = strcmp(u->scheme, "wss") == 0 ? 0 : SP_ERR_URL;
+	sigv4_url_free(u);
+	return r;
+}
+
+#define PARSE_START	0
+#define PARSE_RESUME	1
+#define PARSE_TERMINATE	2
+
+static int
+session_parse(const void *body, size_t len, int kind,
+    struct apimsg_session *out)
+{
+	struct json *j = NULL;
+	int r, found, req = kind == PARSE_START;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = json_parse(body, len, &j)) != 0)
+		goto out;
+	if (j->type != JSON_OBJECT) {
+		r = SP_ERR_JSON_TYPE;
+		goto out;
+	}
+	if ((r = get_member(j, "SessionId", req, 1, APIMSG_MAX_SESSION_ID,
+	    out->session_id, sizeof(out->session_id), &found, out)) != 0)
+		goto out;
+	if (kind == PARSE_TERMINATE) {
+		r = 0;
+		goto out;
+	}
+	if ((r = get_member(j, "TokenValue", req, 0, APIMSG_MAX_TOKEN,
+	    out->token, sizeof(out->token), &out->has_token, out)) != 0 ||
+	    (r = get_member(j, "StreamUrl", req, 1, APIMSG_MAX_URL,
+	    out->stream_url, sizeof(out->stream_url), &found, out)) != 0)
+		goto out;
+	if (found && (r = check_stream_url(out->stream_url)) != 0) {
+		out->bad_field = "StreamUrl";
+		goto out;
+	}
+	r = 0;
+ out:
+	json_free(j);
+	if (r != 0) {
+		/* Keep only the diagnosis; drop a half-read token. */
+		OPENSSL_cleanse(out->token, sizeof(out->token));
+		out->has_token = 0;
+	}
+	return r;
+}
+
+int
+apimsg_start_session_parse(const void *body, size_t len,
+    struct apimsg_session *out)
+{
+	return session_parse(body, len, PARSE_START, out);
+}
+
+int
+apimsg_resume_session_parse(const void *body, size_t len,
+    struct apimsg_session *out)
+{
+	return session_parse(body, len, PARSE_RESUME, out);
+}
+
+int
+apimsg_terminate_session_parse(const void *body, size_t len,
+    struct apimsg_session *out)
+{
+	return session_parse(body, len, PARSE_TERMINATE, out);
+}
+
+void
+apimsg_session_clear(struct apimsg_session *s)
+{
+	if (s != NULL)
+		OPENSSL_cleanse(s, sizeof(*s));
+}
+
+static int
+writer_finish(struct json_writer *w, char **out)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b, APIMSG_MAX_BODY);
+	if ((r = json_w_finish(w, &b)) == 0)
+		r = buf_to_cstr(&b, out);
+	buf_release(&b);
+	return r;
+}
+
+int
+apimsg_start_session_body(const char *target, const char *document,
+    unsigned int port, char **out)
+{
+	struct json_writer *w = NULL;
+	char ports[8];
+	size_t n;
+	int r = SP_ERR_INTERNAL;
+
+	*out = NULL;
+	if (target == NULL || (n = strlen(target)) == 0 ||
+	    n > APIMSG_MAX_TARGET || port > 65535 ||
+	    (document != NULL && *document == '\0'))
+		return SP_ERR_INVALID_ARG;
+	if ((w = json_writer_new()) == NULL)
+		return SP_ERR_ALLOC;
+	snprintf(ports, sizeof(ports), "%u", port);
+	if ((r = json_w_obj_open(w)) != 0 ||
+	    (r = json_w_key(w, "Target")) != 0 ||
+	    (r = json_w_str(w, target)) != 0)
+		goto out;
+	if (document != NULL &&
+	    ((r = json_w_key(w, "DocumentName")) != 0 ||
+	    (r = json_w_str(w, document)) != 0))
+		goto out;
+	if (port != 0 &&
+	    ((r = json_w_key(w, "Parameters")) != 0 ||
+	    (r = json_w_obj_open(w)) != 0 ||
+	    (r = json_w_key(w, "portNumber")) != 0 ||
+	    (r = json_w_arr_open(w)) != 0 ||
+	    (r = json_w_str(w, ports)) != 0 ||
+	    (r = json_w_arr_close(w)) != 0 ||
+	    (r = json_w_obj_close(w)) != 0))
+		goto out;
+	if ((r = json_w_obj_close(w)) != 0 ||
+	    (r = writer_finish(w, out)) != 0)
+		goto out;
+	r = 0;
+ out:
+	json_writer_free(w);
+	return r;
+}
+
+int
+apimsg_session_id_body(const char *session_id, char **out)
+{
+	struct json_writer *w = NULL;
+	size_t n;
+	int r = SP_ERR_INTERNAL;
+
+	*out = NULL;
+	if (session_id == NULL || (n = strlen(session_id)) == 0 ||
+	    n > APIMSG_MAX_SESSION_ID)
+		return SP_ERR_INVALID_ARG;
+	if ((w = json_writer_new()) == NULL)
+		return SP_ERR_ALLOC;
+	if ((r = json_w_obj_open(w)) != 0 ||
+	    (r = json_w_key(w, "SessionId")) != 0 ||
+	    (r = json_w_str(w, session_id)) != 0 ||
+	    (r = json_w_obj_close(w)) != 0 ||
+	    (r = writer_finish(w, out)) != 0)
+		goto out;
+	r = 0;
+ out:
+	json_writer_free(w);
+	return r;
+}
