@@ -1,58 +1,481 @@
 /*
  * ssm-proxy: an ssh ProxyCommand that tunnels through AWS Systems Manager
- * Session Manager.  This file turns argv into a configuration; the tunnel
- * itself lives in tunnel.c.
+ * Session Manager.  main() turns argv and the AWS configuration into one
+ * session: StartSession, then the data channel (tunnel.c), then
+ * TerminateSession, all on one event loop.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "api.h"
+#include "apimsg.h"
+#include "awscfg.h"
+#include "creds.h"
+#include "errmsg.h"
+#include "log.h"
+#include "loop.h"
+#include "sigv4.h"
+#include "tunnel.h"
 #include "version.h"
+
+#define DEFAULT_DOCUMENT	"AWS-StartSSHSession"
+#define DEFAULT_PORT		22
+
+struct session {
+	struct loop		*loop;
+	struct api		*api;
+	struct awscfg		*cfg;
+	struct creds		*creds;
+	struct sigv4_creds	 sc;
+	struct awscfg_endpoint	 ep;
+	struct tunnel		*tunnel;
+	struct apimsg_session	 started;
+	const char		*target;
+	const char		*document;
+	unsigned int		 port;
+	char			 ws_proxy_host[256];
+	unsigned int		 ws_proxy_port;
+	int			 exit_code;
+	int			 finished;
+};
+
+static volatile sig_atomic_t got_signal;
+static struct loop *signal_loop;
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: ssm-proxy [-hqVv] [--document NAME] [--profile NAME]\n"
-	    "                 [--region REGION] TARGET [PORT]\n");
+	    "usage: ssm-proxy [-hqVv] [--ca-bundle FILE] [--document NAME]\n"
+	    "                 [--endpoint-url URL] [--profile NAME]"
+	    " [--region REGION]\n"
+	    "                 TARGET [PORT]\n");
+}
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+	if (signal_loop != NULL)
+		loop_wake(signal_loop);
+}
+
+static const char *
+env_get(void *arg, const char *name)
+{
+	return getenv(name);
+}
+
+/* Instance ids (i-...), managed node ids (mi-...) and ECS targets. */
+static int
+target_valid(const char *t)
+{
+	const char *p;
+	size_t n = strlen(t);
+
+	if (n < 1 || n > 400)
+		return 0;
+	if (strncmp(t, "ecs:", 4) == 0) {
+		for (p = t; *p != '\0'; p++)
+			if (*p <= ' ' || *p == 0x7f)
+				return 0;
+		return 1;
+	}
+	if (strncmp(t, "i-", 2) == 0)
+		p = t + 2;
+	else if (strncmp(t, "mi-", 3) == 0)
+		p = t + 3;
+	else
+		return 0;
+	if (strlen(p) < 8 || strlen(p) > 17)
+		return 0;
+	for (; *p != '\0'; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int
+parse_port(const char *s, unsigned int *port)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < 1 || v > 65535)
+		return -1;
+	*port = (unsigned int)v;
+	return 0;
+}
+
+/* "http://host:port[/]" to host and port for libwebsockets' CONNECT. */
+static int
+parse_proxy(const char *url, char *host, size_t hostsz, unsigned int *port)
+{
+	const char *p = url, *colon, *end;
+	size_t n;
+
+	if (strncmp(p, "http://", 7) == 0)
+		p += 7;
+	else if (strstr(p, "://") != NULL)
+		return -1;	/* https:// or socks proxies: not supported */
+	if (strchr(p, '@') != NULL)
+		return -1;	/* credentials in the proxy URL */
+	end = p + strcspn(p, "/");
+	colon = memchr(p, ':', (size_t)(end - p));
+	n = (size_t)((colon ? colon : end) - p);
+	if (n == 0 || n >= hostsz)
+		return -1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	*port = 80;
+	if (colon != NULL) {
+		char buf[8];
+
+		n = (size_t)(end - colon - 1);
+		if (n == 0 || n >= sizeof(buf))
+			return -1;
+		memcpy(buf, colon + 1, n);
+		buf[n] = '\0';
+		if (parse_port(buf, port) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+finish(struct session *s, int code)
+{
+	if (s->finished)
+		return;
+	s->finished = 1;
+	s->exit_code = code;
+	loop_stop(s->loop);
+}
+
+static void
+tunnel_done(void *arg, int code)
+{
+	finish(arg, code);
+}
+
+static void
+terminate_done(void *arg, const struct api_result *res)
+{
+	struct session *s = arg;
+
+	if (res->ok)
+		debug("session %s terminated", s->started.session_id);
+	else
+		log_verbose("%s", res->message);
+	if (s->tunnel != NULL)
+		tunnel_api_done(s->tunnel);
+}
+
+static void
+terminate_session(void *arg, const char *session_id)
+{
+	struct session *s = arg;
+	struct api_request rq;
+	char *body = NULL;
+
+	memset(&rq, 0, sizeof(rq));
+	if (apimsg_session_id_body(session_id, &body) != 0)
+		goto fail;
+	rq.endpoint = s->ep.url;
+	rq.region = s->ep.signing_region;
+	rq.service = "ssm";
+	rq.target = "AmazonSSM.TerminateSession";
+	rq.body = body;
+	rq.creds = &s->sc;
+	if (api_call(s->api, &rq, terminate_done, s, NULL) != 0)
+		goto fail;
+	free(body);
+	return;
+ fail:
+	free(body);
+	log_verbose("cannot call TerminateSession for %s", session_id);
+	tunnel_api_done(s->tunnel);
+}
+
+static void
+start_done(void *arg, const struct api_result *res)
+{
+	struct session *s = arg;
+	struct tunnel_params tp;
+	struct sigv4_url *u = NULL;
+	const char *proxy;
+	int r;
+
+	if (!res->ok) {
+		log_error("%s", res->message);
+		finish(s, EXIT_API);
+		return;
+	}
+	if ((r = apimsg_start_session_parse(res->body, res->body_len,
+	    &s->started)) != 0) {
+		log_error("StartSession returned an invalid response%s%s",
+		    s->started.bad_field ? ": bad " : "",
+		    s->started.bad_field ? s->started.bad_field : "");
+		finish(s, EXIT_API);
+		return;
+	}
+	log_verbose("started session %s for %s", s->started.session_id,
+	    s->target);
+	if (sigv4_url_split(s->started.stream_url, &u) != 0) {
+		log_error("StartSession returned an unusable StreamUrl");
+		finish(s, EXIT_API);
+		return;
+	}
+	proxy = awscfg_https_proxy_for(s->cfg, u->host, u->port);
+	sigv4_url_free(u);
+	if (proxy != NULL && parse_proxy(proxy, s->ws_proxy_host,
+	    sizeof(s->ws_proxy_host), &s->ws_proxy_port) != 0) {
+		log_error("unsupported proxy URL for the websocket (only "
+		    "http://host:port works)");
+		terminate_session(s, s->started.session_id);
+		finish(s, EXIT_USAGE);
+		return;
+	}
+	memset(&tp, 0, sizeof(tp));
+	tp.loop = s->loop;
+	tp.stream_url = s->started.stream_url;
+	tp.token = s->started.token;
+	tp.session_id = s->started.session_id;
+	tp.region = s->ep.signing_region;
+	tp.creds = &s->sc;
+	tp.clock_offset = api_clock_offset(s->api);
+	tp.ca_file = s->cfg->ca_bundle;
+	tp.proxy_host = proxy != NULL ? s->ws_proxy_host : NULL;
+	tp.proxy_port = s->ws_proxy_port;
+	tp.terminate = terminate_session;
+	tp.done = tunnel_done;
+	tp.arg = s;
+	if ((s->tunnel = tunnel_start(&tp)) == NULL) {
+		log_error("cannot start the data channel");
+		finish(s, EXIT_CHANNEL);
+	}
+}
+
+/* After every pass of the loop: signals, then the tunnel's bookkeeping. */
+static void
+after_pass(void *arg)
+{
+	struct session *s = arg;
+	int sig = got_signal;
+
+	if (sig != 0) {
+		got_signal = 0;
+		if (s->tunnel != NULL)
+			tunnel_signal(s->tunnel, sig);
+		else
+			finish(s, sig == SIGHUP ? EXIT_OK : 128 + sig);
+	}
+	if (s->tunnel != NULL && !s->finished)
+		tunnel_pump(s->tunnel);
+}
+
+static int
+start_session(struct session *s)
+{
+	struct api_request rq;
+	char *body = NULL;
+	int r;
+
+	if ((r = apimsg_start_session_body(s->target, s->document, s->port,
+	    &body)) != 0) {
+		log_error("cannot build the StartSession request: %s",
+		    sp_err_str(r));
+		return -1;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.endpoint = s->ep.url;
+	rq.region = s->ep.signing_region;
+	rq.service = "ssm";
+	rq.target = "AmazonSSM.StartSession";
+	rq.body = body;
+	rq.creds = &s->sc;
+	debug("StartSession %s (%s, port %u) at %s, region %s", s->target,
+	    s->document, s->port, s->ep.url, s->ep.signing_region);
+	r = api_call(s->api, &rq, start_done, s, NULL);
+	free(body);
+	if (r != 0) {
+		log_error("cannot call StartSession at %s: %s", s->ep.url,
+		    sp_err_str(r));
+		return -1;
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "document",	required_argument, NULL, 'D' },
-		{ "help",	no_argument,	   NULL, 'h' },
-		{ "profile",	required_argument, NULL, 'P' },
-		{ "quiet",	no_argument,	   NULL, 'q' },
-		{ "region",	required_argument, NULL, 'R' },
-		{ "verbose",	no_argument,	   NULL, 'v' },
-		{ "version",	no_argument,	   NULL, 'V' },
-		{ NULL,		0,		   NULL, 0 }
+		{ "ca-bundle",	  required_argument, NULL, 'C' },
+		{ "document",	  required_argument, NULL, 'D' },
+		{ "endpoint-url", required_argument, NULL, 'E' },
+		{ "help",	  no_argument,	     NULL, 'h' },
+		{ "profile",	  required_argument, NULL, 'P' },
+		{ "quiet",	  no_argument,	     NULL, 'q' },
+		{ "region",	  required_argument, NULL, 'R' },
+		{ "verbose",	  no_argument,	     NULL, 'v' },
+		{ "version",	  no_argument,	     NULL, 'V' },
+		{ NULL,		  0,		     NULL, 0 }
 	};
-	int ch;
+	struct awscfg_opts co;
+	struct awscfg_env env;
+	struct creds_params cp;
+	struct api_options ao;
+	struct loop_params lp;
+	struct session s;
+	struct sigv4_url *u = NULL;
+	struct errmsg err;
+	struct sigaction sa;
+	const char *msg, *proxy;
+	int ch, verbose = 0, quiet = 0, r;
 
+	memset(&s, 0, sizeof(s));
+	memset(&co, 0, sizeof(co));
+	s.document = DEFAULT_DOCUMENT;
+	s.port = DEFAULT_PORT;
 	while ((ch = getopt_long(argc, argv, "hqVv", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'C':
+			co.ca_bundle = optarg;
+			break;
+		case 'D':
+			s.document = optarg;
+			break;
+		case 'E':
+			co.endpoint_url = optarg;
+			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return EXIT_OK;
+		case 'P':
+			co.profile = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'R':
+			co.region = optarg;
+			break;
 		case 'V':
 			printf("ssm-proxy %s (data channel client %s)\n",
 			    SSM_PROXY_VERSION, SSM_PROXY_CLIENT_VERSION);
-			return 0;
-		case 'D': case 'P': case 'R': case 'q': case 'v':
+			return EXIT_OK;
+		case 'v':
+			verbose++;
 			break;
 		default:
 			usage(stderr);
-			return 1;
+			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind < 1 || argc - optind > 2) {
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || argc > 2) {
 		usage(stderr);
-		return 1;
+		return EXIT_USAGE;
 	}
-	fprintf(stderr, "ssm-proxy: the tunnel is not implemented yet\n");
-	return 1;
+	log_init(quiet ? LOG_ERROR : (enum log_level)(LOG_INFO +
+	    (verbose > 4 ? 4 : verbose)));
+	s.target = argv[0];
+	if (!target_valid(s.target)) {
+		log_error("invalid target \"%.64s\": expected an instance id "
+		    "(i-...) or a managed node id (mi-...)", s.target);
+		return EXIT_USAGE;
+	}
+	if (argc == 2 && parse_port(argv[1], &s.port) != 0) {
+		log_error("invalid port \"%.16s\": expected 1 to 65535",
+		    argv[1]);
+		return EXIT_USAGE;
+	}
+
+	/* ssh owns stdout; a dying reader must not kill us mid-cleanup. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	env.get = env_get;
+	env.arg = NULL;
+	errmsg_clear(&err);
+	if ((r = awscfg_load(&env, &co, &s.cfg, &err)) != 0) {
+		log_error("%s", err.msg);
+		s.exit_code = EXIT_USAGE;
+		goto out;
+	}
+	if ((r = awscfg_endpoint(s.cfg, "ssm", NULL, &s.ep, &err)) != 0) {
+		log_error("%s", err.msg);
+		s.exit_code = EXIT_USAGE;
+		goto out;
+	}
+	memset(&cp, 0, sizeof(cp));
+	cp.now = time(NULL);
+	if ((r = creds_resolve(s.cfg, &cp, &s.creds, &err)) != 0) {
+		log_error("%s", err.msg);
+		s.exit_code = r == CFG_ERR_SYNTAX || r == CFG_ERR_PROFILE ||
+		    r == CFG_ERR_VALUE ? EXIT_USAGE : EXIT_API;
+		goto out;
+	}
+	s.sc.access_key_id = s.creds->access_key_id;
+	s.sc.secret_key = s.creds->secret_access_key;
+	s.sc.session_token = s.creds->session_token;
+	debug("profile %s, region %s (%s), credentials from %s",
+	    s.cfg->profile, s.cfg->region, awscfg_src_str(s.cfg->region_src),
+	    creds_source_str(s.creds->source));
+
+	memset(&lp, 0, sizeof(lp));
+	if ((s.loop = loop_new(&lp, &msg)) == NULL) {
+		log_error("%s", msg);
+		s.exit_code = EXIT_CHANNEL;
+		goto out;
+	}
+	signal_loop = s.loop;
+	memset(&ao, 0, sizeof(ao));
+	ao.ca_file = s.cfg->ca_bundle;
+	ao.max_attempts = (unsigned int)s.cfg->max_attempts;
+	proxy = NULL;
+	if (sigv4_url_split(s.ep.url, &u) == 0) {
+		proxy = awscfg_https_proxy_for(s.cfg, u->host, u->port);
+		sigv4_url_free(u);
+	}
+	ao.proxy = proxy;
+	if ((s.api = api_new(s.loop, &ao, &msg)) == NULL) {
+		log_error("%s", msg);
+		s.exit_code = EXIT_API;
+		goto out;
+	}
+	loop_set_after(s.loop, after_pass, &s);
+	if (start_session(&s) != 0) {
+		s.exit_code = EXIT_API;
+		goto out;
+	}
+	if (loop_run(s.loop) != 0 && !s.finished) {
+		log_error("event loop failure");
+		s.exit_code = EXIT_CHANNEL;
+	}
+ out:
+	signal_loop = NULL;
+	tunnel_detach(s.tunnel);
+	api_free(s.api);
+	loop_free(s.loop);
+	tunnel_free(s.tunnel);
+	apimsg_session_clear(&s.started);
+	creds_free(s.creds);
+	awscfg_free(s.cfg);
+	return s.exit_code;
 }

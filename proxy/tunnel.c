@@ -1,0 +1,666 @@
+/*
+ * The data channel's I/O; see tunnel.h.
+ *
+ * Callbacks only move bytes between the descriptors and the channel;
+ * tunnel_pump(), run after every pass of the loop, then reconciles
+ * everything else once: which descriptors to watch, whether the websocket
+ * has something to write, the channel's timer, flow control, and how the
+ * session ends.  This keeps the decisions in one place (after nc's
+ * readwrite() loop).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "buf.h"
+#include "chan.h"
+#include "log.h"
+#include "msg.h"
+#include "payload.h"
+#include "tunnel.h"
+
+#define WS_PROTOCOL		"ssm-data-channel"
+#define STDIN_CHUNK		(64 * 1024)
+#define TX_MAX			(128 * 1024)	/* largest frame we write */
+#define DRAIN_MS		5000	/* wait for acks after stdin EOF */
+#define TERMINATE_MS		3000	/* wait for the flag's effect */
+#define STDOUT_FLUSH_MS		5000	/* after channel_closed */
+
+enum phase {
+	PH_CONNECTING,		/* websocket not yet up */
+	PH_OPEN,		/* relaying */
+	PH_DRAIN,		/* stdin ended: wait for our data's acks */
+	PH_TERMINATING,		/* flag sent or API called */
+	PH_FLUSH,		/* channel closed: stdout gets the rest */
+	PH_DONE
+};
+
+struct tunnel {
+	struct tunnel_params	 p;
+	struct lws_protocols	 protocols[2];
+	struct lws_vhost	*vh;
+	struct lws		*ws;
+	struct chan		*chan;
+	struct loop_watch	*in_w, *out_w;
+	struct loop_timer	 chan_timer, phase_timer;
+	struct buf		 rx;		/* websocket message being read */
+	int			 rx_skip;	/* oversized message: drop it */
+	uint8_t			*tx;		/* LWS_PRE + TX_MAX */
+	struct sigv4_result	*sig;		/* signed upgrade headers */
+	char			 client_id[MSG_UUID_STR_LEN + 1];
+	enum phase		 phase;
+	int			 ws_open;
+	int			 odc_pending;	/* OpenDataChannel to send */
+	int			 stdin_eof;
+	int			 stdout_gone;
+	int			 ws_rx_paused;
+	int			 api_pending;
+	int			 api_called;
+	int			 phase_expired;
+	int			 exit_code;
+	int			 done_called;
+	int			 was_open;	/* handshake completed */
+	int			 detached;	/* loop going away */
+	uint64_t		 timer_at;
+};
+
+static void
+rand_cb(void *arg, void *p, size_t len)
+{
+	if (RAND_bytes(p, (int)len) != 1)
+		abort();	/* no randomness: nothing safe to do */
+}
+
+static void
+new_uuid(char out[MSG_UUID_STR_LEN + 1])
+{
+	uint8_t id[MSG_UUID_LEN];
+
+	rand_cb(NULL, id, sizeof(id));
+	msg_uuid_make_v4(id);
+	msg_uuid_to_str(id, out);
+}
+
+static void
+phase_timeout(void *arg)
+{
+	struct tunnel *t = arg;
+
+	t->phase_expired = 1;
+}
+
+static void
+set_phase(struct tunnel *t, enum phase ph, uint64_t ms)
+{
+	debug2("tunnel phase %d -> %d", t->phase, ph);
+	t->phase = ph;
+	t->phase_expired = 0;
+	loop_timer_cancel(&t->phase_timer);
+	if (ms > 0)
+		loop_timer_set(t->p.loop, &t->phase_timer, ms, phase_timeout,
+		    t);
+}
+
+/* The end: close everything and report once. */
+static void
+finish(struct tunnel *t, int code)
+{
+	struct chan_stats st;
+
+	if (t->phase == PH_DONE)
+		return;
+	if (t->chan != NULL) {
+		chan_get_stats(t->chan, &st);
+		log_verbose("session %s: %llu bytes in, %llu bytes out, "
+		    "%llu frames in, %llu frames out, %llu resent",
+		    t->p.session_id, (unsigned long long)st.bytes_in,
+		    (unsigned long long)st.bytes_out,
+		    (unsigned long long)st.frames_in,
+		    (unsigned long long)st.frames_out,
+		    (unsigned long long)st.resends);
+	}
+	set_phase(t, PH_DONE, 0);
+	t->exit_code = code;
+	loop_timer_cancel(&t->chan_timer);
+	loop_watch_free(t->in_w);
+	loop_watch_free(t->out_w);
+	t->in_w = t->out_w = NULL;
+	if (t->ws != NULL) {
+		lws_close_reason(t->ws, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		lws_set_timeout(t->ws, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_ASYNC);
+	}
+}
+
+static void
+call_terminate_api(struct tunnel *t)
+{
+	if (t->api_called || t->p.terminate == NULL)
+		return;
+	t->api_called = 1;
+	t->api_pending = 1;
+	t->p.terminate(t->p.arg, t->p.session_id);
+}
+
+void
+tunnel_api_done(struct tunnel *t)
+{
+	t->api_pending = 0;
+}
+
+static void
+on_stdin(void *arg, int fd, int events)
+{
+	struct tunnel *t = arg;
+	uint8_t buf[STDIN_CHUNK];
+	size_t space;
+	ssize_t n;
+
+	space = chan_send_space(t->chan);
+	if (space == 0 || t->stdin_eof)
+		return;
+	if (space > sizeof(buf))
+		space = sizeof(buf);
+	n = (events & LOOP_HUP) ? 0 : read(fd, buf, space);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (n < 0)
+			log_error("reading standard input: %s",
+			    strerror(errno));
+		debug("standard input closed");
+		t->stdin_eof = 1;
+		chan_send_eof(t->chan);
+		return;
+	}
+	if (chan_send(t->chan, buf, (size_t)n, loop_now_ms()) != 0) {
+		/* Cannot happen: we read no more than the space. */
+		log_error("internal error queueing input");
+		finish(t, EXIT_LOST);
+	}
+}
+
+static void
+on_stdout(void *arg, int fd, int events)
+{
+	struct tunnel *t = arg;
+	const uint8_t *p;
+	size_t len;
+	ssize_t n;
+
+	if ((len = chan_stdout(t->chan, &p)) == 0)
+		return;
+	n = (events & LOOP_HUP) ? -1 : write(fd, p, len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		/* ssh closed its end: it is going away. */
+		debug("standard output closed: %s",
+		    (events & LOOP_HUP) ? "hang-up" : strerror(errno));
+		t->stdout_gone = 1;
+		return;
+	}
+	chan_stdout_consume(t->chan, (size_t)n, loop_now_ms());
+}
+
+static void
+chan_timer_fire(void *arg)
+{
+	struct tunnel *t = arg;
+
+	t->timer_at = 0;
+	chan_tick(t->chan, loop_now_ms());
+}
+
+static int
+send_open_data_channel(struct tunnel *t, struct lws *wsi)
+{
+	struct pl_open_data_channel o;
+	char request_id[MSG_UUID_STR_LEN + 1];
+	struct buf b;
+	int r, n;
+
+	new_uuid(request_id);
+	memset(&o, 0, sizeof(o));
+	o.message_schema_version = (char *)(uintptr_t)"1.0";
+	o.request_id = request_id;
+	o.token_value = (char *)(uintptr_t)t->p.token;
+	o.client_id = t->client_id;
+	o.client_version = (char *)(uintptr_t)CHAN_CLIENT_VERSION;
+	buf_init(&b, TX_MAX);
+	if ((r = pl_encode_open_data_channel(&b, &o)) != 0) {
+		log_error("cannot encode OpenDataChannel: %s", sp_err_str(r));
+		buf_release(&b);
+		return -1;
+	}
+	memcpy(t->tx + LWS_PRE, buf_ptr(&b), buf_len(&b));
+	n = lws_write(wsi, t->tx + LWS_PRE, buf_len(&b), LWS_WRITE_TEXT);
+	r = n < (int)buf_len(&b) ? -1 : 0;
+	/* The frame held the token: do not leave it in memory. */
+	OPENSSL_cleanse(t->tx + LWS_PRE, buf_len(&b));
+	buf_release(&b);
+	debug("sent OpenDataChannel (request %s)", request_id);
+	return r;
+}
+
+static int
+ws_writeable(struct tunnel *t, struct lws *wsi)
+{
+	const uint8_t *f;
+	size_t len;
+
+	if (t->odc_pending) {
+		t->odc_pending = 0;
+		if (send_open_data_channel(t, wsi) != 0)
+			return -1;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (chan_output(t->chan, &f, &len) != 0)
+		return 0;
+	if (len > TX_MAX) {
+		log_error("internal error: frame of %zu bytes", len);
+		return -1;
+	}
+	memcpy(t->tx + LWS_PRE, f, len);
+	if (lws_write(wsi, t->tx + LWS_PRE, len, LWS_WRITE_BINARY) <
+	    (int)len)
+		return -1;
+	chan_output_done(t->chan, loop_now_ms());
+	/* One write per callback: ask again for the next frame. */
+	if (chan_output(t->chan, &f, &len) == 0)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static void
+ws_receive(struct tunnel *t, struct lws *wsi, const void *in, size_t len)
+{
+	int r;
+
+	if (!t->rx_skip && buf_put(&t->rx, in, len) != 0) {
+		log_error("dropping a websocket message over %zu bytes",
+		    t->rx.max);
+		t->rx_skip = 1;
+	}
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+		return;
+	if (!t->rx_skip) {
+		r = chan_recv(t->chan, buf_ptr(&t->rx), buf_len(&t->rx),
+		    loop_now_ms());
+		if (r != 0 && r != SP_ERR_IGNORED && r != SP_ERR_REFUSED)
+			debug("dropped a frame: %s", sp_err_str(r));
+		else if (r == SP_ERR_IGNORED)
+			debug3("ignored a frame");
+	}
+	buf_reset(&t->rx);
+	t->rx_skip = 0;
+}
+
+static int
+append_header(struct lws *wsi, const char *name, const char *value,
+    void *in, size_t len)
+{
+	unsigned char **p = (unsigned char **)in, *end = (*p) + len;
+
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+	    (const unsigned char *)value, (int)strlen(value), p, end);
+}
+
+static int
+ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct tunnel *t = user;
+
+	if (t == NULL || t->detached)
+		return 0;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		if (t->sig == NULL)
+			break;
+		if (append_header(wsi, "x-amz-date:", t->sig->amz_date, in,
+		    len) != 0 ||
+		    (t->p.creds->session_token != NULL &&
+		    t->p.creds->session_token[0] != '\0' &&
+		    append_header(wsi, "x-amz-security-token:",
+		    t->p.creds->session_token, in, len) != 0) ||
+		    append_header(wsi, "authorization:",
+		    t->sig->authorization, in, len) != 0)
+			return -1;
+		break;
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		log_error("cannot open the data channel websocket: %s",
+		    in != NULL ? (const char *)in : "connection failed");
+		t->ws = NULL;
+		finish(t, EXIT_CHANNEL);
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		debug("data channel websocket open");
+		t->ws_open = 1;
+		t->odc_pending = 1;
+		set_phase(t, PH_OPEN, 0);
+		lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (t->phase == PH_DONE)
+			return -1;
+		return ws_writeable(t, wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		ws_receive(t, wsi, in, len);
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		t->ws = NULL;
+		t->ws_open = 0;
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		debug("the service closed the websocket");
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		t->ws = NULL;
+		t->ws_open = 0;
+		if (t->phase == PH_DONE)
+			break;
+		if (chan_state(t->chan) == CHAN_CLOSED) {
+			set_phase(t, PH_FLUSH, STDOUT_FLUSH_MS);
+			break;
+		}
+		if (t->phase == PH_TERMINATING) {
+			finish(t, EXIT_OK);
+			break;
+		}
+		log_error("the data channel closed unexpectedly");
+		finish(t, EXIT_LOST);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int
+connect_ws(struct tunnel *t)
+{
+	struct lws_context_creation_info vinfo;
+	struct lws_client_connect_info ci;
+	struct sigv4_params sp;
+	struct sigv4_url *u = NULL;
+	char *path = NULL;
+	int presigned = 0, r, ok = -1;
+	size_t n;
+
+	if ((r = sigv4_url_split(t->p.stream_url, &u)) != 0 ||
+	    (strcmp(u->scheme, "wss") != 0 && strcmp(u->scheme, "ws") != 0)) {
+		log_error("StartSession returned an unusable StreamUrl");
+		goto out;
+	}
+	if ((r = sigv4_url_is_presigned(t->p.stream_url, &presigned)) != 0)
+		goto out;
+	if (!presigned) {
+		memset(&sp, 0, sizeof(sp));
+		sp.region = t->p.region;
+		sp.service = "ssmmessages";
+		sp.time = (int64_t)time(NULL) + t->p.clock_offset;
+		if ((r = sigv4_sign_url(t->p.creds, t->p.stream_url, &sp,
+		    &t->sig)) != 0) {
+			log_error("cannot sign the websocket upgrade: %s",
+			    sp_err_str(r));
+			goto out;
+		}
+	}
+	n = strlen(u->path) + strlen(u->query) + 2;
+	if ((path = malloc(n)) == NULL)
+		goto out;
+	memcpy(path, u->path, strlen(u->path) + 1);
+	if (u->query[0] != '\0') {
+		strcat(path, "?");
+		strcat(path, u->query);
+	}
+
+	memset(&vinfo, 0, sizeof(vinfo));
+	t->protocols[0].name = WS_PROTOCOL;
+	t->protocols[0].callback = ws_callback;
+	t->protocols[0].rx_buffer_size = 65536;
+	vinfo.port = CONTEXT_PORT_NO_LISTEN;
+	vinfo.vhost_name = "ws";
+	vinfo.protocols = t->protocols;
+	vinfo.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	vinfo.client_ssl_ca_filepath = t->p.ca_file;
+	vinfo.http_proxy_address = t->p.proxy_host;
+	vinfo.http_proxy_port = t->p.proxy_port;
+	if ((t->vh = lws_create_vhost(loop_context(t->p.loop), &vinfo)) ==
+	    NULL) {
+		log_error("cannot set up TLS for the websocket%s%s",
+		    t->p.ca_file ? " with CA bundle " : "",
+		    t->p.ca_file ? t->p.ca_file : "");
+		goto out;
+	}
+	memset(&ci, 0, sizeof(ci));
+	ci.context = loop_context(t->p.loop);
+	ci.vhost = t->vh;
+	ci.address = u->host;
+	ci.port = u->port;
+	ci.ssl_connection = u->tls ? LCCSCF_USE_SSL : 0;
+	ci.path = path;
+	ci.host = u->host_header;
+	ci.local_protocol_name = WS_PROTOCOL;
+	ci.userdata = t;
+	ci.alpn = "http/1.1";
+	ci.pwsi = &t->ws;
+	debug("connecting to the data channel at %s:%u%s", u->host,
+	    (unsigned int)u->port, t->p.proxy_host ? " through the proxy" :
+	    "");
+	if (lws_client_connect_via_info(&ci) == NULL && t->phase != PH_DONE) {
+		log_error("cannot connect to the data channel at %s",
+		    u->host);
+		goto out;
+	}
+	ok = 0;
+ out:
+	free(path);
+	sigv4_url_free(u);
+	return ok;
+}
+
+void
+tunnel_pump(struct tunnel *t)
+{
+	const uint8_t *f;
+	size_t len;
+	uint64_t now = loop_now_ms(), d;
+	const char *txt;
+	int r, can;
+
+	if (t->phase == PH_DONE) {
+		if (!t->done_called && t->ws == NULL && !t->api_pending) {
+			t->done_called = 1;
+			t->p.done(t->p.arg, t->exit_code);
+		}
+		return;
+	}
+	if (t->phase == PH_CONNECTING)
+		return;
+
+	/* The channel's own verdicts first. */
+	switch (chan_state(t->chan)) {
+	case CHAN_FAILED:
+		r = chan_error(t->chan, &txt);
+		log_error("%s", txt[0] ? txt : sp_err_str(r));
+		call_terminate_api(t);
+		finish(t, t->was_open ? EXIT_LOST : EXIT_CHANNEL);
+		return;
+	case CHAN_OPEN:
+		if (!t->was_open) {
+			t->was_open = 1;
+			txt = chan_customer_message(t->chan);
+			if (txt[0] != '\0')
+				log_info("%s", txt);
+			log_verbose("session %s open (agent %s)",
+			    t->p.session_id, chan_agent_version(t->chan));
+		}
+		break;
+	case CHAN_CLOSED:
+		if (t->phase != PH_FLUSH) {
+			txt = chan_close_output(t->chan);
+			if (txt[0] != '\0')
+				log_info("session %s closed: %s",
+				    t->p.session_id, txt);
+			else
+				debug("session %s closed", t->p.session_id);
+			set_phase(t, PH_FLUSH, STDOUT_FLUSH_MS);
+		}
+		break;
+	default:
+		break;
+	}
+
+	/* stdout: write while there is something to write. */
+	len = chan_stdout(t->chan, &f);
+	if (t->stdout_gone && len > 0) {
+		chan_stdout_consume(t->chan, len, now);
+		len = 0;
+	}
+	if (t->out_w != NULL)
+		loop_watch_set(t->out_w, len > 0 ? LOOP_OUT : 0);
+	if (t->phase == PH_FLUSH) {
+		if (len == 0 || t->phase_expired) {
+			/* Idempotent, and leaves no session behind. */
+			call_terminate_api(t);
+			finish(t, EXIT_OK);
+		}
+		return;
+	}
+
+	/* stdin: read while the channel takes more (backpressure). */
+	can = !t->stdin_eof && chan_send_space(t->chan) > 0;
+	if (t->in_w != NULL)
+		loop_watch_set(t->in_w, can ? LOOP_IN : 0);
+
+	/* The websocket: write what is due, read while there is room. */
+	if (t->ws != NULL && t->ws_open) {
+		if (chan_output(t->chan, &f, &len) == 0 || t->odc_pending)
+			lws_callback_on_writable(t->ws);
+		can = chan_can_recv(t->chan);
+		if (can == t->ws_rx_paused) {
+			lws_rx_flow_control(t->ws, can);
+			t->ws_rx_paused = !can;
+		}
+	}
+
+	/* The channel's timer. */
+	d = chan_deadline(t->chan);
+	if (d != UINT64_MAX && (t->timer_at == 0 || d < t->timer_at)) {
+		t->timer_at = d;
+		loop_timer_set(t->p.loop, &t->chan_timer,
+		    d > now ? d - now : 0, chan_timer_fire, t);
+	}
+
+	/* Ending: stdin closed or ssh went away (spec 7.5). */
+	if ((t->stdin_eof || t->stdout_gone) && t->phase == PH_OPEN)
+		set_phase(t, PH_DRAIN, DRAIN_MS);
+	if (t->phase == PH_DRAIN &&
+	    (chan_idle(t->chan) || t->phase_expired)) {
+		if (chan_terminate(t->chan, now) != 0)
+			call_terminate_api(t);
+		set_phase(t, PH_TERMINATING, TERMINATE_MS);
+	}
+	if (t->phase == PH_TERMINATING &&
+	    (chan_idle(t->chan) || t->phase_expired)) {
+		call_terminate_api(t);
+		finish(t, EXIT_OK);
+	}
+}
+
+void
+tunnel_signal(struct tunnel *t, int sig)
+{
+	if (t->phase == PH_DONE)
+		return;
+	debug("signal %d", sig);
+	if (sig == SIGHUP) {
+		/* ssh is done with us: end as after stdin EOF, at once. */
+		t->stdin_eof = 1;
+		chan_send_eof(t->chan);
+		if (t->phase == PH_OPEN || t->phase == PH_DRAIN)
+			set_phase(t, PH_DRAIN, 1);
+		else if (t->phase == PH_CONNECTING)
+			finish(t, EXIT_OK);
+		return;
+	}
+	log_error("terminating session %s on signal %d", t->p.session_id,
+	    sig);
+	if (t->ws_open)
+		(void)!chan_terminate(t->chan, loop_now_ms());
+	call_terminate_api(t);
+	finish(t, 128 + sig);
+}
+
+struct tunnel *
+tunnel_start(const struct tunnel_params *p)
+{
+	struct chan_params cp;
+	struct tunnel *t;
+	int fl;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->p = *p;
+	t->phase = PH_CONNECTING;
+	new_uuid(t->client_id);
+	chan_params_default(&cp);
+	cp.random = rand_cb;
+	cp.epoch_offset_ms = (int64_t)time(NULL) * 1000 -
+	    (int64_t)loop_now_ms();
+	buf_init(&t->rx, cp.max_frame);
+	if ((t->tx = malloc(LWS_PRE + TX_MAX)) == NULL ||
+	    (t->chan = chan_new(&cp, loop_now_ms())) == NULL)
+		goto fail;
+	/* stdout must never block the loop. */
+	if ((fl = fcntl(STDOUT_FILENO, F_GETFL)) != -1)
+		(void)fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK);
+	if ((t->in_w = loop_watch_new(p->loop, STDIN_FILENO, on_stdin,
+	    t)) == NULL ||
+	    (t->out_w = loop_watch_new(p->loop, STDOUT_FILENO, on_stdout,
+	    t)) == NULL) {
+		log_error("cannot watch standard input and output");
+		goto fail;
+	}
+	if (connect_ws(t) != 0)
+		finish(t, EXIT_CHANNEL);
+	return t;
+ fail:
+	tunnel_free(t);
+	return NULL;
+}
+
+void
+tunnel_detach(struct tunnel *t)
+{
+	if (t == NULL || t->detached)
+		return;
+	loop_timer_cancel(&t->chan_timer);
+	loop_timer_cancel(&t->phase_timer);
+	loop_watch_free(t->in_w);
+	loop_watch_free(t->out_w);
+	t->in_w = t->out_w = NULL;
+	t->detached = 1;
+}
+
+void
+tunnel_free(struct tunnel *t)
+{
+	if (t == NULL)
+		return;
+	tunnel_detach(t);
+	chan_free(t->chan);
+	sigv4_result_free(t->sig);
+	buf_release(&t->rx);
+	free(t->tx);
+	free(t);
+}

@@ -1,0 +1,62 @@
+/*
+ * The data channel's I/O: the websocket to the StreamUrl, stdin and stdout,
+ * all on the one event loop, with protocol/chan.c deciding every byte.
+ */
+#ifndef SSM_TUNNEL_H
+#define SSM_TUNNEL_H
+
+#include "loop.h"
+#include "sigv4.h"
+
+/* Exit codes, documented in the manual page under EXIT STATUS. */
+#define EXIT_OK			0	/* session ended normally */
+#define EXIT_USAGE		1	/* command line or configuration */
+#define EXIT_API		2	/* AWS API or credentials */
+#define EXIT_CHANNEL		3	/* websocket or handshake failed */
+#define EXIT_LOST		4	/* session lost after it opened */
+
+struct tunnel;
+
+struct tunnel_params {
+	struct loop		*loop;
+	const char		*stream_url;	/* from StartSession */
+	const char		*token;		/* TokenValue */
+	const char		*session_id;
+	/* Signing of the websocket upgrade (spec 3.1a). */
+	const char		*region;
+	const struct sigv4_creds *creds;
+	int64_t			 clock_offset;	/* seconds to add to now */
+	/* TLS trust anchors (PEM file) or NULL for the system's. */
+	const char		*ca_file;
+	/* HTTP CONNECT proxy for the websocket, or NULL. */
+	const char		*proxy_host;
+	unsigned int		 proxy_port;
+	/*
+	 * Called once when the session should be ended through the API
+	 * (TerminateSession); the tunnel waits for tunnel_api_done().
+	 */
+	void			(*terminate)(void *arg, const char *session_id);
+	/* Called once with the exit code when everything is finished. */
+	void			(*done)(void *arg, int exit_code);
+	void			*arg;
+};
+
+/* Start: connect the websocket and run the session on the loop. */
+struct tunnel *tunnel_start(const struct tunnel_params *p);
+/*
+ * Reconcile watches, timers, flow control and the session's end; the
+ * caller runs it after every pass of the loop (loop_set_after).
+ */
+void	tunnel_pump(struct tunnel *t);
+/* The TerminateSession call asked for has finished (either way). */
+void	tunnel_api_done(struct tunnel *t);
+/* A signal arrived: SIGHUP ends normally, SIGINT/SIGTERM terminate. */
+void	tunnel_signal(struct tunnel *t, int sig);
+/*
+ * Before the loop is freed: drop timers and watches and ignore websocket
+ * callbacks from then on.  tunnel_free() after loop_free().
+ */
+void	tunnel_detach(struct tunnel *t);
+void	tunnel_free(struct tunnel *t);
+
+#endif /* SSM_TUNNEL_H */
