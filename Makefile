@@ -93,7 +93,12 @@ $(SANB)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(SANB)/libproxy.a $(SANB)/
 	$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay.c \
 	    $(SANB)/libproxy.a $(SANB)/libprotocol.a $(PKG_LIBS)
 
-tests: ssm-proxy $(UNIT_BIN) $(REPLAY_BIN)
+# The program built with the sanitizers, for the integration tests.
+$(SANB)/ssm-proxy: $(SANB)/proxy/main.o $(SANB)/libproxy.a $(SANB)/libprotocol.a
+	$(CC) -O1 -g $(SAN) $(LDFLAGS) -o $@ $(SANB)/proxy/main.o \
+	    $(SANB)/libproxy.a $(SANB)/libprotocol.a $(PKG_LIBS)
+
+tests: ssm-proxy $(SANB)/ssm-proxy $(UNIT_BIN) $(REPLAY_BIN)
 
 # `check` installs what is missing first, in its own make run, so that the
 # pkg-config flags above are read after the libraries exist.
