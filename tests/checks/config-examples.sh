@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The ssh_config examples parse, and each Host block resolves to the
+# ssm-proxy command it documents (ssh -G prints the resulting config).
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+f=config-examples/ssh_config
+fail=0
+check() {	# host, expected proxycommand
+	got=$(ssh -G -F "$f" "$1" 2>/dev/null </dev/null | sed -n 's/^proxycommand //p')
+	if [ "$got" != "$2" ]; then
+		echo "$1: proxycommand is \"$got\", want \"$2\""
+		fail=1
+	fi
+}
+check i-0123456789abcdef0 "ssm-proxy %h %p"
+check mi-0123456789abcdef0 "ssm-proxy %h %p"
+check prod-web "ssm-proxy --profile prod --region eu-west-1 %h %p"
+check i-0123456789abcdef0.dev \
+    "sh -c 'exec ssm-proxy --profile dev --region us-east-2 \"\${0%%.dev}\" \"\$1\"' %h %p"
+cm=$(ssh -G -F "$f" i-0123456789abcdef0 2>/dev/null </dev/null | sed -n 's/^controlmaster //p')
+[ "$cm" = "auto" ] || { echo "ControlMaster is \"$cm\", want auto"; fail=1; }
+grep -q 'ProxyCommand="ssm-proxy %%h %%p"' config-examples/ansible.cfg ||
+    { echo "ansible.cfg lost its ProxyCommand"; fail=1; }
+[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (4 hosts)"
+exit $fail
