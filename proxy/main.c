@@ -41,6 +41,13 @@ struct session {
 	unsigned int		 port;
 	char			 ws_proxy_host[256];
 	unsigned int		 ws_proxy_port;
+	unsigned int		 keepalive_s;
+	unsigned int		 progress_timeout_s;
+	unsigned int		 wait_connected_s;
+	uint64_t		 started_at;	/* first StartSession, ms */
+	unsigned int		 start_tries;
+	struct loop_timer	 start_timer;
+	struct apimsg_session	 resumed;
 	int			 exit_code;
 	int			 finished;
 };
@@ -53,8 +60,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: ssm-proxy [-hqVv] [--ca-bundle FILE] [--document NAME]\n"
-	    "                 [--endpoint-url URL] [--profile NAME]"
-	    " [--region REGION]\n"
+	    "                 [--endpoint-url URL] [--keepalive SECONDS]\n"
+	    "                 [--profile NAME] [--progress-timeout SECONDS]\n"
+	    "                 [--region REGION] [--wait-connected SECONDS]\n"
 	    "                 TARGET [PORT]\n");
 }
 
@@ -113,6 +121,23 @@ parse_port(const char *s, unsigned int *port)
 	    v < 1 || v > 65535)
 		return -1;
 	*port = (unsigned int)v;
+	return 0;
+}
+
+/* Whole seconds in [min, max]. */
+static int
+parse_seconds(const char *s, unsigned int min, unsigned int max,
+    unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < min || v > max)
+		return -1;
+	*out = (unsigned int)v;
 	return 0;
 }
 
@@ -207,6 +232,76 @@ terminate_session(void *arg, const char *session_id)
 }
 
 static void
+resume_done(void *arg, const struct api_result *res)
+{
+	struct session *s = arg;
+	char msg[300];
+	int gone;
+
+	if (s->tunnel == NULL)
+		return;
+	if (!res->ok) {
+		gone = strcmp(res->error_code, "DoesNotExistException") == 0;
+		snprintf(msg, sizeof(msg), "%s", res->message);
+		tunnel_resumed(s->tunnel, NULL, NULL, msg, gone);
+		return;
+	}
+	apimsg_session_clear(&s->resumed);
+	if (apimsg_resume_session_parse(res->body, res->body_len,
+	    &s->resumed) != 0) {
+		tunnel_resumed(s->tunnel, NULL, NULL,
+		    "ResumeSession returned an invalid response", 0);
+		return;
+	}
+	if (!s->resumed.has_token) {
+		snprintf(msg, sizeof(msg), "session %s timed out and cannot "
+		    "be resumed", s->started.session_id);
+		tunnel_resumed(s->tunnel, NULL, NULL, msg, 1);
+		return;
+	}
+	debug("session %s resumed", s->started.session_id);
+	tunnel_resumed(s->tunnel, s->resumed.token, s->resumed.stream_url,
+	    NULL, 0);
+	apimsg_session_clear(&s->resumed);
+}
+
+static void
+resume_session(void *arg, const char *session_id)
+{
+	struct session *s = arg;
+	struct api_request rq;
+	char *body = NULL;
+
+	memset(&rq, 0, sizeof(rq));
+	if (apimsg_session_id_body(session_id, &body) == 0) {
+		rq.endpoint = s->ep.url;
+		rq.region = s->ep.signing_region;
+		rq.service = "ssm";
+		rq.target = "AmazonSSM.ResumeSession";
+		rq.body = body;
+		rq.creds = &s->sc;
+		if (api_call(s->api, &rq, resume_done, s, NULL) == 0) {
+			free(body);
+			return;
+		}
+	}
+	free(body);
+	tunnel_resumed(s->tunnel, NULL, NULL, "cannot call ResumeSession",
+	    0);
+}
+
+static int start_session(struct session *);
+
+static void
+start_again(void *arg)
+{
+	struct session *s = arg;
+
+	if (start_session(s) != 0)
+		finish(s, EXIT_API);
+}
+
+static void
 start_done(void *arg, const struct api_result *res)
 {
 	struct session *s = arg;
@@ -216,6 +311,22 @@ start_done(void *arg, const struct api_result *res)
 	int r;
 
 	if (!res->ok) {
+		uint64_t waited = loop_now_ms() - s->started_at, d;
+
+		/* --wait-connected: an instance that is still booting. */
+		if (strcmp(res->error_code, "TargetNotConnected") == 0 &&
+		    waited < (uint64_t)s->wait_connected_s * 1000) {
+			d = 1000ULL << (s->start_tries < 3 ? s->start_tries : 3);
+			if (d > (uint64_t)s->wait_connected_s * 1000 - waited)
+				d = (uint64_t)s->wait_connected_s * 1000 -
+				    waited;
+			log_verbose("%s is not connected yet; trying again "
+			    "in %llu ms", s->target, (unsigned long long)d);
+			s->start_tries++;
+			loop_timer_set(s->loop, &s->start_timer, d,
+			    start_again, s);
+			return;
+		}
 		log_error("%s", res->message);
 		finish(s, EXIT_API);
 		return;
@@ -257,6 +368,9 @@ start_done(void *arg, const struct api_result *res)
 	tp.proxy_host = proxy != NULL ? s->ws_proxy_host : NULL;
 	tp.proxy_port = s->ws_proxy_port;
 	tp.terminate = terminate_session;
+	tp.resume = resume_session;
+	tp.keepalive_s = s->keepalive_s;
+	tp.progress_timeout_s = s->progress_timeout_s;
 	tp.done = tunnel_done;
 	tp.arg = s;
 	if ((s->tunnel = tunnel_start(&tp)) == NULL) {
@@ -303,6 +417,8 @@ start_session(struct session *s)
 	rq.target = "AmazonSSM.StartSession";
 	rq.body = body;
 	rq.creds = &s->sc;
+	if (s->start_tries == 0)
+		s->started_at = loop_now_ms();
 	debug("StartSession %s (%s, port %u) at %s, region %s", s->target,
 	    s->document, s->port, s->ep.url, s->ep.signing_region);
 	r = api_call(s->api, &rq, start_done, s, NULL);
@@ -323,11 +439,14 @@ main(int argc, char **argv)
 		{ "document",	  required_argument, NULL, 'D' },
 		{ "endpoint-url", required_argument, NULL, 'E' },
 		{ "help",	  no_argument,	     NULL, 'h' },
+		{ "keepalive",	  required_argument, NULL, 'K' },
 		{ "profile",	  required_argument, NULL, 'P' },
+		{ "progress-timeout", required_argument, NULL, 'T' },
 		{ "quiet",	  no_argument,	     NULL, 'q' },
 		{ "region",	  required_argument, NULL, 'R' },
 		{ "verbose",	  no_argument,	     NULL, 'v' },
 		{ "version",	  no_argument,	     NULL, 'V' },
+		{ "wait-connected", required_argument, NULL, 'W' },
 		{ NULL,		  0,		     NULL, 0 }
 	};
 	struct awscfg_opts co;
@@ -340,6 +459,7 @@ main(int argc, char **argv)
 	struct errmsg err;
 	struct sigaction sa;
 	const char *msg, *proxy;
+	unsigned int secs;
 	int ch, verbose = 0, quiet = 0, r;
 
 	memset(&s, 0, sizeof(s));
@@ -360,6 +480,25 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case 'K':
+		case 'T':
+		case 'W':
+			if (parse_seconds(optarg, ch == 'K' ? 1 : 0,
+			    ch == 'K' ? 3600 : 86400, &secs) != 0) {
+				fprintf(stderr, "ssm-proxy: invalid --%s "
+				    "\"%.16s\": expected seconds\n",
+				    ch == 'K' ? "keepalive" : ch == 'T' ?
+				    "progress-timeout" : "wait-connected",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			if (ch == 'K')
+				s.keepalive_s = secs;
+			else if (ch == 'T')
+				s.progress_timeout_s = secs;
+			else
+				s.wait_connected_s = secs;
+			break;
 		case 'P':
 			co.profile = optarg;
 			break;
@@ -471,10 +610,13 @@ main(int argc, char **argv)
  out:
 	signal_loop = NULL;
 	tunnel_detach(s.tunnel);
+	if (s.loop != NULL)
+		loop_timer_cancel(&s.start_timer);
 	api_free(s.api);
 	loop_free(s.loop);
 	tunnel_free(s.tunnel);
 	apimsg_session_clear(&s.started);
+	apimsg_session_clear(&s.resumed);
 	creds_free(s.creds);
 	awscfg_free(s.cfg);
 	return s.exit_code;

@@ -31,6 +31,8 @@
 #define DRAIN_MS		5000	/* wait for acks after stdin EOF */
 #define TERMINATE_MS		3000	/* wait for the flag's effect */
 #define STDOUT_FLUSH_MS		5000	/* after channel_closed */
+#define RECONNECT_ATTEMPTS	12	/* in a row, about a minute */
+#define RECONNECT_MAX_DELAY_MS	8000
 
 enum phase {
 	PH_CONNECTING,		/* websocket not yet up */
@@ -67,8 +69,20 @@ struct tunnel {
 	int			 done_called;
 	int			 was_open;	/* handshake completed */
 	int			 detached;	/* loop going away */
+	/* The websocket may be replaced (spec 8): what it needs. */
+	char			 url[4096];	/* StreamUrl to dial */
+	char			 token[512];	/* TokenValue: secret */
+	int			 presigned;	/* url needs no signature */
+	int			 ws_ever_open;
+	int			 reconnecting;	/* between websockets */
+	int			 resume_pending;	/* ResumeSession out */
+	unsigned int		 attempts;	/* failed reconnects in a row */
+	struct loop_timer	 retry_timer;
+	lws_retry_bo_t		 idle;		/* pings and dead peers */
 	uint64_t		 timer_at;
 };
+
+static void ws_lost(struct tunnel *);
 
 static void
 rand_cb(void *arg, void *p, size_t len)
@@ -128,6 +142,7 @@ finish(struct tunnel *t, int code)
 	set_phase(t, PH_DONE, 0);
 	t->exit_code = code;
 	loop_timer_cancel(&t->chan_timer);
+	loop_timer_cancel(&t->retry_timer);
 	loop_watch_free(t->in_w);
 	loop_watch_free(t->out_w);
 	t->in_w = t->out_w = NULL;
@@ -230,7 +245,7 @@ send_open_data_channel(struct tunnel *t, struct lws *wsi)
 	memset(&o, 0, sizeof(o));
 	o.message_schema_version = (char *)(uintptr_t)"1.0";
 	o.request_id = request_id;
-	o.token_value = (char *)(uintptr_t)t->p.token;
+	o.token_value = t->token;
 	o.client_id = t->client_id;
 	o.client_version = (char *)(uintptr_t)CHAN_CLIENT_VERSION;
 	buf_init(&b, TX_MAX);
@@ -294,6 +309,8 @@ ws_receive(struct tunnel *t, struct lws *wsi, const void *in, size_t len)
 	if (!t->rx_skip) {
 		r = chan_recv(t->chan, buf_ptr(&t->rx), buf_len(&t->rx),
 		    loop_now_ms());
+		if (r == 0)
+			t->attempts = 0;	/* this websocket works */
 		if (r != 0 && r != SP_ERR_IGNORED && r != SP_ERR_REFUSED)
 			debug("dropped a frame: %s", sp_err_str(r));
 		else if (r == SP_ERR_IGNORED)
@@ -336,33 +353,56 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		log_error("cannot open the data channel websocket: %s",
-		    in != NULL ? (const char *)in : "connection failed");
 		t->ws = NULL;
-		finish(t, EXIT_CHANNEL);
+		t->ws_open = 0;
+		if (!t->ws_ever_open) {
+			log_error("cannot open the data channel websocket: %s",
+			    in != NULL ? (const char *)in :
+			    "connection failed");
+			finish(t, EXIT_CHANNEL);
+			break;
+		}
+		debug("reconnecting the data channel failed: %s",
+		    in != NULL ? (const char *)in : "connection failed");
+		ws_lost(t);
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		debug("data channel websocket open");
 		t->ws_open = 1;
 		t->odc_pending = 1;
-		set_phase(t, PH_OPEN, 0);
+		if (!t->ws_ever_open) {
+			debug("data channel websocket open");
+			t->ws_ever_open = 1;
+			set_phase(t, PH_OPEN, 0);
+		} else {
+			/* Sequence numbers and both buffers carry over;
+			 * everything unacknowledged goes again (spec 8.2). */
+			log_verbose("data channel reconnected");
+			t->reconnecting = 0;
+			chan_reconnected(t->chan, loop_now_ms());
+		}
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (t->phase == PH_DONE)
 			return -1;
+		if (wsi != t->ws)
+			return -1;	/* a replaced connection: let it go */
 		return ws_writeable(t, wsi);
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		ws_receive(t, wsi, in, len);
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
-		t->ws = NULL;
-		t->ws_open = 0;
+		if (wsi == t->ws) {
+			t->ws = NULL;
+			t->ws_open = 0;
+		}
 		break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		debug("the service closed the websocket");
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (wsi != t->ws)
+			break;		/* an old connection going away */
 		t->ws = NULL;
 		t->ws_open = 0;
 		if (t->phase == PH_DONE)
@@ -375,8 +415,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			finish(t, EXIT_OK);
 			break;
 		}
-		log_error("the data channel closed unexpectedly");
-		finish(t, EXIT_LOST);
+		ws_lost(t);
 		break;
 	default:
 		break;
@@ -384,44 +423,11 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/* One vhost for the websocket: TLS trust anchors and proxy, set once. */
 static int
-connect_ws(struct tunnel *t)
+make_vhost(struct tunnel *t)
 {
 	struct lws_context_creation_info vinfo;
-	struct lws_client_connect_info ci;
-	struct sigv4_params sp;
-	struct sigv4_url *u = NULL;
-	char *path = NULL;
-	int presigned = 0, r, ok = -1;
-	size_t n;
-
-	if ((r = sigv4_url_split(t->p.stream_url, &u)) != 0 ||
-	    (strcmp(u->scheme, "wss") != 0 && strcmp(u->scheme, "ws") != 0)) {
-		log_error("StartSession returned an unusable StreamUrl");
-		goto out;
-	}
-	if ((r = sigv4_url_is_presigned(t->p.stream_url, &presigned)) != 0)
-		goto out;
-	if (!presigned) {
-		memset(&sp, 0, sizeof(sp));
-		sp.region = t->p.region;
-		sp.service = "ssmmessages";
-		sp.time = (int64_t)time(NULL) + t->p.clock_offset;
-		if ((r = sigv4_sign_url(t->p.creds, t->p.stream_url, &sp,
-		    &t->sig)) != 0) {
-			log_error("cannot sign the websocket upgrade: %s",
-			    sp_err_str(r));
-			goto out;
-		}
-	}
-	n = strlen(u->path) + strlen(u->query) + 2;
-	if ((path = malloc(n)) == NULL)
-		goto out;
-	memcpy(path, u->path, strlen(u->path) + 1);
-	if (u->query[0] != '\0') {
-		strcat(path, "?");
-		strcat(path, u->query);
-	}
 
 	memset(&vinfo, 0, sizeof(vinfo));
 	t->protocols[0].name = WS_PROTOCOL;
@@ -439,7 +445,50 @@ connect_ws(struct tunnel *t)
 		log_error("cannot set up TLS for the websocket%s%s",
 		    t->p.ca_file ? " with CA bundle " : "",
 		    t->p.ca_file ? t->p.ca_file : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Dial t->url, with a freshly signed upgrade unless it is presigned. */
+static int
+connect_ws(struct tunnel *t)
+{
+	struct lws_client_connect_info ci;
+	struct sigv4_params sp;
+	struct sigv4_url *u = NULL;
+	char *path = NULL;
+	int r, ok = -1;
+	size_t n;
+
+	if ((r = sigv4_url_split(t->url, &u)) != 0 ||
+	    (strcmp(u->scheme, "wss") != 0 && strcmp(u->scheme, "ws") != 0)) {
+		log_error("the service returned an unusable StreamUrl");
 		goto out;
+	}
+	if ((r = sigv4_url_is_presigned(t->url, &t->presigned)) != 0)
+		goto out;
+	sigv4_result_free(t->sig);
+	t->sig = NULL;
+	if (!t->presigned) {
+		memset(&sp, 0, sizeof(sp));
+		sp.region = t->p.region;
+		sp.service = "ssmmessages";
+		sp.time = (int64_t)time(NULL) + t->p.clock_offset;
+		if ((r = sigv4_sign_url(t->p.creds, t->url, &sp,
+		    &t->sig)) != 0) {
+			log_error("cannot sign the websocket upgrade: %s",
+			    sp_err_str(r));
+			goto out;
+		}
+	}
+	n = strlen(u->path) + strlen(u->query) + 2;
+	if ((path = malloc(n)) == NULL)
+		goto out;
+	memcpy(path, u->path, strlen(u->path) + 1);
+	if (u->query[0] != '\0') {
+		strcat(path, "?");
+		strcat(path, u->query);
 	}
 	memset(&ci, 0, sizeof(ci));
 	ci.context = loop_context(t->p.loop);
@@ -453,10 +502,12 @@ connect_ws(struct tunnel *t)
 	ci.userdata = t;
 	ci.alpn = "http/1.1";
 	ci.pwsi = &t->ws;
+	ci.retry_and_idle_policy = &t->idle;
 	debug("connecting to the data channel at %s:%u%s", u->host,
 	    (unsigned int)u->port, t->p.proxy_host ? " through the proxy" :
 	    "");
-	if (lws_client_connect_via_info(&ci) == NULL && t->phase != PH_DONE) {
+	if (lws_client_connect_via_info(&ci) == NULL && t->phase != PH_DONE &&
+	    !t->ws_ever_open) {
 		log_error("cannot connect to the data channel at %s",
 		    u->host);
 		goto out;
@@ -466,6 +517,95 @@ connect_ws(struct tunnel *t)
 	free(path);
 	sigv4_url_free(u);
 	return ok;
+}
+
+/* Backoff before reconnect attempt n (from 0): 100 ms doubling to 5 s,
+ * with up to half again of jitter. */
+static uint64_t
+reconnect_delay(unsigned int n)
+{
+	uint64_t d = 100;
+	uint8_t j;
+
+	while (n-- > 0 && d < RECONNECT_MAX_DELAY_MS)
+		d *= 2;
+	if (d > RECONNECT_MAX_DELAY_MS)
+		d = RECONNECT_MAX_DELAY_MS;
+	rand_cb(NULL, &j, 1);
+	return d + d * j / 512;
+}
+
+static void
+reconnect_now(void *arg)
+{
+	struct tunnel *t = arg;
+
+	if (t->phase == PH_DONE || t->detached)
+		return;
+	if (t->p.resume == NULL) {
+		log_error("the data channel closed and cannot be resumed");
+		finish(t, EXIT_LOST);
+		return;
+	}
+	t->resume_pending = 1;
+	t->p.resume(t->p.arg, t->p.session_id);
+}
+
+/* The websocket is gone while the session lives: resume (spec 8.4). */
+static void
+ws_lost(struct tunnel *t)
+{
+	t->ws = NULL;
+	t->ws_open = 0;
+	t->odc_pending = 0;
+	if (t->phase == PH_DONE || t->phase == PH_CONNECTING)
+		return;
+	if (t->attempts >= RECONNECT_ATTEMPTS) {
+		log_error("the data channel closed and %u attempts to "
+		    "reconnect failed", t->attempts);
+		finish(t, EXIT_LOST);
+		return;
+	}
+	if (!t->reconnecting)
+		log_verbose("the data channel closed; reconnecting");
+	t->reconnecting = 1;
+	loop_timer_set(t->p.loop, &t->retry_timer,
+	    reconnect_delay(t->attempts), reconnect_now, t);
+	t->attempts++;
+}
+
+void
+tunnel_resumed(struct tunnel *t, const char *token, const char *stream_url,
+    const char *errmsg, int gone)
+{
+	t->resume_pending = 0;
+	if (t->phase == PH_DONE || t->detached)
+		return;
+	if (gone) {
+		log_error("%s", errmsg != NULL ? errmsg :
+		    "the session can no longer be resumed");
+		finish(t, EXIT_LOST);
+		return;
+	}
+	if (token == NULL) {
+		debug("ResumeSession failed: %s", errmsg ? errmsg : "");
+		ws_lost(t);
+		return;
+	}
+	if (strlen(token) >= sizeof(t->token)) {
+		log_error("ResumeSession returned an unusable token");
+		finish(t, EXIT_LOST);
+		return;
+	}
+	OPENSSL_cleanse(t->token, sizeof(t->token));
+	memcpy(t->token, token, strlen(token) + 1);
+	/* The plugin keeps dialing the original StreamUrl (spec 8.2); a
+	 * presigned one has expired, so take the new one then. */
+	if (t->presigned && stream_url != NULL && stream_url[0] != '\0' &&
+	    strlen(stream_url) < sizeof(t->url))
+		memcpy(t->url, stream_url, strlen(stream_url) + 1);
+	if (connect_ws(t) != 0)
+		ws_lost(t);
 }
 
 void
@@ -478,7 +618,8 @@ tunnel_pump(struct tunnel *t)
 	int r, can;
 
 	if (t->phase == PH_DONE) {
-		if (!t->done_called && t->ws == NULL && !t->api_pending) {
+		if (!t->done_called && t->ws == NULL && !t->api_pending &&
+		    !t->resume_pending) {
 			t->done_called = 1;
 			t->p.done(t->p.arg, t->exit_code);
 		}
@@ -613,8 +754,26 @@ tunnel_start(const struct tunnel_params *p)
 	t->p = *p;
 	t->phase = PH_CONNECTING;
 	new_uuid(t->client_id);
+	if (strlen(p->stream_url) >= sizeof(t->url) ||
+	    strlen(p->token) >= sizeof(t->token)) {
+		log_error("StartSession returned an unusable StreamUrl or "
+		    "token");
+		free(t);
+		return NULL;
+	}
+	memcpy(t->url, p->stream_url, strlen(p->stream_url) + 1);
+	memcpy(t->token, p->token, strlen(p->token) + 1);
+	/* lws pings a websocket idle this long and drops it if nothing at
+	 * all comes back for twice as long (spec 3.4); then we resume. */
+	t->idle.secs_since_valid_ping = (uint16_t)(p->keepalive_s > 0 ?
+	    p->keepalive_s : TUNNEL_KEEPALIVE_S);
+	t->idle.secs_since_valid_hangup = (uint16_t)(2 *
+	    t->idle.secs_since_valid_ping + 1);
 	chan_params_default(&cp);
 	cp.random = rand_cb;
+	if (p->progress_timeout_s > 0)
+		cp.progress_timeout_ms = (uint64_t)p->progress_timeout_s *
+		    1000;
 	cp.epoch_offset_ms = (int64_t)time(NULL) * 1000 -
 	    (int64_t)loop_now_ms();
 	buf_init(&t->rx, cp.max_frame);
@@ -631,7 +790,7 @@ tunnel_start(const struct tunnel_params *p)
 		log_error("cannot watch standard input and output");
 		goto fail;
 	}
-	if (connect_ws(t) != 0)
+	if (make_vhost(t) != 0 || connect_ws(t) != 0)
 		finish(t, EXIT_CHANNEL);
 	return t;
  fail:
@@ -646,6 +805,7 @@ tunnel_detach(struct tunnel *t)
 		return;
 	loop_timer_cancel(&t->chan_timer);
 	loop_timer_cancel(&t->phase_timer);
+	loop_timer_cancel(&t->retry_timer);
 	loop_watch_free(t->in_w);
 	loop_watch_free(t->out_w);
 	t->in_w = t->out_w = NULL;
@@ -662,5 +822,6 @@ tunnel_free(struct tunnel *t)
 	sigv4_result_free(t->sig);
 	buf_release(&t->rx);
 	free(t->tx);
+	OPENSSL_cleanse(t->token, sizeof(t->token));
 	free(t);
 }

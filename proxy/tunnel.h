@@ -15,6 +15,8 @@
 #define EXIT_CHANNEL		3	/* websocket or handshake failed */
 #define EXIT_LOST		4	/* session lost after it opened */
 
+#define TUNNEL_KEEPALIVE_S	30	/* websocket ping interval */
+
 struct tunnel;
 
 struct tunnel_params {
@@ -36,6 +38,16 @@ struct tunnel_params {
 	 * (TerminateSession); the tunnel waits for tunnel_api_done().
 	 */
 	void			(*terminate)(void *arg, const char *session_id);
+	/*
+	 * Called when the websocket dropped and the session should be
+	 * resumed: the caller calls ResumeSession and then tunnel_resumed().
+	 * NULL: a dropped websocket ends the session.
+	 */
+	void			(*resume)(void *arg, const char *session_id);
+	/* Seconds of websocket silence before a ping; 0: the default. */
+	unsigned int		 keepalive_s;
+	/* Seconds the oldest unacknowledged message may wait; 0: 300. */
+	unsigned int		 progress_timeout_s;
 	/* Called once with the exit code when everything is finished. */
 	void			(*done)(void *arg, int exit_code);
 	void			*arg;
@@ -48,6 +60,13 @@ struct tunnel *tunnel_start(const struct tunnel_params *p);
  * caller runs it after every pass of the loop (loop_set_after).
  */
 void	tunnel_pump(struct tunnel *t);
+/*
+ * ResumeSession finished: token (and the new StreamUrl) on success; else
+ * token NULL with errmsg, and gone set when the session cannot be
+ * resumed at all (DoesNotExistException, or no TokenValue).
+ */
+void	tunnel_resumed(struct tunnel *t, const char *token,
+	    const char *stream_url, const char *errmsg, int gone);
 /* The TerminateSession call asked for has finished (either way). */
 void	tunnel_api_done(struct tunnel *t);
 /* A signal arrived: SIGHUP ends normally, SIGINT/SIGTERM terminate. */
