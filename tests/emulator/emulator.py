@@ -287,6 +287,10 @@ class Session:
         self.out_empty.set()
         self.rtt = am.RttEstimator()
         self.in_expected = 0
+        # One input message at a time, as the agent's single processing
+        # loop does: a resend arriving on a new websocket while the old
+        # one's copy is still being written must not be written twice.
+        self.in_lock = asyncio.Lock()
         self.in_buf = {}
         self.in_count = 0
         self.out_data_count = 0
@@ -655,6 +659,10 @@ class Session:
             await self.maybe_complete()
 
     async def on_input(self, msg):
+        async with self.in_lock:
+            await self._on_input(msg)
+
+    async def _on_input(self, msg):
         self.in_count += 1
         di = self.knob("drop_input_every")
         if di and self.in_count % di == 0:
