@@ -28,6 +28,7 @@
 #define WS_PROTOCOL		"ssm-data-channel"
 #define STDIN_CHUNK		(64 * 1024)
 #define TX_MAX			(128 * 1024)	/* largest frame we write */
+#define WRITES_PER_PASS		64	/* frames per writable callback */
 #define DRAIN_MS		5000	/* wait for acks after stdin EOF */
 #define TERMINATE_MS		3000	/* wait for the flag's effect */
 #define STDOUT_FLUSH_MS		5000	/* after channel_closed */
@@ -269,6 +270,7 @@ ws_writeable(struct tunnel *t, struct lws *wsi)
 {
 	const uint8_t *f;
 	size_t len;
+	int n;
 
 	if (t->odc_pending) {
 		t->odc_pending = 0;
@@ -277,18 +279,27 @@ ws_writeable(struct tunnel *t, struct lws *wsi)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	if (chan_output(t->chan, &f, &len) != 0)
-		return 0;
-	if (len > TX_MAX) {
-		log_error("internal error: frame of %zu bytes", len);
-		return -1;
+	/*
+	 * Each message is its own websocket frame (spec 3.3), so write as
+	 * many as the socket takes now rather than one per pass of the loop:
+	 * lws_send_pipe_choked() says when to stop before lws would have to
+	 * buffer.
+	 */
+	for (n = 0; n < WRITES_PER_PASS; n++) {
+		if (chan_output(t->chan, &f, &len) != 0)
+			return 0;
+		if (n > 0 && lws_send_pipe_choked(wsi))
+			break;
+		if (len > TX_MAX) {
+			log_error("internal error: frame of %zu bytes", len);
+			return -1;
+		}
+		memcpy(t->tx + LWS_PRE, f, len);
+		if (lws_write(wsi, t->tx + LWS_PRE, len, LWS_WRITE_BINARY) <
+		    (int)len)
+			return -1;
+		chan_output_done(t->chan, loop_now_ms());
 	}
-	memcpy(t->tx + LWS_PRE, f, len);
-	if (lws_write(wsi, t->tx + LWS_PRE, len, LWS_WRITE_BINARY) <
-	    (int)len)
-		return -1;
-	chan_output_done(t->chan, loop_now_ms());
-	/* One write per callback: ask again for the next frame. */
 	if (chan_output(t->chan, &f, &len) == 0)
 		lws_callback_on_writable(wsi);
 	return 0;
