@@ -36,6 +36,8 @@
 #define DEFAULT_PORT		22
 #define DEFAULT_KEY_LIFETIME	60	/* --ephemeral-key, seconds */
 #define MAX_KEY_LIFETIME	86400
+/* A key pushed this long before the session opened is pushed again. */
+#define REPUSH_AFTER_MS		40000
 
 /* Progress of StartSession and of SendSSHPublicKey. */
 enum step {
@@ -74,6 +76,7 @@ struct session {
 	const char		*os_user;
 	enum step		 start_step;
 	enum step		 push_step;
+	uint64_t		 pushed_at;	/* last push that succeeded, ms */
 	int			 ending;	/* end_session() was called */
 	int			 end_code;	/* exit after TerminateSession */
 };
@@ -382,6 +385,7 @@ end_session(struct session *s, int code)
 }
 
 static void open_tunnel(struct session *s);
+static int push_key(struct session *s);
 
 static void
 start_done(void *arg, const struct api_result *res)
@@ -428,7 +432,15 @@ start_done(void *arg, const struct api_result *res)
 		end_session(s, EXIT_PUSH);
 	else if (s->push_step == STEP_PENDING)
 		debug("waiting for SendSSHPublicKey");
-	else
+	else if (s->push_step == STEP_OK &&
+	    loop_now_ms() - s->pushed_at > REPUSH_AFTER_MS) {
+		/* StartSession took long (--wait-connected): the key must
+		 * still be valid when ssh authenticates (aws-apis.md 4). */
+		log_verbose("pushing the key again: it was pushed %llu s ago",
+		    (unsigned long long)(loop_now_ms() - s->pushed_at) / 1000);
+		if (push_key(s) != 0)
+			end_session(s, EXIT_PUSH);
+	} else
 		open_tunnel(s);
 }
 
@@ -464,6 +476,7 @@ push_done(void *arg, const struct api_result *res)
 		char kd[32];
 
 		s->push_step = STEP_OK;
+		s->pushed_at = loop_now_ms();
 		log_verbose("pushed %s key for %s@%s (valid %d s)",
 		    sshkey_describe(s->key, kd, sizeof(kd)), s->os_user,
 		    s->target, EIC_KEY_VALIDITY);
