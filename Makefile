@@ -58,7 +58,7 @@ FUZZ_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZB)/%)
 DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   libcurl4-openssl-dev libyajl-dev clang libclang-rt-14-dev \
 		   mandoc python3 python3-websockets openssh-client \
-		   openssh-server openssl rsync ca-certificates
+		   openssh-server openssl rsync ca-certificates strace
 
 .PHONY: all check check-run tests fuzz install uninstall deps clean
 

@@ -5,7 +5,10 @@
  * TerminateSession, all on one event loop.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +16,36 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "api.h"
 #include "apimsg.h"
 #include "awscfg.h"
 #include "creds.h"
+#include "eic.h"
 #include "errmsg.h"
 #include "log.h"
 #include "loop.h"
 #include "sigv4.h"
+#include "sshagent.h"
+#include "sshkey.h"
 #include "tunnel.h"
 #include "version.h"
 
 #define DEFAULT_DOCUMENT	"AWS-StartSSHSession"
 #define DEFAULT_PORT		22
+#define DEFAULT_KEY_LIFETIME	60	/* --ephemeral-key, seconds */
+#define MAX_KEY_LIFETIME	86400
+/* A key pushed this long before the session opened is pushed again. */
+#define REPUSH_AFTER_MS		40000
+
+/* Progress of StartSession and of SendSSHPublicKey. */
+enum step {
+	STEP_NONE = 0,		/* not asked for */
+	STEP_PENDING,
+	STEP_OK,
+	STEP_FAILED
+};
 
 struct session {
 	struct loop		*loop;
@@ -50,6 +70,23 @@ struct session {
 	struct apimsg_session	 resumed;
 	int			 exit_code;
 	int			 finished;
+	/* EC2 Instance Connect (--push-key, --ephemeral-key) */
+	struct awscfg_endpoint	 eic_ep;
+	struct sshkey_pub	*key;
+	const char		*os_user;
+	enum step		 start_step;
+	enum step		 push_step;
+	uint64_t		 pushed_at;	/* last push that succeeded, ms */
+	int			 ending;	/* end_session() was called */
+	int			 end_code;	/* exit after TerminateSession */
+};
+
+/* What the key options asked for. */
+struct key_opts {
+	int		 push;		/* --push-key */
+	const char	*file;		/* --push-key=FILE */
+	int		 ephemeral;	/* --ephemeral-key */
+	unsigned int	 lifetime;	/* --key-lifetime */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -60,8 +97,10 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: ssm-proxy [-hqVv] [--ca-bundle FILE] [--document NAME]\n"
-	    "                 [--endpoint-url URL] [--keepalive SECONDS]\n"
-	    "                 [--profile NAME] [--progress-timeout SECONDS]\n"
+	    "                 [--endpoint-url URL] [--ephemeral-key]\n"
+	    "                 [--keepalive SECONDS] [--key-lifetime SECONDS]\n"
+	    "                 [--os-user USER] [--profile NAME]\n"
+	    "                 [--progress-timeout SECONDS] [--push-key[=FILE]]\n"
 	    "                 [--region REGION] [--wait-connected SECONDS]\n"
 	    "                 TARGET [PORT]\n");
 }
@@ -302,12 +341,56 @@ start_again(void *arg)
 }
 
 static void
+end_done(void *arg, const struct api_result *res)
+{
+	struct session *s = arg;
+
+	if (res->ok)
+		debug("session %s terminated", s->started.session_id);
+	else
+		log_verbose("%s", res->message);
+	finish(s, s->end_code);
+}
+
+/*
+ * End a started session that never got a tunnel (the key push failed):
+ * TerminateSession, then exit with code.
+ */
+static void
+end_session(struct session *s, int code)
+{
+	struct api_request rq;
+	char *body = NULL;
+
+	s->ending = 1;
+	s->end_code = code;
+	memset(&rq, 0, sizeof(rq));
+	if (apimsg_session_id_body(s->started.session_id, &body) != 0)
+		goto fail;
+	rq.endpoint = s->ep.url;
+	rq.region = s->ep.signing_region;
+	rq.service = "ssm";
+	rq.target = "AmazonSSM.TerminateSession";
+	rq.body = body;
+	rq.creds = &s->sc;
+	if (api_call(s->api, &rq, end_done, s, NULL) != 0)
+		goto fail;
+	free(body);
+	return;
+ fail:
+	free(body);
+	log_verbose("cannot call TerminateSession for %s",
+	    s->started.session_id);
+	finish(s, code);
+}
+
+static void open_tunnel(struct session *s);
+static int push_key(struct session *s);
+
+static void
 start_done(void *arg, const struct api_result *res)
 {
 	struct session *s = arg;
-	struct tunnel_params tp;
-	struct sigv4_url *u = NULL;
-	const char *proxy;
 	int r;
 
 	if (!res->ok) {
@@ -328,6 +411,7 @@ start_done(void *arg, const struct api_result *res)
 			return;
 		}
 		log_error("%s", res->message);
+		s->start_step = STEP_FAILED;
 		finish(s, EXIT_API);
 		return;
 	}
@@ -336,11 +420,87 @@ start_done(void *arg, const struct api_result *res)
 		log_error("StartSession returned an invalid response%s%s",
 		    s->started.bad_field ? ": bad " : "",
 		    s->started.bad_field ? s->started.bad_field : "");
+		s->start_step = STEP_FAILED;
 		finish(s, EXIT_API);
 		return;
 	}
+	s->start_step = STEP_OK;
 	log_verbose("started session %s for %s", s->started.session_id,
 	    s->target);
+	/* No tunnel byte moves before the key is in place. */
+	if (s->push_step == STEP_FAILED)
+		end_session(s, EXIT_PUSH);
+	else if (s->push_step == STEP_PENDING)
+		debug("waiting for SendSSHPublicKey");
+	else if (s->push_step == STEP_OK &&
+	    loop_now_ms() - s->pushed_at > REPUSH_AFTER_MS) {
+		/* StartSession took long (--wait-connected): the key must
+		 * still be valid when ssh authenticates (aws-apis.md 4). */
+		log_verbose("pushing the key again: it was pushed %llu s ago",
+		    (unsigned long long)(loop_now_ms() - s->pushed_at) / 1000);
+		if (push_key(s) != 0)
+			end_session(s, EXIT_PUSH);
+	} else
+		open_tunnel(s);
+}
+
+static void
+push_done(void *arg, const struct api_result *res)
+{
+	struct session *s = arg;
+	const char *hint;
+	char att[32] = "";
+
+	if (s->finished)
+		return;
+	if (res->ok && eic_send_key_parse(res->body, res->body_len) != 0) {
+		log_error("cannot push the SSH key for %s@%s: "
+		    "SendSSHPublicKey did not report success", s->os_user,
+		    s->target);
+		s->push_step = STEP_FAILED;
+	} else if (!res->ok) {
+		hint = eic_error_hint(res->error_code);
+		if (res->attempts > 1)
+			snprintf(att, sizeof(att), " (after %d attempts)",
+			    res->attempts);
+		if (hint != NULL)
+			log_error("cannot push the SSH key for %s@%s: %s "
+			    "(%s%s%s)%s", s->os_user, s->target, hint,
+			    res->error_code, res->error_message[0] ? ": " : "",
+			    res->error_message, att);
+		else
+			log_error("cannot push the SSH key for %s@%s: %s",
+			    s->os_user, s->target, res->message);
+		s->push_step = STEP_FAILED;
+	} else {
+		char kd[32];
+
+		s->push_step = STEP_OK;
+		s->pushed_at = loop_now_ms();
+		log_verbose("pushed %s key for %s@%s (valid %d s)",
+		    sshkey_describe(s->key, kd, sizeof(kd)), s->os_user,
+		    s->target, EIC_KEY_VALIDITY);
+	}
+	if (s->push_step == STEP_FAILED) {
+		/* A session already started is ended; one in flight is
+		 * ended when StartSession answers. */
+		if (s->start_step == STEP_OK)
+			end_session(s, EXIT_PUSH);
+		else if (s->start_step != STEP_PENDING)
+			finish(s, EXIT_PUSH);
+		return;
+	}
+	if (s->start_step == STEP_OK)
+		open_tunnel(s);
+}
+
+static void
+open_tunnel(struct session *s)
+{
+	struct tunnel_params tp;
+	struct sigv4_url *u = NULL;
+	const char *proxy;
+
 	if (sigv4_url_split(s->started.stream_url, &u) != 0) {
 		log_error("StartSession returned an unusable StreamUrl");
 		finish(s, EXIT_API);
@@ -390,11 +550,46 @@ after_pass(void *arg)
 		got_signal = 0;
 		if (s->tunnel != NULL)
 			tunnel_signal(s->tunnel, sig);
+		else if (s->start_step == STEP_OK && !s->ending)
+			end_session(s, sig == SIGHUP ? EXIT_OK : 128 + sig);
 		else
 			finish(s, sig == SIGHUP ? EXIT_OK : 128 + sig);
 	}
 	if (s->tunnel != NULL && !s->finished)
 		tunnel_pump(s->tunnel);
+}
+
+static int
+push_key(struct session *s)
+{
+	struct api_request rq;
+	char *body = NULL;
+	int r;
+
+	if ((r = eic_send_key_body(s->target, s->os_user, s->key->line,
+	    &body)) != 0) {
+		log_error("cannot build the SendSSHPublicKey request: %s",
+		    sp_err_str(r));
+		return -1;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.endpoint = s->eic_ep.url;
+	rq.region = s->eic_ep.signing_region;
+	rq.service = EIC_SERVICE;
+	rq.target = EIC_TARGET;
+	rq.body = body;
+	rq.creds = &s->sc;
+	debug("SendSSHPublicKey %s@%s at %s, region %s", s->os_user,
+	    s->target, s->eic_ep.url, s->eic_ep.signing_region);
+	r = api_call(s->api, &rq, push_done, s, NULL);
+	free(body);
+	if (r != 0) {
+		log_error("cannot call SendSSHPublicKey at %s: %s",
+		    s->eic_ep.url, sp_err_str(r));
+		return -1;
+	}
+	s->push_step = STEP_PENDING;
+	return 0;
 }
 
 static int
@@ -428,6 +623,219 @@ start_session(struct session *s)
 		    sp_err_str(r));
 		return -1;
 	}
+	s->start_step = STEP_PENDING;
+	return 0;
+}
+
+/* Read a small file whole; *lenp bytes into buf (bufsz), NUL added. */
+static int
+read_small(const char *path, char *buf, size_t bufsz, size_t *lenp)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while (len < bufsz - 1) {
+		n = read(fd, buf + len, bufsz - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*lenp = len;
+	return 0;
+}
+
+/*
+ * The public key in path, or in path.pub when path is a private key.
+ * 0, or an exit code after logging.
+ */
+static int
+key_from_file(const char *path, struct sshkey_pub **out)
+{
+	static char text[SSHKEY_MAX_TEXT + 1];
+	struct errmsg err;
+	char pub[PATH_MAX];
+	const char *p;
+	size_t len;
+	int r = EXIT_KEY;
+
+	if (read_small(path, text, sizeof(text), &len) != 0) {
+		log_error("cannot read the key %s: %s", path, strerror(errno));
+		return EXIT_KEY;
+	}
+	for (p = text; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+	    p++)
+		;
+	if (strncmp(p, "-----BEGIN", 10) == 0 ||
+	    strncmp(p, "PuTTY-User-Key-File", 19) == 0) {
+		/* A private key: never keep it; use the .pub beside it. */
+		OPENSSL_cleanse(text, sizeof(text));
+		if ((size_t)snprintf(pub, sizeof(pub), "%s.pub", path) >=
+		    sizeof(pub)) {
+			log_error("key path too long");
+			return EXIT_KEY;
+		}
+		if (read_small(pub, text, sizeof(text), &len) != 0) {
+			log_error("%s is a private key and its public key %s "
+			    "cannot be read: %s", path, pub, strerror(errno));
+			goto out;
+		}
+		path = pub;
+	}
+	if (sshkey_parse_text(text, len, out, &err) != 0) {
+		log_error("unsuitable key %s: %s", path, err.msg);
+		goto out;
+	}
+	r = 0;
+ out:
+	OPENSSL_cleanse(text, sizeof(text));
+	return r;
+}
+
+/* The first Ed25519 or RSA key the agent holds; 1 if none (or no agent). */
+static int
+key_from_agent(const char *sock, struct sshkey_pub **out)
+{
+	struct sshagent_ids *ids = NULL;
+	struct errmsg err;
+	size_t i;
+
+	*out = NULL;
+	if (sock == NULL || *sock == '\0')
+		return 1;
+	if (sshagent_list(sock, &ids, &err) != 0) {
+		log_verbose("%s", err.msg);
+		return 1;
+	}
+	for (i = 0; i < ids->n && *out == NULL; i++) {
+		if (sshkey_from_blob(ids->ids[i].blob, ids->ids[i].blob_len,
+		    ids->ids[i].comment, out, &err) != 0)
+			debug("agent key %zu skipped: %s", i + 1, err.msg);
+	}
+	sshagent_ids_free(ids);
+	if (*out == NULL) {
+		debug("the ssh-agent holds no Ed25519 or RSA key");
+		return 1;
+	}
+	debug("pushing the ssh-agent's key %zu", i);
+	return 0;
+}
+
+static const char *
+home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h != NULL && *h != '\0')
+		return h;
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
+		return pw->pw_dir;
+	return NULL;
+}
+
+/*
+ * A key pair made here, given to the agent with a lifetime; the private
+ * half never leaves memory but for the agent's socket.
+ */
+static int
+key_ephemeral(struct session *s, unsigned int lifetime)
+{
+	const char *sock = getenv("SSH_AUTH_SOCK");
+	uint8_t pub[SSHKEY_ED25519_LEN], seed[SSHKEY_ED25519_LEN];
+	struct buf blob;
+	struct errmsg err;
+	char comment[128];
+	int r = EXIT_KEY;
+
+	if (sock == NULL || *sock == '\0') {
+		log_error("--ephemeral-key needs a running ssh-agent: "
+		    "SSH_AUTH_SOCK is not set");
+		return EXIT_KEY;
+	}
+	buf_init(&blob, 128);
+	if (sshkey_ed25519_generate(pub, seed) != 0) {
+		log_error("cannot make an Ed25519 key with OpenSSL");
+		goto out;
+	}
+	snprintf(comment, sizeof(comment), "ssm-proxy-ephemeral-%ld@%.40s",
+	    (long)getpid(), s->target);
+	if (sshkey_ed25519_blob(pub, &blob) != 0 ||
+	    sshkey_from_blob(buf_ptr(&blob), buf_len(&blob), comment, &s->key,
+	    &err) != 0) {
+		log_error("cannot encode the Ed25519 key");
+		goto out;
+	}
+	if (sshagent_add_ed25519(sock, pub, seed, comment, lifetime,
+	    &err) != 0) {
+		log_error("--ephemeral-key: %s", err.msg);
+		goto out;
+	}
+	log_verbose("added an Ed25519 key to the ssh-agent for %u s", lifetime);
+	r = 0;
+ out:
+	OPENSSL_cleanse(seed, sizeof(seed));
+	buf_release(&blob);
+	return r;
+}
+
+/* Find or make the key to push.  0, or an exit code after logging. */
+static int
+prepare_key(struct session *s, const struct key_opts *ko)
+{
+	const char *home;
+	char path[PATH_MAX];
+
+	if (ko->ephemeral)
+		return key_ephemeral(s, ko->lifetime);
+	if (ko->file != NULL)
+		return key_from_file(ko->file, &s->key);
+	if (key_from_agent(getenv("SSH_AUTH_SOCK"), &s->key) == 0)
+		return 0;
+	if ((home = home_dir()) == NULL) {
+		log_error("no key to push: the ssh-agent holds no Ed25519 or "
+		    "RSA key and the home directory is unknown");
+		return EXIT_KEY;
+	}
+	snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub", home);
+	if (access(path, F_OK) != 0) {
+		snprintf(path, sizeof(path), "%s/.ssh/id_rsa.pub", home);
+		if (access(path, F_OK) != 0) {
+			log_error("no key to push: the ssh-agent holds no "
+			    "Ed25519 or RSA key, and neither "
+			    "~/.ssh/id_ed25519.pub nor ~/.ssh/id_rsa.pub "
+			    "exists (use --push-key=FILE or --ephemeral-key)");
+			return EXIT_KEY;
+		}
+	}
+	return key_from_file(path, &s->key);
+}
+
+static int
+parse_lifetime(const char *a, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(a, &end, 10);
+	if (a[0] < '0' || a[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < 1 || v > MAX_KEY_LIFETIME)
+		return -1;
+	*out = (unsigned int)v;
 	return 0;
 }
 
@@ -438,10 +846,14 @@ main(int argc, char **argv)
 		{ "ca-bundle",	  required_argument, NULL, 'C' },
 		{ "document",	  required_argument, NULL, 'D' },
 		{ "endpoint-url", required_argument, NULL, 'E' },
+		{ "ephemeral-key", no_argument,	     NULL, 'X' },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "keepalive",	  required_argument, NULL, 'K' },
+		{ "key-lifetime", required_argument, NULL, 'L' },
+		{ "os-user",	  required_argument, NULL, 'U' },
 		{ "profile",	  required_argument, NULL, 'P' },
 		{ "progress-timeout", required_argument, NULL, 'T' },
+		{ "push-key",	  optional_argument, NULL, 'S' },
 		{ "quiet",	  no_argument,	     NULL, 'q' },
 		{ "region",	  required_argument, NULL, 'R' },
 		{ "verbose",	  no_argument,	     NULL, 'v' },
@@ -458,12 +870,15 @@ main(int argc, char **argv)
 	struct sigv4_url *u = NULL;
 	struct errmsg err;
 	struct sigaction sa;
-	const char *msg, *proxy;
+	struct key_opts ko;
+	const char *msg, *proxy, *lifetime_arg = NULL;
 	unsigned int secs;
 	int ch, verbose = 0, quiet = 0, r;
 
 	memset(&s, 0, sizeof(s));
 	memset(&co, 0, sizeof(co));
+	memset(&ko, 0, sizeof(ko));
+	ko.lifetime = DEFAULT_KEY_LIFETIME;
 	s.document = DEFAULT_DOCUMENT;
 	s.port = DEFAULT_PORT;
 	while ((ch = getopt_long(argc, argv, "hqVv", opts, NULL)) != -1) {
@@ -476,6 +891,19 @@ main(int argc, char **argv)
 			break;
 		case 'E':
 			co.endpoint_url = optarg;
+			break;
+		case 'S':
+			ko.push = 1;
+			ko.file = optarg;
+			break;
+		case 'L':
+			lifetime_arg = optarg;
+			break;
+		case 'U':
+			s.os_user = optarg;
+			break;
+		case 'X':
+			ko.ephemeral = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -539,6 +967,40 @@ main(int argc, char **argv)
 		    argv[1]);
 		return EXIT_USAGE;
 	}
+	if (ko.push && ko.ephemeral) {
+		log_error("--push-key and --ephemeral-key cannot be combined");
+		return EXIT_USAGE;
+	}
+	if (lifetime_arg != NULL && (!ko.ephemeral ||
+	    parse_lifetime(lifetime_arg, &ko.lifetime) != 0)) {
+		log_error(ko.ephemeral ? "invalid --key-lifetime \"%.16s\": "
+		    "expected 1 to 86400 seconds" : "--key-lifetime%.0s needs "
+		    "--ephemeral-key", lifetime_arg);
+		return EXIT_USAGE;
+	}
+	if ((ko.push || ko.ephemeral) && s.os_user == NULL) {
+		log_error("%s needs --os-user USER (in ssh_config: ProxyCommand "
+		    "ssm-proxy %s --os-user %%r %%h %%p)", ko.push ?
+		    "--push-key" : "--ephemeral-key", ko.push ? "--push-key" :
+		    "--ephemeral-key");
+		return EXIT_USAGE;
+	}
+	if (s.os_user != NULL && !ko.push && !ko.ephemeral) {
+		log_error("--os-user needs --push-key or --ephemeral-key");
+		return EXIT_USAGE;
+	}
+	if (s.os_user != NULL && !eic_os_user_valid(s.os_user)) {
+		log_error("invalid OS user \"%.64s\" for EC2 Instance Connect",
+		    s.os_user);
+		return EXIT_USAGE;
+	}
+	if (s.os_user != NULL && !eic_instance_id_valid(s.target)) {
+		log_error("%s: %.64s is not an EC2 instance id (i-...): EC2 "
+		    "Instance Connect works only for EC2 instances, not for "
+		    "managed nodes (mi-...) or ECS targets", ko.push ?
+		    "--push-key" : "--ephemeral-key", s.target);
+		return EXIT_USAGE;
+	}
 
 	/* ssh owns stdout; a dying reader must not kill us mid-cleanup. */
 	signal(SIGPIPE, SIG_IGN);
@@ -562,6 +1024,16 @@ main(int argc, char **argv)
 		s.exit_code = EXIT_USAGE;
 		goto out;
 	}
+	if (s.os_user != NULL && (r = awscfg_endpoint(s.cfg, EIC_SERVICE,
+	    NULL, &s.eic_ep, &err)) != 0) {
+		log_error("%s", err.msg);
+		s.exit_code = EXIT_USAGE;
+		goto out;
+	}
+	/* A key file is checked before anything is asked of AWS. */
+	if (s.os_user != NULL && !ko.ephemeral &&
+	    (s.exit_code = prepare_key(&s, &ko)) != 0)
+		goto out;
 	memset(&cp, 0, sizeof(cp));
 	cp.now = time(NULL);
 	if ((r = creds_resolve(s.cfg, &cp, &s.creds, &err)) != 0) {
@@ -599,6 +1071,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	loop_set_after(s.loop, after_pass, &s);
+	/* The agent gets the key as late as possible: its lifetime runs. */
+	if (ko.ephemeral && (s.exit_code = prepare_key(&s, &ko)) != 0)
+		goto out;
+	/* Both calls in flight at once; the tunnel waits for both. */
+	if (s.key != NULL && push_key(&s) != 0) {
+		s.exit_code = EXIT_PUSH;
+		goto out;
+	}
 	if (start_session(&s) != 0) {
 		s.exit_code = EXIT_API;
 		goto out;
@@ -617,6 +1097,7 @@ main(int argc, char **argv)
 	tunnel_free(s.tunnel);
 	apimsg_session_clear(&s.started);
 	apimsg_session_clear(&s.resumed);
+	sshkey_free(s.key);
 	creds_free(s.creds);
 	awscfg_free(s.cfg);
 	return s.exit_code;

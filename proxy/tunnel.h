@@ -14,6 +14,8 @@
 #define EXIT_API		2	/* AWS API or credentials */
 #define EXIT_CHANNEL		3	/* websocket or handshake failed */
 #define EXIT_LOST		4	/* session lost after it opened */
+#define EXIT_PUSH		5	/* SendSSHPublicKey failed */
+#define EXIT_KEY		6	/* no usable SSH key, or the agent failed */
 
 #define TUNNEL_KEEPALIVE_S	30	/* websocket ping interval */
 

@@ -5,8 +5,10 @@
 
 Serves, on 127.0.0.1 only:
   * HTTPS AWS JSON 1.1 API (AmazonSSM.StartSession / ResumeSession /
-    TerminateSession) verifying SigV4, plus an unsigned control endpoint
-    /_emulator/... on the same port;
+    TerminateSession, and EC2 Instance Connect's SendSSHPublicKey, whose
+    keys sshd accepts for 60 s of emulator time through an
+    AuthorizedKeysCommand) verifying SigV4, plus an unsigned control
+    endpoint /_emulator/... on the same port;
   * the data-channel websocket (wss) playing MGS + SSM agent, whose fake
     agent dials a real OpenSSH sshd started here on a loopback port;
   * an HTTP CONNECT proxy.
@@ -72,7 +74,16 @@ HANDSHAKE_TIMEOUT_MSG = ("Handshake timed out. Please ensure that you have "
                          "the latest version of the session manager "
                          "plugin.")
 ERROR_STATUS = {"InternalServerError": 500, "InternalFailure": 500,
-                "ServiceUnavailable": 503}
+                "ServiceUnavailable": 503, "ServiceException": 500}
+# EC2 Instance Connect (api 4)
+EIC_PREFIX = "AWSEC2InstanceConnectService."
+EIC_INSTANCE_RE = re.compile(r"^i-[a-f0-9]+$")
+EIC_USER_RE = re.compile(r"(^[A-Za-z_][A-Za-z0-9\@\._-]{0,30}[A-Za-z0-9\$_-]?$)|"
+                         r"(^(?=.{2,32}$)[0-9]{1,32}[A-Za-z\@\._-]"
+                         r"[A-Za-z0-9\@\._-]*[A-Za-z0-9\$_-]?$)")
+EIC_AZ_RE = re.compile(r"^(\w+-){2,3}\d+\w+$")
+EIC_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")
+AUTH_KEYS_SCRIPT = "eic-authorized-keys.sh"
 RESEND_TICK = 0.1           # spec 6.5
 AGENT_BUFFER_CAP = 100000   # spec 6.3/6.4 (agent)
 
@@ -111,6 +122,10 @@ DEFAULT_KNOBS = {
     "drop_input_every": 0,          # ignore every Nth input_stream_data
     "drop_ws_after_output": 0,      # abort the ws after N data msgs (once)
     "proxy_auth": None,             # "user:pass" required by the proxy
+    "eic_key_validity": 60,         # seconds a pushed key is accepted
+    "eic_hold_until_start_session": False,  # hold SendSSHPublicKey's
+                                    # reply until a StartSession arrives
+    "eic_hold_timeout": 10,         # then ServiceException after this
 }
 
 
@@ -803,6 +818,8 @@ class Emulator:
                          buffering=1)
         self.user = pwd.getpwuid(os.getuid()).pw_name
         self.bg = set()
+        self.eic_dir = os.path.join(self.dir, "eic-keys")
+        self.start_session_seen = None   # asyncio.Event, made in main()
 
     # -- clock, logging ----------------------------------------------------
     def now(self):
@@ -895,6 +912,11 @@ class Emulator:
             "HostKey %s" % self.host_key,
             "PidFile %s" % os.path.join(d, "sshd.pid"),
             "AuthorizedKeysFile %s" % self.authorized_keys,
+            # EC2 Instance Connect: keys pushed with SendSSHPublicKey, as
+            # the instance's eic_run_authorized_keys serves them (api 4)
+            "AuthorizedKeysCommand /bin/sh %s %s %%u" % (
+                os.path.join(d, AUTH_KEYS_SCRIPT), self.eic_dir),
+            "AuthorizedKeysCommandUser %s" % self.user,
             "PermitRootLogin prohibit-password",
             "PubkeyAuthentication yes",
             "StrictModes no",
@@ -909,6 +931,28 @@ class Emulator:
             "X11Forwarding no",
             "LogLevel VERBOSE",
             ""])
+
+    def setup_eic(self):
+        """The keys directory sshd's AuthorizedKeysCommand reads, and the
+        command itself copied beside it (mode 0755)."""
+        os.makedirs(os.path.join(self.eic_dir, "users"), 0o755,
+                    exist_ok=True)
+        dst = os.path.join(self.dir, AUTH_KEYS_SCRIPT)
+        shutil.copyfile(os.path.join(HERE, AUTH_KEYS_SCRIPT), dst)
+        os.chmod(dst, 0o755)
+        self.write_eic_clock()
+
+    def write_eic_clock(self):
+        """The emulator clock's offset, for the AuthorizedKeysCommand."""
+        self.atomic_write(os.path.join(self.eic_dir, "clock"),
+                          "%.3f\n" % float(self.knobs["clock_offset"]))
+
+    def atomic_write(self, path, text):
+        tmp = path + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
 
     async def start_sshd(self):
         if not os.access(SSHD, os.X_OK):
@@ -1093,6 +1137,23 @@ class Emulator:
                  "request_id": rid,
                  "user_agent": req.header("user-agent"),
                  "content_type": req.header("content-type")}
+        tgt = req.header("x-amz-target") or ""
+        if tgt == "AmazonSSM.StartSession":
+            self.start_session_seen.set()
+        elif tgt == EIC_PREFIX + "SendSSHPublicKey" and \
+                self.knobs["eic_hold_until_start_session"]:
+            # The push must overlap StartSession: hold it until one comes.
+            entry["held"] = True
+            try:
+                await asyncio.wait_for(self.start_session_seen.wait(),
+                                       float(self.knobs["eic_hold_timeout"]))
+            except asyncio.TimeoutError:
+                entry.update(api="SendSSHPublicKey", hold_timed_out=True,
+                             error="ServiceException", status=500)
+                self.request_log(entry)
+                return self.aws_error(rid, "ServiceException", "held for "
+                                      "%s s and no StartSession arrived" %
+                                      self.knobs["eic_hold_timeout"])
         try:
             status, hs, body = self.api(req, rid, entry)
         except Exception as e:      # never let the client hang
@@ -1116,12 +1177,18 @@ class Emulator:
 
     def api(self, req, rid, entry):
         tgt = req.header("x-amz-target") or ""
-        api = tgt[len("AmazonSSM."):] if tgt.startswith("AmazonSSM.") \
-            else (tgt or None)
+        service = "ssm"
+        if tgt.startswith("AmazonSSM."):
+            api = tgt[len("AmazonSSM."):]
+        elif tgt.startswith(EIC_PREFIX):
+            api = tgt[len(EIC_PREFIX):]
+            service = "ec2-instance-connect"
+        else:
+            api = tgt or None
         entry["api"] = api
         v = sigv4.verify(req.method, req.path, req.query, req.headers,
                          hashlib.sha256(req.body).hexdigest(),
-                         self.lookup_cred, self.region, "ssm", self.now(),
+                         self.lookup_cred, self.region, service, self.now(),
                          self.knobs["skew"],
                          self.knobs["require_signed_token"])
         entry.update(signature=v.signature, access_key=v.access_key,
@@ -1168,7 +1235,9 @@ class Emulator:
             return self.aws_error(rid, "SerializationException", str(e))
         handler = {"StartSession": self.start_session,
                    "ResumeSession": self.resume_session,
-                   "TerminateSession": self.terminate_session}.get(api)
+                   "TerminateSession": self.terminate_session}.get(api) \
+            if service == "ssm" else \
+            {"SendSSHPublicKey": self.send_ssh_public_key}.get(api)
         if handler is None:
             entry["error"] = "UnknownOperationException"
             return self.aws_error(rid, "UnknownOperationException",
@@ -1301,6 +1370,57 @@ class Emulator:
             self.spawn(s.end("", "TerminateSession API"))
         return {"SessionId": sid}
 
+    def send_ssh_public_key(self, body, v, entry):
+        """EC2 Instance Connect (api 4): check the members, then serve the
+        key to sshd for this OS user for eic_key_validity seconds of
+        emulator time."""
+        iid = body.get("InstanceId")
+        user = body.get("InstanceOSUser")
+        key = body.get("SSHPublicKey")
+        az = body.get("AvailabilityZone")
+        entry.update(instance_id=iid, os_user=user, ssh_public_key=key)
+        bad = "InvalidArgsException"
+        if not isinstance(iid, str) or not 10 <= len(iid) <= 32 or \
+                not EIC_INSTANCE_RE.match(iid):
+            return (bad, "InstanceId must match ^i-[a-f0-9]+$ (10 to 32 "
+                    "characters)")
+        if not isinstance(user, str) or not 1 <= len(user) <= 32 or \
+                not EIC_USER_RE.match(user):
+            return (bad, "InstanceOSUser is not a valid user name")
+        if not isinstance(key, str) or not 80 <= len(key) <= 4096:
+            return (bad, "SSHPublicKey must be 80 to 4096 characters")
+        if az is not None and (not isinstance(az, str) or
+                               not 6 <= len(az) <= 32 or
+                               not EIC_AZ_RE.match(az)):
+            return (bad, "AvailabilityZone is not valid")
+        parts = key.split()
+        try:
+            blob = base64.b64decode(parts[1], validate=True)
+            n = int.from_bytes(blob[:4], "big")
+            inner = blob[4:4 + n].decode("ascii")
+        except (IndexError, ValueError, UnicodeDecodeError):
+            inner = None
+        if "\n" in key or len(parts) < 2 or parts[0] not in EIC_KEY_TYPES \
+                or inner != parts[0]:
+            return (bad, "The SSH public key is not a valid Ed25519 or RSA "
+                    "OpenSSH public key")
+        if iid not in self.knobs["targets"]:
+            return ("EC2InstanceNotFoundException",
+                    "Instance %s not found" % iid)
+        expiry = self.now().timestamp() + float(
+            self.knobs["eic_key_validity"])
+        path = os.path.join(self.eic_dir, "users", user)
+        now = self.now().timestamp()
+        keep = []
+        if os.path.exists(path):
+            with open(path) as f:
+                keep = [l for l in f.read().splitlines()
+                        if l and float(l.split(" ", 1)[0]) > now]
+        keep.append("%.3f %s" % (expiry, " ".join(parts[:2])))
+        self.atomic_write(path, "\n".join(keep) + "\n")
+        entry["expiry"] = expiry
+        return {"RequestId": entry["request_id"], "Success": True}
+
     # -- control endpoint (unsigned) ---------------------------------------
     async def control(self, req, via_proxy):
         entry = {"kind": "control", "method": req.method, "path": req.path}
@@ -1328,6 +1448,8 @@ class Emulator:
             keep = self.knobs["port_map"]
             self.knobs = copy.deepcopy(DEFAULT_KNOBS)
             self.knobs["port_map"] = keep
+        if obj.get("eic_hold_until_start_session"):
+            self.start_session_seen.clear()
         for c in obj.get("credentials", []) or []:
             self.add_cred(c["access_key"], c["secret_key"],
                           c.get("session_token"), c.get("expired", False),
@@ -1349,6 +1471,7 @@ class Emulator:
                     for a, b in val.items()}
             else:
                 self.knobs[k] = val
+        self.write_eic_clock()
 
     async def control_inner(self, req):
         p = req.path
@@ -1666,6 +1789,8 @@ class Emulator:
         env += ["export AWS_REGION=%s" % q(self.region),
                 "export AWS_DEFAULT_REGION=%s" % q(self.region),
                 "export AWS_ENDPOINT_URL_SSM=%s" % q(info["api_url"]),
+                "export AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT=%s" % q(
+                    info["api_url"]),
                 "export AWS_CA_BUNDLE=%s" % q(self.ca_file),
                 "export AWS_CONFIG_FILE=%s" % q(os.path.join(d,
                                                              "aws-config")),
@@ -1752,6 +1877,7 @@ class Emulator:
     async def main(self):
         loop = asyncio.get_running_loop()
         self.shutdown = asyncio.Event()
+        self.start_session_seen = asyncio.Event()
         try:    # orphans of sshd sessions become ours, so we can end them
             libc = ctypes.CDLL("libc.so.6", use_errno=True)
             libc.prctl(36, 1)      # PR_SET_CHILD_SUBREAPER
@@ -1948,6 +2074,7 @@ def main(argv):
     try:
         emu.make_certs()
         emu.make_ssh_keys()
+        emu.setup_eic()
         asyncio.run(emu.main())
     except RuntimeError as e:
         log.error("%s", e)
