@@ -720,6 +720,10 @@ tunnel_pump(struct tunnel *t)
 	    (chan_idle(t->chan) || t->phase_expired)) {
 		if (chan_terminate(t->chan, now) != 0)
 			call_terminate_api(t);
+		else if (t->ws != NULL && t->ws_open)
+			/* The flag was queued after the write check above:
+			 * ask for it now, or it waits for TERMINATE_MS. */
+			lws_callback_on_writable(t->ws);
 		set_phase(t, PH_TERMINATING, TERMINATE_MS);
 	}
 	if (t->phase == PH_TERMINATING &&
