@@ -2,6 +2,7 @@
 #
 #   make            build ./ssm-proxy
 #   make check      install missing packages, build, run every test
+#   make demo       ssh, scp and sftp through ssm-proxy against the emulator
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the missing Debian packages only
@@ -60,7 +61,7 @@ DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   mandoc python3 python3-websockets openssh-client \
 		   openssh-server openssl rsync ca-certificates strace
 
-.PHONY: all check check-run tests fuzz install uninstall deps clean
+.PHONY: all check check-run tests fuzz install uninstall deps clean demo
 
 all: ssm-proxy
 
@@ -108,6 +109,12 @@ check:
 
 check-run: tests
 	@tests/run
+
+# The emulator, sshd, and ssh, scp and sftp through ./ssm-proxy -v.
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory ssm-proxy
+	@tests/demo.sh
 
 FUZZ_CFLAGS	:= -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 		   -fno-sanitize-recover=all -fno-omit-frame-pointer \
