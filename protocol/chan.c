@@ -31,6 +31,7 @@ struct out_msg {
 	size_t		 payload_len;	/* counted against send_window */
 	uint64_t	 last_sent;
 	int		 sent;
+	int		 fast;		/* fast retransmit done */
 };
 
 struct in_msg {
@@ -661,6 +662,20 @@ handle_ack(struct chan *c, const struct msg *m, uint64_t now)
 		c->base_seq++;
 	if (c->send_cursor < c->base_seq)
 		c->send_cursor = c->base_seq;
+	/*
+	 * Fast retransmit: the agent acknowledges messages past a gap as it
+	 * holds them (spec 6.3), so an ack beyond our oldest unacknowledged
+	 * message means that one was lost or refused (the agent refuses data
+	 * until its connection to sshd is up).  Send it again now, once,
+	 * instead of after the RTO; later resends follow the RTO rule.
+	 */
+	if (s > c->base_seq && c->resend_seq < 0 && !c->paused) {
+		om = out_slot(c, c->base_seq);
+		if (om->frame != NULL && om->sent && !om->fast) {
+			om->fast = 1;
+			c->resend_seq = c->base_seq;
+		}
+	}
 	return 0;
 }
 

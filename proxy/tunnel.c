@@ -400,6 +400,10 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;	/* a replaced connection: let it go */
 		return ws_writeable(t, wsi);
 	case LWS_CALLBACK_CLIENT_RECEIVE:
+		/* Data proves the peer alive as well as a pong would: without
+		 * this lws hangs up a busy connection whose pong is queued
+		 * behind the data. */
+		lws_validity_confirmed(wsi);
 		ws_receive(t, wsi, in, len);
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:

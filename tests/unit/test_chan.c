@@ -424,6 +424,36 @@ test_rto(void)
 }
 
 static void
+test_fast_retransmit(void)
+{
+	struct chan *c = open_chan(NULL, 0);
+	uint8_t fb[4096], first[4096];
+	struct msg m;
+	size_t n, n1;
+
+	CHECK(chan_send(c, "one", 3, 10) == 0, "send one");
+	CHECK(pop(c, &m, first, &n1, 10) == 0 && m.sequence_number == 1,
+	    "seq 1 out");
+	CHECK(chan_send(c, "two", 3, 11) == 0, "send two");
+	CHECK(pop(c, &m, fb, &n, 11) == 0 && m.sequence_number == 2,
+	    "seq 2 out");
+	CHECK(pop(c, &m, fb, &n, 11) == -1, "nothing more");
+	/* The agent acks 2 but not 1 (it refused 1): resend 1 at once. */
+	CHECK_EQ(feed_ack(c, 2, 20), 0, "ack of seq 2");
+	CHECK(pop(c, &m, fb, &n, 20) == 0, "fast retransmit");
+	CHECK_MEM(fb, n, first, n1, "seq 1 sent again, identical, before RTO");
+	CHECK(chan_send(c, "three", 5, 21) == 0, "send three");
+	CHECK(pop(c, &m, fb, &n, 21) == 0 && m.sequence_number == 3,
+	    "seq 3 out");
+	CHECK_EQ(feed_ack(c, 3, 22), 0, "ack of seq 3");
+	CHECK(pop(c, &m, fb, &n, 22) == -1,
+	    "only one fast retransmit per message");
+	CHECK_EQ(feed_ack(c, 1, 30), 0, "ack of seq 1");
+	CHECK_EQ(chan_idle(c), 1, "all acked");
+	chan_free(c);
+}
+
+static void
 test_timeouts(void)
 {
 	struct chan_params p;
@@ -498,6 +528,8 @@ test_window_pause_close(void)
 	    "agent data while paused");
 	CHECK(pop(c, &m, fb, &n, 5) == 0 && acked_seq(&m) == 2,
 	    "ack sent; stream data resumes (agent rule)");
+	CHECK(pop(c, &m, fb, &n, 5) == 0 && m.sequence_number == 1,
+	    "the fast retransmit the ack of 2 asked for goes first");
 	CHECK(pop(c, &m, fb, &n, 5) == 0 && m.sequence_number == 5,
 	    "held data goes out after resume");
 	CHECK_EQ(feed(c, MSG_PAUSE_PUBLICATION, 0, 0, "", 6), 0, "pause");
@@ -919,6 +951,7 @@ main(void)
 	test_stream_rules();
 	test_reorder_limits();
 	test_rto();
+	test_fast_retransmit();
 	test_timeouts();
 	test_window_pause_close();
 	test_versions();
