@@ -3,6 +3,7 @@
 #   make            build ./ssm-proxy
 #   make check      install missing packages, build, run every test
 #   make demo       ssh, scp and sftp through ssm-proxy against the emulator
+#   make bench      speed, CPU and memory against a direct-TCP baseline
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the missing Debian packages only
@@ -59,9 +60,9 @@ FUZZ_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZB)/%)
 DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   libcurl4-openssl-dev libyajl-dev clang libclang-rt-14-dev \
 		   mandoc python3 python3-websockets openssh-client \
-		   openssh-server openssl rsync ca-certificates strace
+		   openssh-server openssl rsync ca-certificates time strace
 
-.PHONY: all check check-run tests fuzz install uninstall deps clean demo
+.PHONY: all check check-run tests fuzz install uninstall deps clean demo bench
 
 all: ssm-proxy
 
@@ -115,6 +116,12 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory ssm-proxy
 	@tests/demo.sh
+
+# Throughput, connect time, CPU and memory beside a direct-TCP baseline.
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory ssm-proxy
+	@tests/bench.sh
 
 FUZZ_CFLAGS	:= -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 		   -fno-sanitize-recover=all -fno-omit-frame-pointer \
