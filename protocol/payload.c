@@ -212,6 +212,68 @@ pl_open_data_channel_free(struct pl_open_data_channel *o)
 /*
  * Acknowledge (spec 6.2, vector V3).
  */
+/* Printable ASCII that JSON (and Go's encoder) writes unescaped. */
+static int
+plain_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\' ||
+		    *s == '<' || *s == '>' || *s == '&')
+			return 0;
+	return 1;
+}
+
+/*
+ * The acknowledgement is sent once per message received, so its usual form
+ * (names and ids that need no escaping) is written directly, in one
+ * reservation; anything else goes through the JSON writer.  Both give the
+ * same bytes (tests/unit/test_payload.c checks vector V3 both ways).
+ */
+static int
+encode_ack_plain(struct buf *out, const struct pl_ack *a)
+{
+	static const char k1[] = "{\"AcknowledgedMessageType\":\"",
+	    k2[] = "\",\"AcknowledgedMessageId\":\"",
+	    k3[] = "\",\"AcknowledgedMessageSequenceNumber\":",
+	    k4[] = ",\"IsSequentialMessage\":";
+	char num[24], *np = num + sizeof(num);
+	uint64_t v;
+	size_t lt, li, ln, n;
+	uint8_t *p;
+	int r;
+
+	v = a->sequence_number < 0 ? (uint64_t)0 - (uint64_t)a->sequence_number :
+	    (uint64_t)a->sequence_number;
+	do {
+		*--np = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (a->sequence_number < 0)
+		*--np = '-';
+	ln = (size_t)(num + sizeof(num) - np);
+	lt = strlen(a->message_type);
+	li = strlen(a->message_id);
+	n = sizeof(k1) - 1 + lt + sizeof(k2) - 1 + li + sizeof(k3) - 1 + ln +
+	    sizeof(k4) - 1 + (a->is_sequential ? 4 : 5) + 1;
+	if ((r = buf_reserve(out, n, &p)) != 0)
+		return r;
+#define PUT(src, len)	do { memcpy(p, (src), (len)); p += (len); } while (0)
+	PUT(k1, sizeof(k1) - 1);
+	PUT(a->message_type, lt);
+	PUT(k2, sizeof(k2) - 1);
+	PUT(a->message_id, li);
+	PUT(k3, sizeof(k3) - 1);
+	PUT(np, ln);
+	PUT(k4, sizeof(k4) - 1);
+	if (a->is_sequential)
+		PUT("true", 4);
+	else
+		PUT("false", 5);
+	PUT("}", 1);
+#undef PUT
+	return 0;
+}
+
 int
 pl_encode_ack(struct buf *out, const struct pl_ack *a)
 {
@@ -220,6 +282,8 @@ pl_encode_ack(struct buf *out, const struct pl_ack *a)
 
 	if (a->message_type == NULL || a->message_id == NULL)
 		return SP_ERR_INVALID_ARG;
+	if (plain_ascii(a->message_type) && plain_ascii(a->message_id))
+		return encode_ack_plain(out, a);
 	if ((w = json_writer_new()) == NULL)
 		return SP_ERR_ALLOC;
 	if ((r = json_w_obj_open(w)) != 0 ||

@@ -85,11 +85,28 @@ struct tunnel {
 
 static void ws_lost(struct tunnel *);
 
+/* Message ids: one RAND_bytes call per 4 KiB rather than per message. */
 static void
 rand_cb(void *arg, void *p, size_t len)
 {
-	if (RAND_bytes(p, (int)len) != 1)
-		abort();	/* no randomness: nothing safe to do */
+	static uint8_t pool[4096];
+	static size_t left;
+	uint8_t *out = p;
+	size_t n;
+
+	while (len > 0) {
+		if (left == 0) {
+			if (RAND_bytes(pool, sizeof(pool)) != 1)
+				abort();	/* no randomness: nothing safe */
+			left = sizeof(pool);
+		}
+		n = len < left ? len : left;
+		memcpy(out, pool + sizeof(pool) - left, n);
+		OPENSSL_cleanse(pool + sizeof(pool) - left, n);
+		left -= n;
+		out += n;
+		len -= n;
+	}
 }
 
 static void

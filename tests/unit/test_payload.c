@@ -432,6 +432,30 @@ test_ack(void)
 	check_text(&b, V3_JSON, "V3 ack byte for byte");
 	buf_release(&b);
 
+	/* The direct writer and the JSON writer agree: plain strings take
+	 * the first, anything needing escapes the second. */
+	a.sequence_number = INT64_MAX;
+	a.is_sequential = 0;
+	buf_init(&b, 4096);
+	CHECK_EQ(pl_encode_ack(&b, &a), 0, "encode plain ack, large seq");
+	check_text(&b, "{\"AcknowledgedMessageType\":\"output_stream_data\","
+	    "\"AcknowledgedMessageId\":\"" UUID_A "\","
+	    "\"AcknowledgedMessageSequenceNumber\":9223372036854775807,"
+	    "\"IsSequentialMessage\":false}", "plain ack, INT64_MAX, false");
+	buf_release(&b);
+	a.message_type = "a\"b<";
+	a.sequence_number = -1;
+	a.is_sequential = 1;
+	buf_init(&b, 4096);
+	CHECK_EQ(pl_encode_ack(&b, &a), 0, "encode escaped ack");
+	check_text(&b, "{\"AcknowledgedMessageType\":\"a\\\"b\\u003c\","
+	    "\"AcknowledgedMessageId\":\"" UUID_A "\","
+	    "\"AcknowledgedMessageSequenceNumber\":-1,"
+	    "\"IsSequentialMessage\":true}", "escaped ack through the writer");
+	buf_release(&b);
+	a.message_type = "output_stream_data";
+	a.sequence_number = 0;
+
 	CHECK_EQ(check_dec(&ack_codec, V3_JSON, 0, &d, "V3"), 0, "V3");
 	CHECK(str_eq(d.message_type, "output_stream_data") &&
 	    str_eq(d.message_id, UUID_A) && d.sequence_number == 0 &&
