@@ -19,7 +19,7 @@ PKG_CONFIG	?= pkg-config
 
 VERSION		:= 0.1.0
 
-PKGS		:= libwebsockets openssl libcurl yajl
+PKGS		:= libwebsockets openssl libcurl yajl expat
 PROTO_PKGS	:= libcrypto yajl
 PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -58,7 +58,7 @@ FUZZ_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZB)/%)
 
 # Debian packages the build, the tests and the demo need.
 DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
-		   libcurl4-openssl-dev libyajl-dev clang libclang-rt-14-dev \
+		   libcurl4-openssl-dev libyajl-dev libexpat1-dev clang libclang-rt-14-dev \
 		   mandoc python3 python3-websockets openssh-client \
 		   openssh-server openssl rsync ca-certificates time strace
 

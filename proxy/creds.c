@@ -4,16 +4,29 @@
  * SharedCredentialProvider, ProcessProvider and ConfigProvider, and the
  * activation tests of the providers we do not implement.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "awscfg.h"
+#include "credcache.h"
 #include "credproc.h"
 #include "creds.h"
+#include "http.h"
 #include "ini.h"
+#include "json.h"
+#include "log.h"
+#include "sigv4.h"
+#include "sts.h"
 
 static void
 wipe_str(char *s)
@@ -63,6 +76,11 @@ creds_source_str(enum creds_source source)
 	case CREDS_SRC_CREDENTIALS_FILE: return "shared credentials file";
 	case CREDS_SRC_PROCESS:		return "credential_process";
 	case CREDS_SRC_CONFIG_FILE:	return "shared config file";
+	case CREDS_SRC_ASSUME_ROLE:	return "assume role";
+	case CREDS_SRC_WEB_IDENTITY:	return "web identity";
+	case CREDS_SRC_SSO:		return "IAM Identity Center";
+	case CREDS_SRC_CONTAINER:	return "container credentials";
+	case CREDS_SRC_IMDS:		return "instance metadata";
 	default:			return "unknown";
 	}
 }
@@ -74,12 +92,6 @@ unsupported(const struct awscfg *cfg, const char *key, struct errmsg *err)
 	    "ssm-proxy does not support yet", cfg->profile, key);
 }
 
-static int
-unsupported_env(const char *var, const char *what, struct errmsg *err)
-{
-	return errmsg_set(err, SP_ERR_UNSUPPORTED, "%s is set (%s), which "
-	    "ssm-proxy does not support yet", var, what);
-}
 
 /* 1: AWS_ACCESS_KEY_ID and friends.  *out stays NULL if not set. */
 static int
@@ -115,7 +127,7 @@ from_env(const struct awscfg *cfg, time_t now, struct creds **out,
 
 /* 5 and 8: static keys in one file's section of the profile. */
 static int
-from_file(const struct awscfg *cfg, const struct ini *ini,
+from_file(const char *name, const struct ini *ini,
     const struct ini_section *s, enum creds_source src, struct creds **out,
     struct errmsg *err)
 {
@@ -126,16 +138,16 @@ from_file(const struct awscfg *cfg, const struct ini *ini,
 	ak = ini_get(ini, s, "aws_access_key_id");
 	if (ak == NULL || *ak == '\0')
 		return errmsg_set(err, CFG_ERR_VALUE, "profile %s has an empty "
-		    "aws_access_key_id in %s:%zu", cfg->profile, ini_name(ini),
+		    "aws_access_key_id in %s:%zu", name, ini_name(ini),
 		    ini_get_line(ini, s, "aws_access_key_id"));
 	if (!ini_has(ini, s, "aws_secret_access_key"))
 		return errmsg_set(err, CFG_ERR_VALUE, "profile %s sets "
 		    "aws_access_key_id but not aws_secret_access_key in %s",
-		    cfg->profile, ini_name(ini));
+		    name, ini_name(ini));
 	sk = ini_get(ini, s, "aws_secret_access_key");
 	if (sk == NULL || *sk == '\0')
 		return errmsg_set(err, CFG_ERR_VALUE, "profile %s has an empty "
-		    "aws_secret_access_key in %s:%zu", cfg->profile,
+		    "aws_secret_access_key in %s:%zu", name,
 		    ini_name(ini), ini_get_line(ini, s,
 		    "aws_secret_access_key"));
 	/* botocore takes the first token key present. */
@@ -150,70 +162,1063 @@ from_file(const struct awscfg *cfg, const struct ini *ini,
 	return 0;
 }
 
-/* 7: credential_process. */
+/* One profile: its sections in the two files. */
+struct prof {
+	const char		*name;
+	const struct ini_section *cs;	/* config file */
+	const struct ini_section *ks;	/* credentials file */
+};
+
+#define MAX_CHAIN	16
+
+struct rctx {
+	const struct awscfg	*cfg;
+	const struct creds_params *p;
+	struct errmsg		*err;
+	const char		*visited[MAX_CHAIN];
+	size_t			 nvisited;
+	char			 home[1024];
+};
+
+static const char *
+pget(const struct rctx *x, const struct prof *pr, const char *key)
+{
+	const char *v;
+
+	if (pr->ks != NULL && ini_has(x->cfg->credentials, pr->ks, key))
+		return ini_get(x->cfg->credentials, pr->ks, key);
+	if (pr->cs != NULL && (v = ini_get(x->cfg->config, pr->cs, key)) !=
+	    NULL)
+		return v;
+	return NULL;
+}
+
 static int
-from_process(const struct awscfg *cfg, const struct creds_params *p,
-    struct creds **out, struct errmsg *err)
+phas(const struct rctx *x, const struct prof *pr, const char *key)
+{
+	return (pr->ks != NULL && ini_has(x->cfg->credentials, pr->ks, key)) ||
+	    (pr->cs != NULL && ini_has(x->cfg->config, pr->cs, key));
+}
+
+static int
+has_static(const struct rctx *x, const struct prof *pr)
+{
+	return phas(x, pr, "aws_access_key_id");
+}
+
+static const char *
+env(const struct rctx *x, const char *name)
+{
+	return awscfg_getenv(x->cfg, name);
+}
+
+static int
+nomem(struct errmsg *err)
+{
+	return errmsg_set(err, SP_ERR_ALLOC, "out of memory");
+}
+
+/* 7: credential_process of profile pr. */
+static int
+from_process(struct rctx *x, const struct prof *pr, struct creds **out)
 {
 	const char *cmd;
 	char *text = NULL;
 	size_t len = 0;
 	int r;
 
-	if (!awscfg_has(cfg, "credential_process"))
+	if (!phas(x, pr, "credential_process"))
 		return 0;
-	cmd = awscfg_get(cfg, "credential_process");
+	cmd = pget(x, pr, "credential_process");
 	if (cmd == NULL || *cmd == '\0')
-		r = errmsg_set(err, CFG_ERR_VALUE, "the command line is empty");
-	else if ((r = credproc_run(cmd, p->process_timeout_ms,
-	    p->process_max_output, &text, &len, err)) == 0)
-		r = credproc_parse(text, len, p->now, out, err);
+		r = errmsg_set(x->err, CFG_ERR_VALUE, "the command line is "
+		    "empty");
+	else if ((r = credproc_run(cmd, x->p->process_timeout_ms,
+	    x->p->process_max_output, &text, &len, x->err)) == 0)
+		r = credproc_parse(text, len, x->p->now, out, x->err);
 	credproc_output_free(text, len);
 	if (r != 0)
-		errmsg_prefix(err, "credential_process of profile %s: ",
-		    cfg->profile);
+		errmsg_prefix(x->err, "credential_process of profile %s: ",
+		    pr->name);
 	return r;
 }
 
-/* Sources 2, 3, 4 that would come before the static keys. */
-static int
-check_early(const struct awscfg *cfg, int explicit, struct errmsg *err)
+static void
+cache_dir(const struct rctx *x, char *out, size_t sz)
 {
-	const char *v;
+	snprintf(out, sz, "%s/.aws/cli/cache", x->home);
+}
 
-	if (awscfg_has(cfg, "role_arn") &&
-	    !awscfg_has(cfg, "web_identity_token_file"))
-		return unsupported(cfg, "role_arn", err);
-	if (!explicit && awscfg_getenv(cfg, "AWS_WEB_IDENTITY_TOKEN_FILE"))
-		return unsupported_env("AWS_WEB_IDENTITY_TOKEN_FILE",
-		    "web identity credentials", err);
-	if ((v = awscfg_get(cfg, "web_identity_token_file")) != NULL &&
-	    *v != '\0')
-		return unsupported(cfg, "web_identity_token_file", err);
-	if (awscfg_has(cfg, "sso_account_id"))
-		return unsupported(cfg, "sso_account_id", err);
-	if (awscfg_has(cfg, "sso_role_name"))
-		return unsupported(cfg, "sso_role_name", err);
+/* Read an MFA code on /dev/tty without echo (getpass style). */
+static int
+read_mfa(struct rctx *x, const char *profile, const char *serial,
+    char code[64])
+{
+	struct termios t, saved;
+	char prompt[512];
+	ssize_t n;
+	size_t len = 0;
+	int fd, restore = 0;
+
+	if (!x->p->interactive)
+		return errmsg_set(x->err, CFG_ERR_EXPIRED, "the credentials "
+		    "of profile %s need a new MFA code (mfa_serial %s), and "
+		    "ssm-proxy cannot ask for one once the tunnel is up: "
+		    "connect again", profile, serial);
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s needs "
+		    "an MFA code (mfa_serial %s) and there is no terminal to "
+		    "ask for it on (/dev/tty: %s)", profile, serial,
+		    strerror(errno));
+	if (tcgetattr(fd, &t) == 0) {
+		saved = t;
+		t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		restore = tcsetattr(fd, TCSAFLUSH, &t) == 0;
+	}
+	snprintf(prompt, sizeof(prompt), "Enter MFA code for %s: ", serial);
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		/* nothing: the read below fails the same way */
+	}
+	while (len < 63) {
+		n = read(fd, code + len, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || code[len] == '\n' || code[len] == '\r')
+			break;
+		len++;
+	}
+	code[len] = '\0';
+	if (restore)
+		(void)tcsetattr(fd, TCSAFLUSH, &saved);
+	if (write(fd, "\n", 1) < 0) {
+		/* ignored */
+	}
+	close(fd);
+	if (len == 0)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "no MFA code was "
+		    "entered for profile %s", profile);
+	return 0;
+}
+
+/* POST an STS call; signed with src unless web. */
+static int
+sts_call(struct rctx *x, const struct sts_args *a, int web,
+    const struct creds *src, enum creds_source as, struct creds **out)
+{
+	const char *op = web ? "AssumeRoleWithWebIdentity" : "AssumeRole";
+	struct awscfg_endpoint ep;
+	struct sigv4_url *u = NULL;
+	struct sigv4_result *sr = NULL;
+	struct sigv4_request rq;
+	struct sigv4_params pa;
+	struct sigv4_header hd[1];
+	struct sigv4_creds sc;
+	struct http_req hr;
+	struct http_resp resp;
+	char *body = NULL, auth[2048], date[64], tok[4096], url[ENDPOINT_URL_MAX
+	    + 2];
+	char code[64];
+	int r;
+
+	memset(&resp, 0, sizeof(resp));
+	if ((r = awscfg_endpoint(x->cfg, "sts", NULL, &ep, x->err)) != 0)
+		return r;
+	if ((r = sts_form(a, web, &body)) != 0)
+		return nomem(x->err);
+	snprintf(url, sizeof(url), "%s/", ep.url);
+	memset(&hr, 0, sizeof(hr));
+	hr.method = "POST";
+	hr.url = url;
+	hr.headers[hr.nheaders++] = "Content-Type: "
+	    "application/x-www-form-urlencoded; charset=utf-8";
+	hr.body = body;
+	hr.body_len = strlen(body);
+	hr.ca_file = x->cfg->ca_bundle;
+	hr.timeout_ms = 30000;
+	if ((r = sigv4_url_split(url, &u)) != 0) {
+		r = errmsg_set(x->err, CFG_ERR_VALUE, "bad STS endpoint %s",
+		    ep.url);
+		goto out;
+	}
+	hr.proxy = awscfg_https_proxy_for(x->cfg, u->host, u->port);
+	if (!web) {
+		memset(&rq, 0, sizeof(rq));
+		memset(&pa, 0, sizeof(pa));
+		hd[0].name = "content-type";
+		hd[0].value = "application/x-www-form-urlencoded; "
+		    "charset=utf-8";
+		rq.method = "POST";
+		rq.host = u->host_header;
+		rq.path = u->path;
+		rq.headers = hd;
+		rq.nheaders = 1;
+		rq.body = body;
+		rq.body_len = hr.body_len;
+		pa.region = ep.signing_region;
+		pa.service = "sts";
+		pa.time = (int64_t)time(NULL);
+		sc.access_key_id = src->access_key_id;
+		sc.secret_key = src->secret_access_key;
+		sc.session_token = src->session_token;
+		if ((r = sigv4_sign_header(&sc, &rq, &pa, &sr)) != 0) {
+			r = errmsg_set(x->err, r, "cannot sign %s", op);
+			goto out;
+		}
+		snprintf(auth, sizeof(auth), "Authorization: %s",
+		    sr->authorization);
+		snprintf(date, sizeof(date), "X-Amz-Date: %s", sr->amz_date);
+		hr.headers[hr.nheaders++] = auth;
+		hr.headers[hr.nheaders++] = date;
+		if (src->session_token != NULL) {
+			snprintf(tok, sizeof(tok), "X-Amz-Security-Token: %s",
+			    src->session_token);
+			hr.headers[hr.nheaders++] = tok;
+		}
+	}
+	debug("%s %s at %s", op, a->role_arn, ep.url);
+	if ((r = http_do(&hr, &resp, x->err)) != 0)
+		goto out;
+	r = sts_parse(op, resp.status, resp.body, resp.len, as, out, code,
+	    x->err);
+ out:
+	OPENSSL_cleanse(tok, sizeof(tok));
+	OPENSSL_cleanse(auth, sizeof(auth));
+	http_resp_free(&resp);
+	if (body != NULL)
+		OPENSSL_clear_free(body, strlen(body));
+	sigv4_result_free(sr);
+	sigv4_url_free(u);
+	return r;
+}
+
+/* Percent-encode a query value (RFC 3986 unreserved kept). */
+static char *
+escape_q(const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *u;
+	char *o, *q;
+
+	if ((o = malloc(strlen(v) * 3 + 1)) == NULL)
+		return NULL;
+	for (q = o, u = (const unsigned char *)v; *u != '\0'; u++) {
+		if ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
+		    (*u >= '0' && *u <= '9') || strchr("-_.~", *u) != NULL)
+			*q++ = (char)*u;
+		else {
+			*q++ = '%';
+			*q++ = hex[*u >> 4];
+			*q++ = hex[*u & 15];
+		}
+	}
+	*q = '\0';
+	return o;
+}
+
+static int resolve_source(struct rctx *, const struct prof *,
+    struct creds **);
+static int from_imds(struct rctx *, struct creds **);
+static int from_container(struct rctx *, struct creds **);
+
+static int
+find_prof(struct rctx *x, const char *name, struct prof *pr)
+{
+	pr->name = name;
+	pr->cs = awscfg_find_section(x->cfg->config, "profile", name);
+	pr->ks = ini_find_section(x->cfg->credentials, name);
+	if (pr->cs == NULL && pr->ks == NULL)
+		return errmsg_set(x->err, CFG_ERR_PROFILE, "profile %s (a "
+		    "source_profile) not found in %s or %s", name,
+		    x->cfg->config_path, x->cfg->credentials_path);
 	return 0;
 }
 
 static int
-nothing_found(const struct awscfg *cfg, struct errmsg *err)
+visited(const struct rctx *x, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < x->nvisited; i++)
+		if (strcmp(x->visited[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+cycle_error(struct rctx *x, const char *name)
+{
+	char path[ERRMSG_MAX / 2];
+	size_t i, o = 0;
+
+	path[0] = '\0';
+	for (i = 0; i < x->nvisited && o < sizeof(path); i++)
+		o += (size_t)snprintf(path + o, sizeof(path) - o, "%s -> ",
+		    x->visited[i]);
+	return errmsg_set(x->err, CFG_ERR_VALUE, "source_profile cycle: "
+	    "%s%s", path, name);
+}
+
+/* 2: AssumeRole for pr (role_arn), source creds resolved recursively. */
+static int
+assume_role(struct rctx *x, const struct prof *pr, struct creds **out)
+{
+	const char *arn = pget(x, pr, "role_arn");
+	const char *sp = pget(x, pr, "source_profile");
+	const char *cs = pget(x, pr, "credential_source");
+	const char *v;
+	struct creds *src = NULL;
+	struct sts_args a;
+	struct prof spr;
+	char gen[64], dir[1200], hex[41], code[64];
+	char *text = NULL;
+	int r, generated = 0, lock = -1;
+
+	memset(&a, 0, sizeof(a));
+	memset(code, 0, sizeof(code));
+	if (sp != NULL && cs != NULL)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s sets both "
+		    "source_profile and credential_source", pr->name);
+	if (sp == NULL && cs == NULL)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s sets "
+		    "role_arn but neither source_profile nor "
+		    "credential_source", pr->name);
+	a.role_arn = arn;
+	a.external_id = pget(x, pr, "external_id");
+	a.serial_number = pget(x, pr, "mfa_serial");
+	a.role_session_name = pget(x, pr, "role_session_name");
+	if ((v = pget(x, pr, "duration_seconds")) != NULL) {
+		char *end;
+
+		a.duration_seconds = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || a.duration_seconds <= 0)
+			return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: "
+			    "duration_seconds \"%.32s\" is not a number",
+			    pr->name, v);
+	}
+	if (a.role_session_name == NULL) {
+		snprintf(gen, sizeof(gen), "botocore-session-%lld",
+		    (long long)x->p->now);
+		a.role_session_name = gen;
+		generated = 1;
+	}
+	/* The cache first: no source credentials are needed on a hit. */
+	cache_dir(x, dir, sizeof(dir));
+	if ((r = credcache_role_text(&a, generated, &text)) != 0)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: a role "
+		    "setting is not valid UTF-8", pr->name);
+	credcache_sha1(text, hex);
+	free(text);
+	if ((lock = credcache_lock(dir, hex, x->err)) < 0)
+		return CFG_ERR_IO;
+	credcache_load(dir, hex, x->p->now, CREDS_SRC_ASSUME_ROLE, out);
+	if (*out != NULL) {
+		debug("profile %s: role credentials from the cache %s/%s.json",
+		    pr->name, dir, hex);
+		r = 0;
+		goto out;
+	}
+	if (cs != NULL) {
+		if (strcmp(cs, "Environment") == 0) {
+			if ((r = from_env(x->cfg, x->p->now, &src, x->err)) ==
+			    0 && src == NULL)
+				r = errmsg_set(x->err, CFG_ERR_NO_CREDS,
+				    "profile %s: credential_source Environment "
+				    "but AWS_ACCESS_KEY_ID is not set",
+				    pr->name);
+		} else if (strcmp(cs, "Ec2InstanceMetadata") == 0)
+			r = from_imds(x, &src);
+		else if (strcmp(cs, "EcsContainer") == 0)
+			r = from_container(x, &src);
+		else
+			r = errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: "
+			    "credential_source \"%.64s\" is not one of "
+			    "Environment, Ec2InstanceMetadata, EcsContainer",
+			    pr->name, cs);
+	} else {
+		if (visited(x, sp) && !(strcmp(sp, pr->name) == 0 &&
+		    has_static(x, pr))) {
+			r = cycle_error(x, sp);
+			goto out;
+		}
+		if (x->nvisited >= MAX_CHAIN) {
+			r = errmsg_set(x->err, CFG_ERR_VALUE, "source_profile "
+			    "chain of profile %s is longer than %d", pr->name,
+			    MAX_CHAIN);
+			goto out;
+		}
+		if ((r = find_prof(x, sp, &spr)) != 0)
+			goto out;
+		x->visited[x->nvisited++] = sp;
+		if (strcmp(sp, pr->name) == 0)
+			r = from_file(sp, x->cfg->credentials, spr.ks,
+			    CREDS_SRC_CREDENTIALS_FILE, &src, x->err) != 0 ||
+			    src != NULL ? 0 : from_file(sp, x->cfg->config,
+			    spr.cs, CREDS_SRC_CONFIG_FILE, &src, x->err);
+		else
+			r = resolve_source(x, &spr, &src);
+	}
+	if (r != 0)
+		goto out;
+	if (a.serial_number != NULL) {
+		char tc[64];
+
+		if ((r = read_mfa(x, pr->name, a.serial_number, tc)) != 0)
+			goto out;
+		a.token_code = tc;
+		r = sts_call(x, &a, 0, src, CREDS_SRC_ASSUME_ROLE, out);
+		OPENSSL_cleanse(tc, sizeof(tc));
+		a.token_code = NULL;
+	} else
+		r = sts_call(x, &a, 0, src, CREDS_SRC_ASSUME_ROLE, out);
+	if (r != 0) {
+		errmsg_prefix(x->err, "profile %s: ", pr->name);
+		goto out;
+	}
+	if (credcache_store(dir, hex, *out, NULL, x->err) != 0) {
+		log_verbose("not cached: %s", x->err->msg);
+		errmsg_clear(x->err);
+	}
+	r = 0;
+ out:
+	if (lock >= 0)
+		close(lock);
+	creds_free(src);
+	return r;
+}
+
+static int
+read_file_small(const char *path, char **out, size_t *lenp, size_t max)
+{
+	char *b;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((b = malloc(max + 1)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (len < max && (n = read(fd, b + len, max - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	b[len] = '\0';
+	*out = b;
+	*lenp = len;
+	return 0;
+}
+
+/* 3: AssumeRoleWithWebIdentity (env first, per key, then the profile). */
+static int
+web_identity(struct rctx *x, const struct prof *pr, int use_env,
+    struct creds **out)
+{
+	const char *file = NULL, *arn = NULL, *name = NULL;
+	struct sts_args a;
+	char gen[64], dir[1200], hex[41];
+	char *tok = NULL, *text = NULL;
+	size_t len = 0;
+	int r, lock = -1, generated = 0;
+
+	if (use_env) {
+		file = env(x, "AWS_WEB_IDENTITY_TOKEN_FILE");
+		arn = env(x, "AWS_ROLE_ARN");
+		name = env(x, "AWS_ROLE_SESSION_NAME");
+	}
+	if (file == NULL)
+		file = pget(x, pr, "web_identity_token_file");
+	if (arn == NULL)
+		arn = pget(x, pr, "role_arn");
+	if (name == NULL)
+		name = pget(x, pr, "role_session_name");
+	if (arn == NULL)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "web identity token "
+		    "file %s is configured without a role ARN (AWS_ROLE_ARN "
+		    "or role_arn)", file);
+	memset(&a, 0, sizeof(a));
+	a.role_arn = arn;
+	a.role_session_name = name;
+	if (name == NULL) {
+		snprintf(gen, sizeof(gen), "botocore-session-%lld",
+		    (long long)x->p->now);
+		a.role_session_name = gen;
+		generated = 1;
+	}
+	cache_dir(x, dir, sizeof(dir));
+	if (credcache_role_text(&a, generated, &text) != 0)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "role ARN is not "
+		    "valid UTF-8");
+	credcache_sha1(text, hex);
+	free(text);
+	if ((lock = credcache_lock(dir, hex, x->err)) < 0)
+		return CFG_ERR_IO;
+	credcache_load(dir, hex, x->p->now, CREDS_SRC_WEB_IDENTITY, out);
+	if (*out != NULL) {
+		r = 0;
+		goto out;
+	}
+	if (read_file_small(file, &tok, &len, 64 * 1024) != 0) {
+		r = errmsg_set(x->err, CFG_ERR_IO, "cannot read the web "
+		    "identity token file %s: %s", file, strerror(errno));
+		goto out;
+	}
+	a.web_identity_token = tok;
+	if ((r = sts_call(x, &a, 1, NULL, CREDS_SRC_WEB_IDENTITY, out)) ==
+	    0 && credcache_store(dir, hex, *out, NULL, x->err) != 0) {
+		log_verbose("not cached: %s", x->err->msg);
+		errmsg_clear(x->err);
+	}
+ out:
+	if (tok != NULL)
+		OPENSSL_clear_free(tok, len + 1);
+	close(lock);
+	return r;
+}
+
+static int
+sso_login_error(struct rctx *x, const char *profile, const char *why)
+{
+	return errmsg_set(x->err, CFG_ERR_EXPIRED, "the IAM Identity Center "
+	    "token of profile %s %s: run `aws sso login --profile %s`",
+	    profile, why, profile);
+}
+
+/* 4: IAM Identity Center (sso_session or legacy keys). */
+static int
+from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
+{
+	const char *sess = pget(x, pr, "sso_session");
+	const char *acct = pget(x, pr, "sso_account_id");
+	const char *role = pget(x, pr, "sso_role_name");
+	const char *url = NULL, *region = NULL;
+	const struct ini_section *ss;
+	struct awscfg_endpoint ep;
+	struct http_req hr;
+	struct http_resp resp;
+	char path[1400], dir[1200], hex[41], hdr[8192];
+	char full[ENDPOINT_URL_MAX + 512];
+	char *text = NULL, *file = NULL, *token = NULL, *ea = NULL,
+	    *er = NULL;
+	size_t len = 0;
+	int r, lock = -1;
+
+	memset(&resp, 0, sizeof(resp));
+	if (sess != NULL) {
+		if ((ss = awscfg_find_section(x->cfg->config, "sso-session",
+		    sess)) == NULL)
+			return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: "
+			    "sso-session %s not found in %s", pr->name, sess,
+			    x->cfg->config_path);
+		url = ini_get(x->cfg->config, ss, "sso_start_url");
+		region = ini_get(x->cfg->config, ss, "sso_region");
+	} else {
+		url = pget(x, pr, "sso_start_url");
+		region = pget(x, pr, "sso_region");
+	}
+	if (url == NULL || region == NULL || acct == NULL || role == NULL)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: IAM "
+		    "Identity Center needs sso_start_url, sso_region, "
+		    "sso_account_id and sso_role_name", pr->name);
+	/* Role credentials the CLI cached, then the token. */
+	cache_dir(x, dir, sizeof(dir));
+	if (credcache_sso_text(url, role, acct, sess, &text) != 0)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: an SSO "
+		    "setting is not valid UTF-8", pr->name);
+	credcache_sha1(text, hex);
+	free(text);
+	text = NULL;
+	if ((lock = credcache_lock(dir, hex, x->err)) < 0)
+		return CFG_ERR_IO;
+	credcache_load(dir, hex, x->p->now, CREDS_SRC_SSO, out);
+	if (*out != NULL) {
+		r = 0;
+		goto out;
+	}
+	credcache_sha1(sess != NULL ? sess : url, path);
+	{
+		char h[41];
+
+		memcpy(h, path, sizeof(h));
+		snprintf(path, sizeof(path), "%s/.aws/sso/cache/%s.json",
+		    x->home, h);
+	}
+	if (read_file_small(path, &file, &len, 256 * 1024) != 0) {
+		r = sso_login_error(x, pr->name, "is missing");
+		goto out;
+	}
+	if ((r = creds_parse_sso_token(file, len, x->p->now, &token,
+	    x->err)) != 0) {
+		if (r == CFG_ERR_EXPIRED)
+			r = sso_login_error(x, pr->name, "has expired");
+		else
+			errmsg_prefix(x->err, "%s: ", path);
+		goto out;
+	}
+	if ((r = awscfg_endpoint(x->cfg, "sso", region, &ep, x->err)) != 0)
+		goto out;
+	if ((ea = escape_q(acct)) == NULL || (er = escape_q(role)) == NULL) {
+		r = nomem(x->err);
+		goto out;
+	}
+	snprintf(full, sizeof(full), "%s/federation/credentials?role_name=%s"
+	    "&account_id=%s", ep.url, er, ea);
+	snprintf(hdr, sizeof(hdr), "x-amz-sso_bearer_token: %s", token);
+	memset(&hr, 0, sizeof(hr));
+	hr.method = "GET";
+	hr.url = full;
+	hr.headers[hr.nheaders++] = hdr;
+	hr.ca_file = x->cfg->ca_bundle;
+	hr.timeout_ms = 30000;
+	debug("GetRoleCredentials %s/%s at %s", acct, role, ep.url);
+	if ((r = http_do(&hr, &resp, x->err)) != 0)
+		goto out;
+	if (resp.status == 401) {
+		r = sso_login_error(x, pr->name, "was refused "
+		    "(UnauthorizedException)");
+		goto out;
+	}
+	if (resp.status != 200) {
+		struct json *j = NULL;
+		const char *m = "";
+
+		if (json_parse(resp.body, resp.len, &j) == 0 &&
+		    json_get_str(j, "message", &m) != 0 &&
+		    json_get_str(j, "Message", &m) != 0)
+			m = "";
+		r = errmsg_set(x->err, CFG_ERR_PROCESS, "GetRoleCredentials "
+		    "failed: HTTP %ld: %.200s", resp.status, m);
+		json_free(j);
+		goto out;
+	}
+	if ((r = creds_parse_sso_role(resp.body, resp.len, x->p->now, out,
+	    x->err)) != 0)
+		goto out;
+	if (credcache_store(dir, hex, *out, "sso", x->err) != 0) {
+		log_verbose("not cached: %s", x->err->msg);
+		errmsg_clear(x->err);
+	}
+ out:
+	OPENSSL_cleanse(hdr, sizeof(hdr));
+	free(ea);
+	free(er);
+	if (token != NULL)
+		OPENSSL_clear_free(token, strlen(token));
+	if (file != NULL)
+		OPENSSL_clear_free(file, len + 1);
+	http_resp_free(&resp);
+	close(lock);
+	return r;
+}
+
+/* Credentials from a JSON object with the given member names. */
+static int
+parse_cred_json(const void *data, size_t len, time_t now, const char *what,
+    const char *akn, const char *skn, const char *tokn, const char *expn,
+    int exp_ms, enum creds_source src, struct creds **out,
+    struct errmsg *err)
+{
+	const struct json *o = NULL;
+	const char *ak, *sk, *tok = NULL, *es;
+	struct json *j = NULL;
+	int64_t ms;
+	time_t t = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = json_parse(data, len, &j)) != 0)
+		return errmsg_set(err, r, "%s: the answer is not JSON", what);
+	o = j;
+	if (strcmp(what, "GetRoleCredentials") == 0)
+		o = json_get(j, "roleCredentials");
+	r = CFG_ERR_VALUE;
+	if (o == NULL || o->type != JSON_OBJECT ||
+	    json_get_str(o, akn, &ak) != 0 || *ak == '\0' ||
+	    json_get_str(o, skn, &sk) != 0 || *sk == '\0') {
+		r = errmsg_set(err, CFG_ERR_VALUE, "%s: the answer lacks %s "
+		    "or %s", what, akn, skn);
+		goto out;
+	}
+	if (json_get(o, tokn) != NULL && json_get_str(o, tokn, &tok) != 0 &&
+	    json_get(o, tokn)->type != JSON_NULL) {
+		r = errmsg_set(err, CFG_ERR_VALUE, "%s: %s is not a string",
+		    what, tokn);
+		goto out;
+	}
+	if (exp_ms) {
+		if (json_get_int(o, expn, &ms) != 0 || ms <= 0) {
+			r = errmsg_set(err, CFG_ERR_VALUE, "%s: bad %s", what,
+			    expn);
+			goto out;
+		}
+		t = (time_t)(ms / 1000);
+	} else if (json_get(o, expn) != NULL) {
+		if (json_get_str(o, expn, &es) != 0 ||
+		    credproc_parse_time(es, &t) != 0) {
+			r = errmsg_set(err, CFG_ERR_VALUE, "%s: bad %s", what,
+			    expn);
+			goto out;
+		}
+	}
+	if (t != 0 && t <= now) {
+		r = errmsg_set(err, CFG_ERR_EXPIRED, "%s: the credentials "
+		    "have already expired", what);
+		goto out;
+	}
+	if (tok != NULL && *tok == '\0')
+		tok = NULL;
+	if ((r = creds_new(ak, sk, tok, t, src, out)) != 0)
+		r = errmsg_set(err, r, "out of memory");
+ out:
+	json_free(j);
+	return r;
+}
+
+int
+creds_parse_container(const void *data, size_t len, time_t now,
+    struct creds **out, struct errmsg *err)
+{
+	return parse_cred_json(data, len, now, "container credentials",
+	    "AccessKeyId", "SecretAccessKey", "Token", "Expiration", 0,
+	    CREDS_SRC_CONTAINER, out, err);
+}
+
+int
+creds_parse_imds(const void *data, size_t len, time_t now,
+    struct creds **out, struct errmsg *err)
+{
+	struct json *j = NULL;
+	const char *code, *msg;
+
+	*out = NULL;
+	if (json_parse(data, len, &j) != 0)
+		return errmsg_set(err, SP_ERR_JSON_SYNTAX, "instance metadata: "
+		    "the credentials are not JSON");
+	if (json_get_str(j, "Code", &code) == 0 &&
+	    strcmp(code, "Success") != 0) {
+		if (json_get_str(j, "Message", &msg) != 0)
+			msg = "";
+		errmsg_set(err, CFG_ERR_PROCESS, "instance metadata: Code "
+		    "%.64s: %.200s", code, msg);
+		json_free(j);
+		return CFG_ERR_PROCESS;
+	}
+	json_free(j);
+	return parse_cred_json(data, len, now, "instance metadata",
+	    "AccessKeyId", "SecretAccessKey", "Token", "Expiration", 0,
+	    CREDS_SRC_IMDS, out, err);
+}
+
+int
+creds_parse_sso_role(const void *data, size_t len, time_t now,
+    struct creds **out, struct errmsg *err)
+{
+	return parse_cred_json(data, len, now, "GetRoleCredentials",
+	    "accessKeyId", "secretAccessKey", "sessionToken", "expiration", 1,
+	    CREDS_SRC_SSO, out, err);
+}
+
+int
+creds_parse_sso_token(const void *data, size_t len, time_t now,
+    char **tokenp, struct errmsg *err)
+{
+	struct json *j = NULL;
+	const char *tok, *exp;
+	time_t t;
+	int r;
+
+	*tokenp = NULL;
+	if ((r = json_parse(data, len, &j)) != 0)
+		return errmsg_set(err, r, "the SSO token cache file is not "
+		    "JSON");
+	if (json_get_str(j, "accessToken", &tok) != 0 || *tok == '\0' ||
+	    json_get_str(j, "expiresAt", &exp) != 0 ||
+	    credproc_parse_time(exp, &t) != 0)
+		r = errmsg_set(err, CFG_ERR_VALUE, "the SSO token cache file "
+		    "lacks accessToken or a valid expiresAt");
+	else if (t <= now)
+		r = CFG_ERR_EXPIRED;
+	else if ((*tokenp = strdup(tok)) == NULL)
+		r = errmsg_set(err, SP_ERR_ALLOC, "out of memory");
+	json_free(j);
+	return r;
+}
+
+static int
+host_allowed(const char *h)
+{
+	return strcmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 ||
+	    strcmp(h, "::1") == 0 || strcmp(h, "169.254.170.2") == 0 ||
+	    strcmp(h, "169.254.170.23") == 0 ||
+	    strcasecmp(h, "fd00:ec2::23") == 0;
+}
+
+int
+creds_container_url(const struct awscfg *cfg, char *url, size_t sz,
+    struct errmsg *err)
+{
+	struct sigv4_url *u = NULL;
+	const char *rel, *full;
+
+	if ((rel = awscfg_getenv(cfg,
+	    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) != NULL) {
+		if (snprintf(url, sz, "http://169.254.170.2%s%s",
+		    rel[0] == '/' ? "" : "/", rel) >= (int)sz)
+			return errmsg_set(err, CFG_ERR_VALUE,
+			    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is too "
+			    "long");
+		return 0;
+	}
+	if ((full = awscfg_getenv(cfg, "AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+	    == NULL)
+		return CFG_ERR_NO_CREDS;
+	if (sigv4_url_split(full, &u) != 0 ||
+	    (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") !=
+	    0)) {
+		sigv4_url_free(u);
+		return errmsg_set(err, CFG_ERR_VALUE,
+		    "AWS_CONTAINER_CREDENTIALS_FULL_URI is not an http(s) URL");
+	}
+	if (strcmp(u->scheme, "http") == 0 && !host_allowed(u->host)) {
+		sigv4_url_free(u);
+		return errmsg_set(err, CFG_ERR_VALUE,
+		    "AWS_CONTAINER_CREDENTIALS_FULL_URI: an http URL must "
+		    "name a loopback host, 169.254.170.2, 169.254.170.23 or "
+		    "fd00:ec2::23");
+	}
+	sigv4_url_free(u);
+	if (snprintf(url, sz, "%s", full) >= (int)sz)
+		return errmsg_set(err, CFG_ERR_VALUE,
+		    "AWS_CONTAINER_CREDENTIALS_FULL_URI is too long");
+	return 0;
+}
+
+/* 10: container credentials. */
+static int
+from_container(struct rctx *x, struct creds **out)
+{
+	struct http_req hr;
+	struct http_resp resp;
+	char url[4096], hdr[8192];
+	const char *f, *t;
+	char *tok = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(&resp, 0, sizeof(resp));
+	if ((r = creds_container_url(x->cfg, url, sizeof(url), x->err)) != 0)
+		return r;
+	memset(&hr, 0, sizeof(hr));
+	hr.method = "GET";
+	hr.url = url;
+	hr.headers[hr.nheaders++] = "Accept: application/json";
+	hr.timeout_ms = 2000;
+	if ((f = env(x, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) != NULL) {
+		if (read_file_small(f, &tok, &len, 16 * 1024) != 0)
+			return errmsg_set(x->err, CFG_ERR_IO, "cannot read "
+			    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s: %s", f,
+			    strerror(errno));
+		while (len > 0 && (tok[len - 1] == '\n' || tok[len - 1] ==
+		    '\r'))
+			tok[--len] = '\0';
+		t = tok;
+	} else
+		t = env(x, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	if (t != NULL) {
+		if (strpbrk(t, "\r\n") != NULL) {
+			r = errmsg_set(x->err, CFG_ERR_VALUE, "the container "
+			    "authorization token holds a line break");
+			goto out;
+		}
+		snprintf(hdr, sizeof(hdr), "Authorization: %s", t);
+		hr.headers[hr.nheaders++] = hdr;
+	}
+	if ((r = http_do(&hr, &resp, x->err)) != 0) {
+		errmsg_prefix(x->err, "container credentials: ");
+		goto out;
+	}
+	if (resp.status != 200) {
+		struct json *j = NULL;
+		const char *c = "", *m = "";
+
+		if (json_parse(resp.body, resp.len, &j) == 0) {
+			if (json_get_str(j, "code", &c) != 0)
+				c = "";
+			if (json_get_str(j, "message", &m) != 0)
+				m = "";
+		}
+		r = errmsg_set(x->err, CFG_ERR_PROCESS, "container credentials: "
+		    "HTTP %ld %.64s %.200s", resp.status, c, m);
+		json_free(j);
+		goto out;
+	}
+	r = creds_parse_container(resp.body, resp.len, x->p->now, out, x->err);
+ out:
+	OPENSSL_cleanse(hdr, sizeof(hdr));
+	if (tok != NULL)
+		OPENSSL_clear_free(tok, len + 1);
+	http_resp_free(&resp);
+	return r;
+}
+
+static const char *
+cfg_or_env(struct rctx *x, const char *var, const char *key)
 {
 	const char *v;
 
-	if (awscfg_getenv(cfg, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
-		return unsupported_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		    "container credentials", err);
-	if (awscfg_getenv(cfg, "AWS_CONTAINER_CREDENTIALS_FULL_URI"))
-		return unsupported_env("AWS_CONTAINER_CREDENTIALS_FULL_URI",
-		    "container credentials", err);
-	v = awscfg_getenv(cfg, "AWS_EC2_METADATA_DISABLED");
-	return errmsg_set(err, CFG_ERR_NO_CREDS, "no credentials for profile "
-	    "%s in the environment, %s or %s%s", cfg->profile,
-	    cfg->credentials_path, cfg->config_path,
-	    v != NULL && strcasecmp(v, "true") == 0 ? "" :
-	    "; instance metadata (IMDS) credentials are not supported yet");
+	if ((v = env(x, var)) != NULL)
+		return v;
+	return awscfg_get(x->cfg, key);
+}
+
+static int
+is_true(const char *v)
+{
+	return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+/* One IMDS request; status in *st, body in resp. */
+static int
+imds_req(struct rctx *x, const char *method, const char *base,
+    const char *path, const char *token, long tmo, struct http_resp *resp)
+{
+	struct http_req hr;
+	char url[2048], hdr[512];
+
+	memset(&hr, 0, sizeof(hr));
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	hr.method = method;
+	hr.url = url;
+	hr.timeout_ms = tmo;
+	if (strcmp(method, "PUT") == 0)
+		hr.headers[hr.nheaders++] =
+		    "X-aws-ec2-metadata-token-ttl-seconds: 21600";
+	else if (token != NULL) {
+		snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token: %s",
+		    token);
+		hr.headers[hr.nheaders++] = hdr;
+	}
+	return http_do(&hr, resp, x->err);
+}
+
+/* 11: instance metadata, IMDSv2 with the v1 fallback rules. */
+static int
+from_imds(struct rctx *x, struct creds **out)
+{
+	const char *ep, *mode, *to;
+	struct http_resp resp;
+	char base[1024], role[256], path[512], *token = NULL;
+	long tmo = 1000;
+	int r, v1ok;
+
+	memset(&resp, 0, sizeof(resp));
+	ep = cfg_or_env(x, "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+	    "ec2_metadata_service_endpoint");
+	mode = cfg_or_env(x, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+	    "ec2_metadata_service_endpoint_mode");
+	if (ep == NULL)
+		ep = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
+		    "http://[fd00:ec2::254]" : "http://169.254.169.254";
+	snprintf(base, sizeof(base), "%s", ep);
+	if (strlen(base) > 0 && base[strlen(base) - 1] == '/')
+		base[strlen(base) - 1] = '\0';
+	if ((to = cfg_or_env(x, "AWS_METADATA_SERVICE_TIMEOUT",
+	    "metadata_service_timeout")) != NULL && atof(to) > 0)
+		tmo = (long)(atof(to) * 1000);
+	v1ok = !is_true(cfg_or_env(x, "AWS_EC2_METADATA_V1_DISABLED",
+	    "ec2_metadata_v1_disabled"));
+	r = imds_req(x, "PUT", base, "/latest/api/token", NULL, tmo, &resp);
+	if (r == 0 && resp.status == 200) {
+		if ((token = strdup(resp.body)) == NULL) {
+			r = nomem(x->err);
+			goto out;
+		}
+	} else if ((r == SP_ERR_TIMEOUT || (r == 0 && (resp.status == 403 ||
+	    resp.status == 404 || resp.status == 405))) && v1ok) {
+		debug("IMDS: no v2 token (%s), falling back to IMDSv1",
+		    r == 0 ? "refused" : "timeout");
+		errmsg_clear(x->err);
+	} else if (r == 0) {
+		r = errmsg_set(x->err, CFG_ERR_NO_CREDS, "instance metadata: "
+		    "no IMDSv2 token (HTTP %ld)%s", resp.status, v1ok ? "" :
+		    " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED / "
+		    "ec2_metadata_v1_disabled)");
+		goto out;
+	} else {
+		if (r == SP_ERR_TIMEOUT && !v1ok)
+			errmsg_prefix(x->err, "IMDSv1 is disabled and ");
+		errmsg_prefix(x->err, "instance metadata: ");
+		goto out;
+	}
+	http_resp_free(&resp);
+	if ((r = imds_req(x, "GET", base,
+	    "/latest/meta-data/iam/security-credentials/", token, tmo,
+	    &resp)) != 0)
+		goto out;
+	if (resp.status != 200 || resp.len == 0) {
+		r = errmsg_set(x->err, CFG_ERR_NO_CREDS, "instance metadata: "
+		    "no instance profile (HTTP %ld)", resp.status);
+		goto out;
+	}
+	snprintf(role, sizeof(role), "%.*s", (int)strcspn(resp.body, "\r\n"),
+	    resp.body);
+	http_resp_free(&resp);
+	snprintf(path, sizeof(path), "/latest/meta-data/iam/"
+	    "security-credentials/%s", role);
+	if ((r = imds_req(x, "GET", base, path, token, tmo, &resp)) != 0)
+		goto out;
+	if (resp.status != 200) {
+		r = errmsg_set(x->err, CFG_ERR_NO_CREDS, "instance metadata: "
+		    "HTTP %ld for the credentials of role %s", resp.status,
+		    role);
+		goto out;
+	}
+	r = creds_parse_imds(resp.body, resp.len, x->p->now, out, x->err);
+ out:
+	if (token != NULL)
+		OPENSSL_clear_free(token, strlen(token));
+	http_resp_free(&resp);
+	return r;
+}
+
+static int
+has_sso(const struct rctx *x, const struct prof *pr)
+{
+	return phas(x, pr, "sso_session") || phas(x, pr, "sso_account_id") ||
+	    phas(x, pr, "sso_role_name") || phas(x, pr, "sso_start_url");
+}
+
+/* A source_profile's credentials (botocore _resolve_credentials_from_
+ * profile). */
+static int
+resolve_source(struct rctx *x, const struct prof *pr, struct creds **out)
+{
+	int r;
+
+	if (phas(x, pr, "role_arn") && !phas(x, pr,
+	    "web_identity_token_file"))
+		return assume_role(x, pr, out);
+	if (phas(x, pr, "web_identity_token_file"))
+		return web_identity(x, pr, 0, out);
+	if (has_sso(x, pr))
+		return from_sso(x, pr, out);
+	if ((r = from_process(x, pr, out)) != 0 || *out != NULL)
+		return r;
+	if ((r = from_file(pr->name, x->cfg->credentials, pr->ks,
+	    CREDS_SRC_CREDENTIALS_FILE, out, x->err)) != 0 || *out != NULL ||
+	    (r = from_file(pr->name, x->cfg->config, pr->cs,
+	    CREDS_SRC_CONFIG_FILE, out, x->err)) != 0 || *out != NULL)
+		return r;
+	return errmsg_set(x->err, CFG_ERR_NO_CREDS, "source_profile %s has "
+	    "neither static credentials nor a role, web identity, SSO or "
+	    "credential_process configuration", pr->name);
 }
 
 int
@@ -221,22 +1226,64 @@ creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
     struct creds **out, struct errmsg *err)
 {
 	int explicit = cfg->profile_src == AWSCFG_SRC_OPTION;
+	struct rctx x;
+	struct prof pr;
+	const char *h;
 	int r;
 
 	*out = NULL;
 	errmsg_clear(err);
+	memset(&x, 0, sizeof(x));
+	x.cfg = cfg;
+	x.p = p;
+	x.err = err;
+	if ((h = awscfg_getenv(cfg, "HOME")) == NULL)
+		h = "/";
+	snprintf(x.home, sizeof(x.home), "%s", h);
+	pr.name = cfg->profile;
+	pr.cs = cfg->config_sec;
+	pr.ks = cfg->cred_sec;
+	x.visited[x.nvisited++] = cfg->profile;
+	/* 1 */
 	if (!explicit && ((r = from_env(cfg, p->now, out, err)) != 0 ||
 	    *out != NULL))
 		return r;
-	if ((r = check_early(cfg, explicit, err)) != 0 ||
-	    (r = from_file(cfg, cfg->credentials, cfg->cred_sec,
+	/* 2 */
+	if (phas(&x, &pr, "role_arn") && !phas(&x, &pr,
+	    "web_identity_token_file"))
+		return assume_role(&x, &pr, out);
+	/* 3 */
+	if ((!explicit && env(&x, "AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) ||
+	    pget(&x, &pr, "web_identity_token_file") != NULL)
+		return web_identity(&x, &pr, !explicit, out);
+	/* 4 */
+	if (phas(&x, &pr, "sso_account_id") || phas(&x, &pr, "sso_role_name"))
+		return from_sso(&x, &pr, out);
+	/* 5 */
+	if ((r = from_file(pr.name, cfg->credentials, pr.ks,
 	    CREDS_SRC_CREDENTIALS_FILE, out, err)) != 0 || *out != NULL)
 		return r;
 	if (awscfg_has(cfg, "login_session"))
 		return unsupported(cfg, "login_session", err);
-	if ((r = from_process(cfg, p, out, err)) != 0 || *out != NULL ||
-	    (r = from_file(cfg, cfg->config, cfg->config_sec,
+	/* 7, 8 */
+	if ((r = from_process(&x, &pr, out)) != 0 || *out != NULL ||
+	    (r = from_file(pr.name, cfg->config, pr.cs,
 	    CREDS_SRC_CONFIG_FILE, out, err)) != 0 || *out != NULL)
 		return r;
-	return nothing_found(cfg, err);
+	/* 10 */
+	if (env(&x, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != NULL ||
+	    env(&x, "AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL)
+		return from_container(&x, out);
+	/* 11 */
+	if (!is_true(env(&x, "AWS_EC2_METADATA_DISABLED"))) {
+		if ((r = from_imds(&x, out)) == 0)
+			return 0;
+		errmsg_prefix(err, "no credentials for profile %s in the "
+		    "environment, %s or %s; ", cfg->profile,
+		    cfg->credentials_path, cfg->config_path);
+		return CFG_ERR_NO_CREDS;
+	}
+	return errmsg_set(err, CFG_ERR_NO_CREDS, "no credentials for profile "
+	    "%s in the environment, %s or %s", cfg->profile,
+	    cfg->credentials_path, cfg->config_path);
 }

@@ -38,7 +38,12 @@ enum creds_source {
 	CREDS_SRC_ENV = 1,
 	CREDS_SRC_CREDENTIALS_FILE,
 	CREDS_SRC_PROCESS,
-	CREDS_SRC_CONFIG_FILE
+	CREDS_SRC_CONFIG_FILE,
+	CREDS_SRC_ASSUME_ROLE,
+	CREDS_SRC_WEB_IDENTITY,
+	CREDS_SRC_SSO,
+	CREDS_SRC_CONTAINER,
+	CREDS_SRC_IMDS
 };
 
 struct creds {
@@ -53,7 +58,38 @@ struct creds_params {
 	time_t		 now;		/* current time, epoch seconds */
 	int		 process_timeout_ms;	/* 0: CREDPROC_TIMEOUT_MS */
 	size_t		 process_max_output;	/* 0: CREDPROC_MAX_OUTPUT */
+	/*
+	 * 1: an MFA code may be asked for on /dev/tty (before the tunnel
+	 * opens); 0: a source that needs one fails with a clear line.
+	 */
+	int		 interactive;
 };
+
+/* Seconds before expiry when in-memory credentials are refreshed. */
+#define CREDS_REFRESH_WINDOW	300
+
+/*
+ * The URL of the container credentials endpoint:
+ * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI under http://169.254.170.2,
+ * else AWS_CONTAINER_CREDENTIALS_FULL_URI, whose http host must be
+ * loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23.  0, or
+ * CFG_ERR_VALUE with err set; CFG_ERR_NO_CREDS if neither is set.
+ */
+int	creds_container_url(const struct awscfg *cfg, char *url, size_t sz,
+	    struct errmsg *err) SP_WUR;
+/* Parse a container credentials answer (src CREDS_SRC_CONTAINER). */
+int	creds_parse_container(const void *data, size_t len, time_t now,
+	    struct creds **out, struct errmsg *err) SP_WUR;
+/* Parse an IMDS security-credentials answer (src CREDS_SRC_IMDS). */
+int	creds_parse_imds(const void *data, size_t len, time_t now,
+	    struct creds **out, struct errmsg *err) SP_WUR;
+/* Parse an SSO token cache file: accessToken (copied to *tokenp, caller
+ * wipes and frees) if it expires after now, else CFG_ERR_EXPIRED. */
+int	creds_parse_sso_token(const void *data, size_t len, time_t now,
+	    char **tokenp, struct errmsg *err) SP_WUR;
+/* Parse a GetRoleCredentials answer (src CREDS_SRC_SSO). */
+int	creds_parse_sso_role(const void *data, size_t len, time_t now,
+	    struct creds **out, struct errmsg *err) SP_WUR;
 
 /*
  * Walk the chain for cfg's profile.  On success *out holds credentials

@@ -244,6 +244,39 @@ terminate_done(void *arg, const struct api_result *res)
 		tunnel_api_done(s->tunnel);
 }
 
+/*
+ * Temporary credentials that expire within CREDS_REFRESH_WINDOW are
+ * resolved again, without prompting, before ResumeSession and
+ * TerminateSession.  This blocks the loop for the duration of the
+ * source's call (STS/SSO 30 s at most, IMDS and container 1-2 s); the
+ * data channel is down or ending at that point, so nothing else waits.
+ */
+static void
+refresh_creds(struct session *s)
+{
+	struct creds_params cp;
+	struct creds *c = NULL;
+	struct errmsg err;
+	time_t now = time(NULL);
+
+	if (s->creds == NULL || s->creds->expiry == 0 ||
+	    s->creds->expiry - now > CREDS_REFRESH_WINDOW)
+		return;
+	memset(&cp, 0, sizeof(cp));
+	cp.now = now;
+	cp.interactive = 0;
+	if (creds_resolve(s->cfg, &cp, &c, &err) != 0) {
+		log_error("cannot refresh credentials: %s", err.msg);
+		return;
+	}
+	debug("credentials refreshed from %s", creds_source_str(c->source));
+	creds_free(s->creds);
+	s->creds = c;
+	s->sc.access_key_id = c->access_key_id;
+	s->sc.secret_key = c->secret_access_key;
+	s->sc.session_token = c->session_token;
+}
+
 static void
 terminate_session(void *arg, const char *session_id)
 {
@@ -252,6 +285,7 @@ terminate_session(void *arg, const char *session_id)
 	char *body = NULL;
 
 	memset(&rq, 0, sizeof(rq));
+	refresh_creds(s);
 	if (apimsg_session_id_body(session_id, &body) != 0)
 		goto fail;
 	rq.endpoint = s->ep.url;
@@ -312,6 +346,7 @@ resume_session(void *arg, const char *session_id)
 	char *body = NULL;
 
 	memset(&rq, 0, sizeof(rq));
+	refresh_creds(s);
 	if (apimsg_session_id_body(session_id, &body) == 0) {
 		rq.endpoint = s->ep.url;
 		rq.region = s->ep.signing_region;
@@ -365,6 +400,7 @@ end_session(struct session *s, int code)
 	s->ending = 1;
 	s->end_code = code;
 	memset(&rq, 0, sizeof(rq));
+	refresh_creds(s);
 	if (apimsg_session_id_body(s->started.session_id, &body) != 0)
 		goto fail;
 	rq.endpoint = s->ep.url;
@@ -1036,6 +1072,7 @@ main(int argc, char **argv)
 		goto out;
 	memset(&cp, 0, sizeof(cp));
 	cp.now = time(NULL);
+	cp.interactive = 1;
 	if ((r = creds_resolve(s.cfg, &cp, &s.creds, &err)) != 0) {
 		log_error("%s", err.msg);
 		s.exit_code = r == CFG_ERR_SYNTAX || r == CFG_ERR_PROFILE ||

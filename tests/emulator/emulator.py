@@ -126,7 +126,21 @@ DEFAULT_KNOBS = {
     "eic_hold_until_start_session": False,  # hold SendSSHPublicKey's
                                     # reply until a StartSession arrives
     "eic_hold_timeout": 10,         # then ServiceException after this
+    # STS, SSO portal, IMDS and container credentials (aws-apis 6 to 9)
+    "roles": {},                    # {arn: {"external_id": X,
+                                    #  "mfa_serial": S, "mfa_code": C}}
+    "sts_lifetime": None,           # seconds issued creds live (default
+                                    # DurationSeconds or 3600)
+    "web_identity_tokens": [],      # accepted WebIdentityToken values
+    "sso_tokens": [],               # accepted x-amz-sso_bearer_token
+    "imds_token_status": None,      # 403/404/405: PUT token refused (v1)
+    "imds_role": "emu-instance-role",
+    "imds_region": None,            # placement/region answer (404 if None)
+    "container_token": None,        # required Authorization value
 }
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
 def utcnow_real():
@@ -136,6 +150,11 @@ def utcnow_real():
 def iso_ms(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (
         dt.microsecond // 1000)
+
+
+def xml_escape(t):
+    return (t.replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;").replace('"', "&quot;"))
 
 
 class HttpError(Exception):
@@ -833,9 +852,21 @@ class Emulator:
     def lookup_cred(self, ak):
         return self.creds.get(ak)
 
-    def add_cred(self, ak, sk, token=None, expired=False, denied=False):
+    def add_cred(self, ak, sk, token=None, expired=False, denied=False,
+                 expires_at=None):
         self.creds[ak] = {"secret": sk, "session_token": token,
-                          "expired": bool(expired), "denied": bool(denied)}
+                          "expired": bool(expired), "denied": bool(denied),
+                          "expires_at": expires_at}
+
+    def issue_cred(self, lifetime):
+        """New temporary credentials valid lifetime s of emulator time."""
+        ak = "ASIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "234567") for _ in range(16))
+        sk = base64.b64encode(os.urandom(30)).decode()
+        tok = base64.b64encode(os.urandom(60)).decode()
+        exp = self.now() + datetime.timedelta(seconds=lifetime)
+        self.add_cred(ak, sk, tok, expires_at=exp.timestamp())
+        return ak, sk, tok, exp
 
     def spawn(self, coro):
         t = asyncio.ensure_future(coro)
@@ -1138,6 +1169,17 @@ class Emulator:
                  "user_agent": req.header("user-agent"),
                  "content_type": req.header("content-type")}
         tgt = req.header("x-amz-target") or ""
+        ct = (req.header("content-type") or "").split(";")[0].strip()
+        if not tgt and ct == "application/x-www-form-urlencoded":
+            status, hs, body = self.sts(req, rid, entry)
+            entry["status"] = status
+            self.request_log(entry)
+            return status, hs, body
+        if req.path.split("?")[0] == "/federation/credentials":
+            status, hs, body = self.sso(req, rid, entry)
+            entry["status"] = status
+            self.request_log(entry)
+            return status, hs, body
         if tgt == "AmazonSSM.StartSession":
             self.start_session_seen.set()
         elif tgt == EIC_PREFIX + "SendSSHPublicKey" and \
@@ -1201,6 +1243,12 @@ class Emulator:
             if v.canonical_request is not None:
                 self.debug_sig(rid, v)
             return self.aws_error(rid, v.code, v.message)
+        exp = self.creds[v.access_key].get("expires_at")
+        if exp is not None and self.now().timestamp() >= exp:
+            entry["error"] = "ExpiredTokenException"
+            return self.aws_error(rid, "ExpiredTokenException",
+                                  "The security token included in the "
+                                  "request is expired")
         f = self.take_forced(api)
         if f is not None:
             code = f.get("code", "ThrottlingException")
@@ -1249,6 +1297,269 @@ class Emulator:
         return 200, [("x-amzn-RequestId", rid),
                      ("Content-Type", "application/x-amz-json-1.1")], \
             json.dumps(res).encode()
+
+    # -- STS (Query protocol, XML), aws-apis 6 -------------------------------
+    def sts_error(self, rid, code, message, status=400, typ="Sender"):
+        body = ('<ErrorResponse xmlns="%s">\n  <Error>\n    <Type>%s</Type>'
+                '\n    <Code>%s</Code>\n    <Message>%s</Message>\n  '
+                '</Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n' %
+                (STS_NS, typ, code, xml_escape(message), rid))
+        return status, [("x-amzn-RequestId", rid),
+                        ("Content-Type", "text/xml")], body.encode()
+
+    def sts(self, req, rid, entry):
+        try:
+            form = dict(urllib.parse.parse_qsl(req.body.decode("utf-8"),
+                                               keep_blank_values=True,
+                                               strict_parsing=True))
+        except (ValueError, UnicodeDecodeError):
+            form = {}
+        action = form.get("Action")
+        entry.update(api=action, service="sts",
+                     role_arn=form.get("RoleArn"),
+                     role_session_name=form.get("RoleSessionName"),
+                     external_id=form.get("ExternalId"),
+                     serial_number=form.get("SerialNumber"),
+                     duration=form.get("DurationSeconds"))
+        if req.method != "POST":
+            return self.sts_error(rid, "InvalidAction", "POST required")
+        if action == "AssumeRole":
+            v = sigv4.verify(req.method, req.path, req.query, req.headers,
+                             hashlib.sha256(req.body).hexdigest(),
+                             self.lookup_cred, self.region, "sts",
+                             self.now(), self.knobs["skew"],
+                             self.knobs["require_signed_token"])
+            entry.update(access_key=v.access_key,
+                         token_present=v.token_present)
+            if v.code:
+                code = {"UnrecognizedClientException": "InvalidClientTokenId",
+                        "InvalidSignatureException": "SignatureDoesNotMatch",
+                        "MissingAuthenticationToken":
+                        "MissingAuthenticationToken"}.get(v.code, v.code)
+                entry["error"] = code
+                return self.sts_error(rid, code, v.message, 403)
+            c = self.creds[v.access_key]
+            if c.get("expires_at") is not None and \
+                    self.now().timestamp() >= c["expires_at"]:
+                entry["error"] = "ExpiredToken"
+                return self.sts_error(rid, "ExpiredToken", "The security "
+                                      "token included in the request is "
+                                      "expired", 403)
+        elif action == "AssumeRoleWithWebIdentity":
+            if req.header("authorization"):
+                entry["signed"] = True
+            tok = form.get("WebIdentityToken", "")
+            if tok not in self.knobs["web_identity_tokens"]:
+                entry["error"] = "InvalidIdentityToken"
+                return self.sts_error(rid, "InvalidIdentityToken",
+                                      "Couldn't retrieve verification key "
+                                      "from your identity provider")
+        else:
+            entry["error"] = "InvalidAction"
+            return self.sts_error(rid, "InvalidAction", "Could not find "
+                                  "operation %s for version 2011-06-15" %
+                                  action)
+        if form.get("Version") != "2011-06-15":
+            entry["error"] = "InvalidAction"
+            return self.sts_error(rid, "InvalidAction", "bad Version")
+        f = self.take_forced(action)
+        if f is not None:
+            entry.update(error=f.get("code", "Throttling"), forced=True)
+            return self.sts_error(rid, entry["error"], f.get(
+                "message", "Forced by the emulator"), f.get("status", 400))
+        arn = form.get("RoleArn", "")
+        name = form.get("RoleSessionName", "")
+        if not ROLE_ARN_RE.match(arn):
+            entry["error"] = "ValidationError"
+            return self.sts_error(rid, "ValidationError", "1 validation "
+                                  "error detected: Value at 'roleArn' "
+                                  "failed to satisfy constraint")
+        if not SESSION_NAME_RE.match(name):
+            entry["error"] = "ValidationError"
+            return self.sts_error(rid, "ValidationError", "1 validation "
+                                  "error detected: Value at "
+                                  "'roleSessionName' failed to satisfy "
+                                  "constraint")
+        try:
+            dur = int(form.get("DurationSeconds", "3600"))
+        except ValueError:
+            dur = -1
+        if not 900 <= dur <= 43200:
+            entry["error"] = "ValidationError"
+            return self.sts_error(rid, "ValidationError", "The requested "
+                                  "DurationSeconds exceeds the "
+                                  "MaxSessionDuration set for this role.")
+        role = self.knobs["roles"].get(arn, {})
+        if action == "AssumeRole":
+            if role.get("external_id") is not None and \
+                    form.get("ExternalId") != role["external_id"]:
+                entry["error"] = "AccessDenied"
+                return self.sts_error(rid, "AccessDenied", "User is not "
+                                      "authorized to perform: "
+                                      "sts:AssumeRole on resource: " + arn,
+                                      403)
+            if role.get("mfa_serial") is not None and \
+                    (form.get("SerialNumber") != role["mfa_serial"] or
+                     form.get("TokenCode") != role.get("mfa_code")):
+                entry["error"] = "AccessDenied"
+                entry["mfa_ok"] = False
+                return self.sts_error(rid, "AccessDenied", "MultiFactor"
+                                      "Authentication failed with invalid "
+                                      "MFA one time pass code.", 403)
+            if role.get("mfa_serial") is not None:
+                entry["mfa_ok"] = True
+        life = self.knobs["sts_lifetime"] or dur
+        ak, sk, tok, exp = self.issue_cred(float(life))
+        entry["issued_access_key"] = ak
+        res = action + "Result"
+        body = ('<%sResponse xmlns="%s">\n  <%s>\n    <Credentials>\n'
+                '      <AccessKeyId>%s</AccessKeyId>\n'
+                '      <SecretAccessKey>%s</SecretAccessKey>\n'
+                '      <SessionToken>%s</SessionToken>\n'
+                '      <Expiration>%s</Expiration>\n    </Credentials>\n'
+                '    <AssumedRoleUser>\n      <AssumedRoleId>AROAEMULATOR:%s'
+                '</AssumedRoleId>\n      <Arn>%s</Arn>\n    '
+                '</AssumedRoleUser>\n  </%s>\n  <ResponseMetadata>\n    '
+                '<RequestId>%s</RequestId>\n  </ResponseMetadata>\n'
+                '</%sResponse>\n') % (
+                    action, STS_NS, res, ak, xml_escape(sk), xml_escape(tok),
+                    exp.strftime("%Y-%m-%dT%H:%M:%SZ"), xml_escape(name),
+                    xml_escape(arn.replace(":iam:", ":sts:").replace(
+                        ":role/", ":assumed-role/") + "/" + name), res, rid,
+                    action)
+        return 200, [("x-amzn-RequestId", rid),
+                     ("Content-Type", "text/xml")], body.encode()
+
+    # -- IAM Identity Center portal, aws-apis 9 --------------------------------
+    def sso(self, req, rid, entry):
+        q = dict(urllib.parse.parse_qsl(req.query, keep_blank_values=True))
+        entry.update(api="GetRoleCredentials", service="sso",
+                     role_name=q.get("role_name"),
+                     account_id=q.get("account_id"),
+                     signed=bool(req.header("authorization")))
+
+        def err(status, code, msg):
+            entry["error"] = code
+            return status, [("x-amzn-RequestId", rid),
+                            ("x-amzn-ErrorType", code),
+                            ("Content-Type", "application/json")], \
+                json.dumps({"message": msg}).encode()
+        if req.method != "GET":
+            return err(400, "InvalidRequestException", "GET required")
+        tok = req.header("x-amz-sso_bearer_token")
+        if tok is None or tok not in self.knobs["sso_tokens"]:
+            return err(401, "UnauthorizedException",
+                       "Session token not found or invalid")
+        if not re.match(r"^\d{12}$", q.get("account_id", "")) or \
+                not q.get("role_name"):
+            return err(400, "InvalidRequestException",
+                       "account_id and role_name are required")
+        f = self.take_forced("GetRoleCredentials")
+        if f is not None:
+            return err(f.get("status", 429), f.get(
+                "code", "TooManyRequestsException"), "Forced by the emulator")
+        ak, sk, tok, exp = self.issue_cred(
+            float(self.knobs["sts_lifetime"] or 3600))
+        entry["issued_access_key"] = ak
+        return 200, [("x-amzn-RequestId", rid),
+                     ("Content-Type", "application/json")], json.dumps(
+            {"roleCredentials": {"accessKeyId": ak, "secretAccessKey": sk,
+                                 "sessionToken": tok,
+                                 "expiration": int(exp.timestamp() * 1000)}
+             }).encode()
+
+    # -- plain HTTP: IMDS (aws-apis 7) and container credentials (8) -------------
+    async def handle_meta(self, reader, writer):
+        try:
+            while True:
+                req = await read_request(reader)
+                if req is None:
+                    break
+                req.body = await read_body(req, reader, writer)
+                entry = {"kind": "meta", "method": req.method,
+                         "path": req.path}
+                status, hs, body = self.meta(req, entry)
+                entry["status"] = status
+                self.request_log(entry)
+                self.write_response(writer, status, hs, body, req.close)
+                await writer.drain()
+                if req.close:
+                    break
+        except (HttpError, ValueError, ConnectionError, OSError,
+                asyncio.IncompleteReadError, asyncio.TimeoutError):
+            pass
+        finally:
+            writer.close()
+
+    def meta(self, req, entry):
+        k = self.knobs
+        text = [("Content-Type", "text/plain")]
+        p = req.path
+        if p.startswith("/container/"):
+            entry["api"] = "container"
+            want = k["container_token"]
+            got = req.header("authorization")
+            entry["authorization_ok"] = want is None or got == want
+            if want is not None and got != want:
+                code = "Unauthorized" if got is None else "AccessDenied"
+                entry["error"] = code
+                return 401 if got is None else 403, \
+                    [("Content-Type", "application/json")], json.dumps(
+                        {"code": code, "message": "bad authorization "
+                         "token"}).encode()
+            ak, sk, tok, exp = self.issue_cred(
+                float(k["sts_lifetime"] or 3600))
+            entry["issued_access_key"] = ak
+            return 200, [("Content-Type", "application/json")], json.dumps(
+                {"AccessKeyId": ak, "SecretAccessKey": sk, "Token": tok,
+                 "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "RoleArn": "arn:aws:iam::123456789012:role/emu-task"}
+            ).encode()
+        if p == "/latest/api/token":
+            entry["api"] = "imds_token"
+            if req.method != "PUT":
+                return 405, text, b""
+            if k["imds_token_status"]:
+                return int(k["imds_token_status"]), text, b""
+            try:
+                ttl = int(req.header(
+                    "x-aws-ec2-metadata-token-ttl-seconds") or "")
+            except ValueError:
+                ttl = 0
+            if not 1 <= ttl <= 21600:
+                return 400, text, b""
+            t = "emu-imds-" + secrets.token_hex(16)
+            self.imds_tokens = getattr(self, "imds_tokens", set()) | {t}
+            return 200, text + [("X-aws-ec2-metadata-token-ttl-seconds",
+                                 str(ttl))], t.encode()
+        if not p.startswith("/latest/meta-data/"):
+            return 404, text, b""
+        tok = req.header("x-aws-ec2-metadata-token")
+        entry["v1"] = tok is None
+        entry["api"] = "imds"
+        if tok is None and not k["imds_token_status"]:
+            return 401, text, b""   # IMDSv2 required on this instance
+        if tok is not None and tok not in getattr(self, "imds_tokens", ()):
+            return 401, text, b""
+        base = "/latest/meta-data/iam/security-credentials/"
+        if p == "/latest/meta-data/placement/region":
+            r = k["imds_region"]
+            return (200, text, r.encode()) if r else (404, text, b"")
+        if p == base:
+            r = k["imds_role"]
+            return (200, text, r.encode()) if r else (404, text, b"")
+        if p.startswith(base) and k["imds_role"] and \
+                p[len(base):] == k["imds_role"]:
+            ak, sk, t, exp = self.issue_cred(
+                float(k["sts_lifetime"] or 21600))
+            entry["issued_access_key"] = ak
+            now = self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+            return 200, text, json.dumps(
+                {"Code": "Success", "LastUpdated": now, "Type": "AWS-HMAC",
+                 "AccessKeyId": ak, "SecretAccessKey": sk, "Token": t,
+                 "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                indent=2).encode()
+        return 404, text, b""
 
     def debug_sig(self, rid, v):
         """Canonical request of a failed verification, token redacted,
@@ -1754,6 +2065,7 @@ class Emulator:
             "ws_port": self.ws_port,
             "proxy_url": "http://127.0.0.1:%d" % self.proxy_port,
             "proxy_port": self.proxy_port,
+            "meta_url": "http://127.0.0.1:%d" % self.meta_port,
             "ca_file": self.ca_file,
             "sshd_port": self.sshd_port,
             "sshd_pid": self.sshd.pid,
@@ -1804,6 +2116,7 @@ class Emulator:
                        ("WS_PORT", self.ws_port),
                        ("PROXY_URL", info["proxy_url"]),
                        ("PROXY_PORT", self.proxy_port),
+                       ("META_URL", info["meta_url"]),
                        ("CA_FILE", self.ca_file),
                        ("SSHD_PORT", self.sshd_port),
                        ("SSHD_PID", self.sshd.pid),
@@ -1894,6 +2207,9 @@ class Emulator:
         self.api_port = api.sockets[0].getsockname()[1]
         proxy = await asyncio.start_server(self.handle_proxy, "127.0.0.1", 0)
         self.proxy_port = proxy.sockets[0].getsockname()[1]
+        self.meta_srv = await asyncio.start_server(self.handle_meta,
+                                                   "127.0.0.1", 0)
+        self.meta_port = self.meta_srv.sockets[0].getsockname()[1]
         wss = await websockets.serve(
             self.ws_handler, "127.0.0.1", 0, ssl=self.ssl_context(),
             create_protocol=self.make_protocol(), compression=None,
@@ -1932,6 +2248,8 @@ class Emulator:
                 await s.end("emulator shutting down", "emulator shutdown")
         api.close()
         proxy.close()
+        if getattr(self, "meta_srv", None) is not None:
+            self.meta_srv.close()
         wss.close()
         try:
             await asyncio.wait_for(wss.wait_closed(), 3)

@@ -14,6 +14,7 @@
 #include "awscfg.h"
 #include "credproc.h"
 #include "creds.h"
+#include "credcache.h"
 
 #define SECRET	"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define TOKEN	"FQoGZXIvYXdzEXAMPLETOKEN"
@@ -596,74 +597,132 @@ test_chain_process(void)
 }
 
 static void
-test_chain_unsupported(void)
+test_chain_offline(void)
 {
+	char url[256];
+	struct errmsg err;
+	struct awscfg *cfg = NULL;
+
 	reset();
+	fakeenv_set(&fe, "HOME", cfgtest_dir);
+	fakeenv_set(&fe, "AWS_EC2_METADATA_DISABLED", "true");
 	cfgtest_write_str("credentials", "[role]\naws_access_key_id = A\n"
 	    "aws_secret_access_key = " SECRET "\n");
-	cfgtest_write_str("config", "[profile role]\nrole_arn = "
-	    "arn:aws:iam::123456789012:role/x\nsource_profile = default\n"
-	    "[profile webid]\nrole_arn = arn:aws:iam::1:role/y\n"
-	    "web_identity_token_file = /var/run/token\n"
+	cfgtest_write_str("config", "[profile a]\nrole_arn = "
+	    "arn:aws:iam::123456789012:role/a\nsource_profile = b\n"
+	    "[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\n"
+	    "source_profile = a\n"
+	    "[profile nosrc]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+	    "[profile both]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+	    "source_profile = role\ncredential_source = Environment\n"
+	    "[profile badcs]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+	    "credential_source = Moon\n"
+	    "[profile missing]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+	    "source_profile = nowhere\n"
 	    "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\n"
 	    "sso_role_name = Admin\n"
-	    "[profile ssorole]\nsso_role_name = Admin\n"
+	    "[sso-session corp]\nsso_region = us-east-1\nsso_start_url = "
+	    "https://corp.awsapps.com/start\n"
 	    "[profile ssotokenonly]\nsso_session = corp\n"
 	    "aws_access_key_id = S\naws_secret_access_key = " SECRET "\n"
 	    "[profile login]\nlogin_session = x\n"
 	    "[profile plain]\n");
-	opts.profile = "role";
-	chain_fails(SP_ERR_UNSUPPORTED, "profile role uses role_arn, which "
-	    "ssm-proxy does not support yet",
-	    "assume role comes before static keys");
-	opts.profile = "webid";
-	chain_fails(SP_ERR_UNSUPPORTED, "profile webid uses "
-	    "web_identity_token_file, which ssm-proxy does not support yet",
-	    "web identity profile");
+	opts.profile = "a";
+	chain_fails(CFG_ERR_VALUE, "source_profile cycle: a -> b -> a",
+	    "source_profile cycle is an error");
+	opts.profile = "nosrc";
+	chain_fails(CFG_ERR_VALUE, "profile nosrc sets role_arn but neither "
+	    "source_profile nor credential_source", "role_arn alone");
+	opts.profile = "both";
+	chain_fails(CFG_ERR_VALUE, "profile both sets both source_profile "
+	    "and credential_source", "both sources");
+	opts.profile = "badcs";
+	chain_fails(CFG_ERR_VALUE, "profile badcs: credential_source \"Moon\" "
+	    "is not one of Environment, Ec2InstanceMetadata, EcsContainer",
+	    "bad credential_source");
+	opts.profile = "missing";
+	chain_fails(CFG_ERR_PROFILE, msg("profile nowhere (a source_profile) "
+	    "not found in %D/config or %D/credentials"), "missing source");
 	opts.profile = "sso";
-	chain_fails(SP_ERR_UNSUPPORTED, "profile sso uses sso_account_id, "
-	    "which ssm-proxy does not support yet", "SSO profile");
-	opts.profile = "ssorole";
-	chain_fails(SP_ERR_UNSUPPORTED, "profile ssorole uses sso_role_name, "
-	    "which ssm-proxy does not support yet", "SSO role only");
+	chain_fails(CFG_ERR_EXPIRED, "the IAM Identity Center token of "
+	    "profile sso is missing: run `aws sso login --profile sso`",
+	    "SSO without a token");
 	opts.profile = "ssotokenonly";
 	chain_is("S", NULL, CREDS_SRC_CONFIG_FILE,
 	    "sso_session alone is not an SSO credential profile");
 	opts.profile = "login";
 	chain_fails(SP_ERR_UNSUPPORTED, "profile login uses login_session, "
 	    "which ssm-proxy does not support yet", "login_session");
-	opts.profile = NULL;
-	fakeenv_set(&fe, "AWS_PROFILE", "role");
-	fakeenv_set(&fe, "AWS_ACCESS_KEY_ID", "ENVKEY");
-	fakeenv_set(&fe, "AWS_SECRET_ACCESS_KEY", SECRET);
-	chain_is("ENVKEY", NULL, CREDS_SRC_ENV,
-	    "environment keys come before role_arn");
-	reset();
-	cfgtest_write_str("config", "[profile plain]\n");
-	fakeenv_set(&fe, "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token");
-	fakeenv_set(&fe, "AWS_ROLE_ARN", "arn:aws:iam::1:role/y");
-	chain_fails(SP_ERR_UNSUPPORTED, "AWS_WEB_IDENTITY_TOKEN_FILE is set "
-	    "(web identity credentials), which ssm-proxy does not support "
-	    "yet", "web identity from the environment");
 	opts.profile = "plain";
-	chain_fails(CFG_ERR_NO_CREDS, msg("no credentials for profile plain in "
-	    "the environment, %D/credentials or %D/config; instance metadata "
-	    "(IMDS) credentials are not supported yet"),
-	    "--profile ignores web identity variables; IMDS named");
-	fakeenv_set(&fe, "AWS_EC2_METADATA_DISABLED", "true");
 	chain_fails(CFG_ERR_NO_CREDS, msg("no credentials for profile plain in "
 	    "the environment, %D/credentials or %D/config"),
 	    "IMDS disabled: plain message");
-	fakeenv_set(&fe, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/creds");
-	chain_fails(SP_ERR_UNSUPPORTED,
-	    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is set (container "
-	    "credentials), which ssm-proxy does not support yet",
-	    "container credentials");
+	fakeenv_set(&fe, "AWS_EC2_METADATA_DISABLED", "");
+	fakeenv_set(&fe, "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+	    "http://127.0.0.1:1");
+	{
+		struct creds *c;
+
+		CHECK_EQ(resolve(&c, &err, 0), CFG_ERR_NO_CREDS,
+		    "IMDS unreachable");
+		CHECK(strstr(err.msg, "instance metadata: cannot reach "
+		    "http://127.0.0.1:1") != NULL, "IMDS unreachable message");
+	}
+	/* Container URLs (169.254.170.2 is not reachable from tests). */
 	reset();
-	chain_fails(CFG_ERR_NO_CREDS, msg("no credentials for profile default "
-	    "in the environment, %D/credentials or %D/config; instance "
-	    "metadata (IMDS) credentials are not supported yet"),
-	    "nothing at all");
+	fakeenv_set(&fe, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	    "/v2/credentials/abc?x=1");
+	fakeenv_set(&fe, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	    "http://127.0.0.1:9/ignored");
+	CHECK_EQ(awscfg_load(&env, &opts, &cfg, &err), 0, "load");
+	CHECK_EQ(creds_container_url(cfg, url, sizeof(url), &err), 0,
+	    "relative URI");
+	CHECK_STR(url, "http://169.254.170.2/v2/credentials/abc?x=1",
+	    "relative URI wins and goes to 169.254.170.2");
+	awscfg_free(cfg);
+	fakeenv_set(&fe, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "");
+	fakeenv_set(&fe, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	    "http://192.0.2.1/creds");
+	CHECK_EQ(awscfg_load(&env, &opts, &cfg, &err), 0, "load");
+	CHECK_EQ(creds_container_url(cfg, url, sizeof(url), &err),
+	    CFG_ERR_VALUE, "http to another host refused");
+	awscfg_free(cfg);
+	fakeenv_set(&fe, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	    "https://creds.example/x");
+	CHECK_EQ(awscfg_load(&env, &opts, &cfg, &err), 0, "load");
+	CHECK_EQ(creds_container_url(cfg, url, sizeof(url), &err), 0,
+	    "https to any host");
+	CHECK_STR(url, "https://creds.example/x", "full URI kept");
+	awscfg_free(cfg);
+}
+
+static void
+test_cache_keys(void)
+{
+	struct sts_args a;
+	char *t = NULL, hex[41];
+
+	memset(&a, 0, sizeof(a));
+	a.role_arn = "arn:aws:iam::123456789012:role/x";
+	a.duration_seconds = 3600;
+	a.external_id = "ext\xc3\xa9\"1";
+	a.serial_number = "arn:aws:iam::123456789012:mfa/u";
+	a.role_session_name = "botocore-session-1";
+	CHECK_EQ(credcache_role_text(&a, 1, &t), 0, "role text");
+	CHECK_STR(t, "{\"DurationSeconds\": 3600, \"ExternalId\": "
+	    "\"ext\\u00e9\\\"1\", \"RoleArn\": "
+	    "\"arn:aws:iam::123456789012:role/x\", \"SerialNumber\": "
+	    "\"arn:aws:iam::123456789012:mfa/u\"}", "python json.dumps text");
+	credcache_sha1(t, hex);
+	CHECK_STR(hex, "00e2c1b70759b34e6115b654c856a34c2625efdb",
+	    "AWS CLI cache file name (Python hashlib)");
+	free(t);
+	CHECK_EQ(credcache_sso_text("https://corp.awsapps.com/start", "Admin",
+	    "111122223333", "corp", &t), 0, "sso text");
+	credcache_sha1(t, hex);
+	CHECK_STR(hex, "9a98432b087e8fd9a40ba3573045bc981d391c6a",
+	    "SSO credential cache file name");
+	free(t);
 }
 
 static void
@@ -692,7 +751,8 @@ main(void)
 	test_chain_env();
 	test_chain_files();
 	test_chain_process();
-	test_chain_unsupported();
+	test_chain_offline();
+	test_cache_keys();
 	test_creds_new();
 	cfgtest_rmdir();
 	return test_done();

@@ -1,0 +1,151 @@
+/* Blocking HTTP client; see http.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "http.h"
+
+struct sink {
+	char	*buf;
+	size_t	 len, cap;
+	int	 over;
+};
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * n;
+	char *nb;
+	size_t ncap;
+
+	if (s->len + len > HTTP_MAX_BODY) {
+		s->over = 1;
+		return 0;
+	}
+	if (s->len + len + 1 > s->cap) {
+		ncap = s->cap ? s->cap * 2 : 4096;
+		while (ncap < s->len + len + 1)
+			ncap *= 2;
+		/* Grow by copying so that nothing secret is left behind. */
+		if ((nb = malloc(ncap)) == NULL)
+			return 0;
+		if (s->buf != NULL) {
+			memcpy(nb, s->buf, s->len);
+			OPENSSL_clear_free(s->buf, s->cap);
+		}
+		s->buf = nb;
+		s->cap = ncap;
+	}
+	memcpy(s->buf + s->len, p, len);
+	s->len += len;
+	s->buf[s->len] = '\0';
+	return len;
+}
+
+void
+http_origin(const char *url, char *out, size_t outsz)
+{
+	const char *p = strstr(url, "://");
+	size_t n;
+
+	p = p == NULL ? url : p + 3;
+	n = strcspn(p, "/?#");
+	snprintf(out, outsz, "%.*s%.*s", (int)(p - url), url, (int)n, p);
+}
+
+int
+http_do(const struct http_req *req, struct http_resp *resp,
+    struct errmsg *err)
+{
+	struct curl_slist *hl = NULL, *t;
+	struct sink s;
+	char origin[256];
+	CURL *c = NULL;
+	CURLcode cc;
+	size_t i;
+	int r = SP_ERR_ALLOC;
+
+	memset(resp, 0, sizeof(*resp));
+	memset(&s, 0, sizeof(s));
+	if ((c = curl_easy_init()) == NULL)
+		goto out;
+	/* No "Expect: 100-continue" and no default Accept noise. */
+	if ((t = curl_slist_append(hl, "Expect:")) == NULL)
+		goto out;
+	hl = t;
+	for (i = 0; i < req->nheaders; i++) {
+		if ((t = curl_slist_append(hl, req->headers[i])) == NULL)
+			goto out;
+		hl = t;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	if (strcmp(req->method, "GET") == 0)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	if (req->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
+	} else if (strcmp(req->method, "PUT") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_PROXY, req->proxy != NULL ? req->proxy :
+	    "");
+	if (req->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_file);
+	cc = curl_easy_perform(c);
+	http_origin(req->url, origin, sizeof(origin));
+	if (s.over) {
+		r = errmsg_set(err, SP_ERR_TOO_LARGE, "the answer of %s is "
+		    "larger than %d bytes", origin, HTTP_MAX_BODY);
+		goto out;
+	}
+	if (cc == CURLE_OPERATION_TIMEDOUT) {
+		r = errmsg_set(err, SP_ERR_TIMEOUT, "%s did not answer within "
+		    "%ld ms", origin, req->timeout_ms);
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		r = errmsg_set(err, SP_ERR_PROTOCOL, "cannot reach %s: %s",
+		    origin, curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (s.buf == NULL && (s.buf = calloc(1, 1)) == NULL)
+		goto out;
+	resp->body = s.buf;
+	resp->len = s.len;
+	s.buf = NULL;
+	r = 0;
+ out:
+	if (r == SP_ERR_ALLOC && err != NULL && err->msg[0] == '\0')
+		errmsg_set(err, r, "out of memory");
+	if (s.buf != NULL)
+		OPENSSL_clear_free(s.buf, s.cap);
+	curl_slist_free_all(hl);
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	return r;
+}
+
+void
+http_resp_free(struct http_resp *resp)
+{
+	if (resp->body != NULL)
+		OPENSSL_clear_free(resp->body, resp->len + 1);
+	resp->body = NULL;
+	resp->len = 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * A small blocking HTTP client (libcurl easy) for the credential sources
+ * that run before the session starts or, bounded by short timeouts, when
+ * credentials are refreshed: STS, the IAM Identity Center portal, IMDS
+ * and container credentials.  Nothing else waits while it runs.
+ *
+ * TLS is always verified.  Headers may carry secrets (bearer tokens,
+ * signatures): they never reach a log or a message.
+ */
+#ifndef SSM_HTTP_H
+#define SSM_HTTP_H
+
+#include <stddef.h>
+
+#include "errmsg.h"
+
+#define HTTP_MAX_BODY		(256 * 1024)
+#define HTTP_MAX_HEADERS	8
+
+struct http_req {
+	const char	*method;	/* "GET", "PUT", "POST" */
+	const char	*url;
+	const char	*headers[HTTP_MAX_HEADERS];	/* "Name: value" */
+	size_t		 nheaders;
+	const char	*body;		/* NULL: none */
+	size_t		 body_len;
+	const char	*ca_file;	/* NULL: system roots */
+	const char	*proxy;		/* NULL or "": no proxy */
+	long		 timeout_ms;	/* whole transfer and connect */
+};
+
+struct http_resp {
+	long	 status;	/* 0: no HTTP answer */
+	char	*body;		/* NUL-terminated, len bytes; wiped on free */
+	size_t	 len;
+};
+
+/*
+ * Perform req.  0 with resp filled (any status) or SP_ERR_TIMEOUT,
+ * SP_ERR_PROTOCOL (no answer; err names the host, never the query),
+ * SP_ERR_TOO_LARGE, SP_ERR_ALLOC.  Free resp with http_resp_free.
+ */
+int	http_do(const struct http_req *req, struct http_resp *resp,
+	    struct errmsg *err) SP_WUR;
+void	http_resp_free(struct http_resp *resp);
+/* "scheme://host[:port]" of url in out (for messages). */
+void	http_origin(const char *url, char *out, size_t outsz);
+
+#endif /* SSM_HTTP_H */

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Assumed-role profiles end to end against the emulator's STS: a
+# three-profile source_profile chain, a source_profile cycle, a cache file
+# written in the AWS CLI's format and used without any STS call, and 50
+# concurrent sessions that cause exactly one AssumeRole.
+. "$(dirname "$0")/lib.bash"
+it_start --no-agent-pause
+
+export HOME=$T/home
+mkdir -p "$HOME"
+export AWS_ENDPOINT_URL_STS=$EMU_API_URL
+base_ak=$AWS_ACCESS_KEY_ID
+base_sk=$AWS_SECRET_ACCESS_KEY
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+cat >"$AWS_SHARED_CREDENTIALS_FILE" <<EOC
+[base]
+aws_access_key_id = $base_ak
+aws_secret_access_key = $base_sk
+EOC
+cat >"$AWS_CONFIG_FILE" <<EOC
+[profile mid]
+role_arn = arn:aws:iam::123456789012:role/mid
+source_profile = base
+role_session_name = mid-session
+[profile top]
+role_arn = arn:aws:iam::123456789012:role/top
+source_profile = mid
+external_id = ext-42
+duration_seconds = 1800
+[profile many]
+role_arn = arn:aws:iam::123456789012:role/many
+source_profile = base
+[profile cached]
+role_arn = arn:aws:iam::123456789012:role/cached
+source_profile = base
+[profile loop1]
+role_arn = arn:aws:iam::123456789012:role/l1
+source_profile = loop2
+[profile loop2]
+role_arn = arn:aws:iam::123456789012:role/l2
+source_profile = loop1
+EOC
+emu_ctl config '{"roles": {"arn:aws:iam::123456789012:role/top":
+    {"external_id": "ext-42"}}}' >/dev/null
+
+sts_calls() {	# role-suffix -> number of successful AssumeRole calls
+	/usr/bin/python3 - "$EMU_REQUEST_LOG" "$1" <<'PY'
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get("api") == "AssumeRole" and e.get("status") == 200 and \
+            (e.get("role_arn") or "").endswith(sys.argv[2]):
+        n += 1
+print(n)
+PY
+}
+
+# 1. A three-profile chain: top <- mid <- base (static keys).
+AWS_PROFILE=top "${SSH[@]}" "$DEST" 'echo chain' </dev/null >"$T/o1" \
+    2>"$T/e1"
+check "chain top <- mid <- base: ssh works ($(cat "$T/e1"))" \
+    [ "$(cat "$T/o1")" = chain ]
+check "  AssumeRole mid signed with base's key, then top with mid's" logq \
+    '[(e["role_arn"].split("/")[-1], e["access_key"] == "'"$base_ak"'",
+       e.get("external_id"), e.get("duration"))
+      for e in L if e.get("api") == "AssumeRole" and e["status"] == 200] ==
+     [("mid", True, None, None), ("top", False, "ext-42", "1800")]'
+check "  StartSession signed with the role key of top" logq \
+    '[e for e in L if e.get("api") == "StartSession"][-1]["access_key"] ==
+     [e for e in L if e.get("api") == "AssumeRole" and
+      e["role_arn"].endswith("/top")][-1]["issued_access_key"]'
+check "  cache files 0600 in ~/.aws/cli/cache" \
+    bash -c '[ "$(stat -c %a "$HOME"/.aws/cli/cache/*.json | sort -u)" = 600 ]'
+AWS_PROFILE=top "${SSH[@]}" "$DEST" true </dev/null 2>"$T/e1b"
+check "  second run: no new AssumeRole (cache)" \
+    [ "$(sts_calls /top)" = 1 ]
+check "  two ssm-proxy runs exit 0" px_check 2
+
+# 2. A cache file written by the test in the AWS CLI's format.
+key=$(/usr/bin/python3 -c 'import json, hashlib
+print(hashlib.sha1(json.dumps({"RoleArn":
+    "arn:aws:iam::123456789012:role/cached"}, sort_keys=True).encode())
+    .hexdigest())')
+exp=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SUTC)
+emu_ctl config '{"credentials": [{"access_key": "ASIACACHEDBYCLI00001",
+    "secret_key": "cachedsecret", "session_token": "cachedtoken"}]}' \
+    >/dev/null
+cat >"$HOME/.aws/cli/cache/$key.json" <<EOC
+{"Credentials": {"AccessKeyId": "ASIACACHEDBYCLI00001", "SecretAccessKey": "cachedsecret", "SessionToken": "cachedtoken", "Expiration": "$exp"}, "AssumedRoleUser": {"AssumedRoleId": "AROA:x", "Arn": "arn:aws:sts::123456789012:assumed-role/cached/x"}, "ResponseMetadata": {"RequestId": "r", "HTTPStatusCode": 200}}
+EOC
+AWS_PROFILE=cached "${SSH[@]}" "$DEST" true </dev/null 2>"$T/e2"
+check "CLI cache file used: no AssumeRole for cached" \
+    [ "$(sts_calls /cached)" = 0 ]
+check "  StartSession signed with the cached key" logq \
+    '[e for e in L if e.get("api") == "StartSession"][-1]["access_key"] ==
+     "ASIACACHEDBYCLI00001"'
+check "  one ssm-proxy run exits 0" px_check 1
+
+# 3. 50 concurrent sessions: one AssumeRole.
+pids=()
+for i in $(seq 1 50); do
+	AWS_PROFILE=many "${SSH[@]}" "$DEST" "echo $i" </dev/null \
+	    >"$T/c$i.out" 2>"$T/c$i.err" &
+	pids+=($!)
+done
+okc=0
+for i in $(seq 1 50); do
+	wait "${pids[$((i - 1))]}" && [ "$(cat "$T/c$i.out")" = "$i" ] &&
+	    okc=$((okc + 1))
+done
+check "50 concurrent sessions on an assumed role all work ($okc)" \
+    [ "$okc" -eq 50 ]
+check "  exactly one AssumeRole for them ($(sts_calls /many))" \
+    [ "$(sts_calls /many)" = 1 ]
+check "  50 ssm-proxy runs exit 0" px_check 50
+
+# 4. A source_profile cycle is an error, not a hang.
+AWS_PROFILE=loop1 "${SSH[@]}" "$DEST" true </dev/null 2>"$T/e4"
+px_wait
+check "cycle: one clear line" grep -q \
+    'ssm-proxy: source_profile cycle: loop1 -> loop2 -> loop1' \
+    "$T"/px/*.err
+it_done "assume role: 3-profile chain, CLI cache reuse, 50 sessions / 1 AssumeRole, cycle"
