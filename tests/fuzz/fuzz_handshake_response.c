@@ -7,59 +7,7 @@
  * A decoded response re-encodes (ActionResult always null) and decodes
  * to the same struct.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "json.h"
-#include "payload.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static int
-is_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n-- > 0)
-		if (*b++ != 0)
-			return 0;
-	return 1;
-}
-
-static int
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* Parse in pieces of step bytes, then decode the tree. */
-static int
-decode_pieces(const uint8_t *data, size_t size, size_t step,
-    struct pl_handshake_response *out)
-{
-	struct json_parser *p;
-	struct json *j = NULL;
-	size_t off, n;
-	int r = 0;
-
-	memset(out, 0, sizeof(*out));
-	if ((p = json_parser_new()) == NULL)
-		abort();
-	for (off = 0; off < size && r == 0; off += n) {
-		n = size - off < step ? size - off : step;
-		r = json_parser_feed(p, data + off, n);
-	}
-	if (r == 0)
-		r = json_parser_finish(p, &j);
-	json_parser_free(p);
-	if (r == 0)
-		r = pl_handshake_response_from_json(j, out);
-	json_free(j);
-	return r;
-}
+#include "payload_fuzz.h"
 
 static int
 equal_but_result(const struct pl_handshake_response *a,
@@ -117,28 +65,45 @@ round_trip(const struct pl_handshake_response *a)
 	buf_release(&out);
 }
 
+
+/* Untyped wrappers for the shared driver. */
+static int
+w_decode(const uint8_t *p, size_t len, void *out)
+{
+	return pl_decode_handshake_response(p, len, out);
+}
+
+static int
+w_from_json(const struct json *j, void *out)
+{
+	return pl_handshake_response_from_json(j, out);
+}
+
+static int
+w_equal(const void *a, const void *b)
+{
+	return equal(a, b);
+}
+
+static void
+w_round_trip(const void *a)
+{
+	round_trip(a);
+}
+
+static void
+w_free(void *p)
+{
+	pl_handshake_response_free(p);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pl_handshake_response a, b;
-	int ra, rb;
+	static const struct pf_codec codec = {
+		sizeof(struct pl_handshake_response), w_decode, w_from_json, w_equal,
+		w_round_trip, w_free
+	};
 
-	ra = pl_decode_handshake_response(data, size, &a);
-	rb = decode_pieces(data, size, size <= 1024 ? 1 :
-	    1 + data[0] % 17, &b);
-	if (ra != rb || ra > 0)
-		abort();
-	if (ra != 0) {
-		if (!is_zero(&a, sizeof(a)) || !is_zero(&b, sizeof(b)))
-			abort();
-		return 0;
-	}
-	if (!equal(&a, &b))
-		abort();
-	round_trip(&a);
-	pl_handshake_response_free(&a);
-	pl_handshake_response_free(&b);
-	if (!is_zero(&a, sizeof(a)))
-		abort();
-	return 0;
+	return pf_run(&codec, data, size);
 }
