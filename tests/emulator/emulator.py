@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import pwd
+import random
 import re
 import secrets
 import shlex
@@ -41,6 +42,7 @@ import shutil
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import time
@@ -121,6 +123,22 @@ DEFAULT_KNOBS = {
     "duplicate_output_every": 0,    # send every Nth data msg twice
     "drop_input_every": 0,          # ignore every Nth input_stream_data
     "drop_ws_after_output": 0,      # abort the ws after N data msgs (once)
+    # Seeded faults (tests/emulator/README.md, "Fault injection").
+    "fault_seed": 0,                # each session: Random("seed:n")
+    "drop_output_rate": 0.0,        # skip the 1st send of a data msg
+    "duplicate_output_rate": 0.0,   # send a data msg twice
+    "reorder_output_rate": 0.0,     # hold a data msg back 1..3 msgs
+    "delay_output_rate": 0.0,       # send a data msg late ...
+    "delay_output_ms": 300,         # ... by this long (others go on)
+    "malform_output_rate": 0.0,     # replace the 1st send by a bad frame
+    "malform_kinds": ["truncated", "digest", "length", "header_length"],
+    "delay_acks_every": 0.0,        # every P s of streaming ...
+    "delay_acks_secs": 0.0,         # ... hold acks back S s, then send
+    "close_ws_after_bytes": 0,      # close the ws (close_ws_code), once
+    "close_ws_every_bytes": 0,      # close the ws after every N bytes
+    "close_ws_code": 1000,          # as the service does, about hourly
+    "drop_ws_every_bytes": 0,       # abort the ws after every N bytes
+    "agent_silent": False,          # agent: no acks, no data, no resends
     "proxy_auth": None,             # "user:pass" required by the proxy
     "eic_key_validity": 60,         # seconds a pushed key is accepted
     "eic_hold_until_start_session": False,  # hold SendSSHPublicKey's
@@ -343,6 +361,15 @@ class Session:
         self.ended = asyncio.Event()
         self.send_lock = asyncio.Lock()
         self.stats = collections.Counter()
+        # Seeded fault injection: reproducible per (seed, session number).
+        self.rng = random.Random("%s:%d" % (emu.knobs["fault_seed"],
+                                            len(emu.sessions)))
+        self.held = []              # reordered frames: [frame, countdown]
+        self.ws_fault_bytes = 0     # data bytes since the last ws fault
+        self.ws_up = asyncio.Event()
+        self.streaming_at = None    # monotonic time of target_connected
+        self.late_acks = []
+        self.late_acks_task = None
 
     # -- helpers ----------------------------------------------------------
     def knob(self, name):
@@ -393,6 +420,7 @@ class Session:
     async def attach(self, ws):
         old = self.ws
         self.ws = ws
+        self.ws_up.set()
         self.open_count += 1
         if self.detach_task is not None:
             self.detach_task.cancel()
@@ -411,9 +439,13 @@ class Session:
             self.event("ws_reattached", opens=self.open_count)
 
     def detach(self, ws):
-        if self.ws is not ws:
+        # self.ws is None when an injected close let go of it already.
+        if self.ws is not ws and self.ws is not None:
             return
+        if self.ws is None and self.detach_task is not None:
+            return                  # already detached
         self.ws = None
+        self.ws_up.clear()
         if self.state != "ended":
             self.event("ws_detached")
             self.detach_task = self.spawn(self.resume_timer(), "resume")
@@ -457,13 +489,19 @@ class Session:
             if du and n % du == 0:
                 dup = True
                 self.stats["injected_output_dups"] += 1
+            if not skip:
+                skip, dup2 = await self.seeded_faults(frame)
+                dup = dup or dup2
         if not skip:
             await self.send_raw(frame)
             if dup:
                 await self.send_raw(frame)
+        if pt == am.PT_OUTPUT and self.held:
+            await self.release_held(False)
         self.stats["output_msgs"] += 1
         if pt == am.PT_OUTPUT:
             self.stats["output_bytes"] += len(payload)
+            await self.ws_faults(len(payload))
             da = self.knob("drop_ws_after_output")
             if da and self.out_data_count >= da and self.ws is not None:
                 self.emu.knobs["drop_ws_after_output"] = 0   # one shot
@@ -476,15 +514,156 @@ class Session:
             self.stats["acks_withheld"] += 1
             return
         ack = am.make_ack(msg, self.now_ms())
+        held = self.acks_held_until()
+        if held is not None:
+            self.stats["acks_delayed"] += 1
+            self.late_acks.append(am.encode(ack))
+            if self.late_acks_task is None:
+                self.late_acks_task = self.spawn(
+                    self.send_late_acks(held), "late-acks")
+            return
         await self.send_raw(am.encode(ack))
         self.stats["acks_sent"] += 1
+
+    # -- seeded fault injection ----------------------------------------------
+    def acks_held_until(self):
+        """Inside a delay_acks window: the monotonic time it ends."""
+        p = self.knob("delay_acks_every")
+        d = self.knob("delay_acks_secs")
+        if not p or not d or self.streaming_at is None:
+            return None
+        t = time.monotonic() - self.streaming_at
+        k, r = divmod(t, p)
+        if r < p - d:
+            return None
+        return self.streaming_at + (k + 1) * p
+
+    async def send_late_acks(self, until):
+        await asyncio.sleep(max(0.0, until - time.monotonic()))
+        acks, self.late_acks = self.late_acks, []
+        self.late_acks_task = None
+        self.event("late_acks", count=len(acks))
+        for a in acks:
+            await self.send_raw(a)
+            self.stats["acks_sent"] += 1
+
+    def malformed(self, frame):
+        kinds = self.knob("malform_kinds") or ["digest"]
+        kind = kinds[self.rng.randrange(len(kinds))]
+        f = bytearray(frame)
+        if kind == "truncated":
+            f = f[:self.rng.randrange(1, len(f))]
+        elif kind == "digest":
+            i = am.HEADER_LENGTH + 4 + self.rng.randrange(len(f) - 120) \
+                if len(f) > 120 else 80
+            f[i] ^= 0x01
+        elif kind == "length":
+            struct.pack_into(">I", f, am.HEADER_LENGTH,
+                             self.rng.choice((0x7ffffff0, 0xffffffff,
+                                              len(f))))
+        else:   # header_length
+            struct.pack_into(">I", f, 0, self.rng.choice(
+                (0, 3, 0xfffffff0, len(f) + 8)))
+        self.stats["injected_malformed_" + kind] += 1
+        return bytes(f)
+
+    async def seeded_faults(self, frame):
+        """Faults on the first send of a data message, drawn from the
+        session's seeded generator (a fixed number of draws per message,
+        so one knob's setting does not shift another's pattern).  Returns
+        (skip the normal send, send it twice).  What is not sent
+        correctly now is recovered by the resend loop (spec 6.5)."""
+        r = self.rng
+        u = [r.random() for _ in range(5)]
+        k = self.emu.knobs
+        if u[0] < k["drop_output_rate"]:
+            self.stats["injected_output_drops"] += 1
+            return True, False
+        if u[1] < k["malform_output_rate"]:
+            await self.send_raw(self.malformed(frame))
+            return True, False
+        if u[2] < k["delay_output_rate"]:
+            self.stats["injected_output_delays"] += 1
+            self.spawn(self.send_later(frame, k["delay_output_ms"] / 1000),
+                       "delay")
+            return True, False
+        if u[3] < k["reorder_output_rate"]:
+            self.stats["injected_output_reorders"] += 1
+            self.held.append([frame, 1 + r.randrange(3), time.monotonic()])
+            return True, False
+        if u[4] < k["duplicate_output_rate"]:
+            self.stats["injected_output_dups"] += 1
+            return False, True
+        return False, False
+
+    async def send_later(self, frame, secs):
+        await asyncio.sleep(secs)
+        await self.send_raw(frame)
+
+    async def release_held(self, all_):
+        """Send held (reordered) frames whose countdown ended, or all."""
+        keep = []
+        for h in self.held:
+            h[1] -= 1
+            if all_ or h[1] <= 0:
+                await self.send_raw(h[0])
+            else:
+                keep.append(h)
+        self.held = keep
+
+    async def ws_faults(self, nbytes):
+        """Close or abort the websocket after so many data bytes."""
+        k = self.emu.knobs
+        self.ws_fault_bytes += nbytes
+        ws = self.ws
+        if ws is None:
+            return
+        once = k["close_ws_after_bytes"]
+        every = k["close_ws_every_bytes"]
+        drop = k["drop_ws_every_bytes"]
+        if once and self.stats["output_bytes"] >= once:
+            k["close_ws_after_bytes"] = 0       # one shot
+            every = 1
+        if every and self.ws_fault_bytes >= every:
+            self.ws_fault_bytes = 0
+            self.stats["injected_ws_closes"] += 1
+            self.event("injected_ws_close", code=k["close_ws_code"],
+                       output_bytes=self.stats["output_bytes"])
+            # A graceful close: what was sent before it arrives.  The
+            # agent's publication waits for the next websocket.
+            self.ws = None
+            self.ws_up.clear()
+            asyncio.ensure_future(self.emu.close_ws(
+                ws, k["close_ws_code"], "service closed the connection"))
+        elif drop and self.ws_fault_bytes >= drop:
+            self.ws_fault_bytes = 0
+            # Abort at a quiet moment: publication stops until what is
+            # in flight is acknowledged (at most 2 s), so the abrupt loss
+            # (no close frame, RST) costs seconds, not the ~100 s that
+            # the faithful one-resend-per-tick rule needs for ~1 MB lost.
+            try:
+                await asyncio.wait_for(self.out_empty.wait(), 2)
+            except asyncio.TimeoutError:
+                pass
+            ws = self.ws
+            if ws is None:
+                return
+            self.stats["injected_ws_aborts"] += 1
+            self.event("injected_ws_abort", unacked=len(self.out_buf),
+                       output_bytes=self.stats["output_bytes"])
+            self.ws = None          # nothing more into the dead socket
+            self.ws_up.clear()
+            ws.transport.abort()
 
     async def resend_loop(self):
         """spec 6.5, agent behaviour: every 100 ms look at the oldest
         unacked message; resend it if older than RTO; update LastSentTime."""
         while True:
             await asyncio.sleep(RESEND_TICK)
-            if self.ws is None or not self.out_buf:
+            if self.held and self.ws is not None:
+                await self.release_held(True)
+            if self.ws is None or not self.out_buf or \
+                    self.knob("agent_silent"):
                 continue
             seq, om = next(iter(self.out_buf.items()))
             now = time.monotonic()
@@ -600,6 +779,7 @@ class Session:
         self.tcp_reader, self.tcp_writer = r, w
         self.tcp_ready = True
         self.state = "streaming"
+        self.streaming_at = time.monotonic()
         self.event("target_connected", port=port)
         await self.drain_in_buf()
         self.spawn(self.target_reader(), "reader")
@@ -616,6 +796,14 @@ class Session:
                 return
             if not data:
                 break
+            # No subscriber, no publication: while the client's
+            # websocket is away (or the agent is silent), the agent waits.
+            while (self.ws is None or self.knob("agent_silent")) and \
+                    self.state != "ended":
+                if self.ws is None:
+                    await self.ws_up.wait()
+                else:
+                    await asyncio.sleep(RESEND_TICK)
             await self.send_stream(am.PT_OUTPUT, data)
             if self.knob("agent_pause"):
                 await asyncio.sleep(0.001)
@@ -631,6 +819,9 @@ class Session:
     # -- incoming frames -----------------------------------------------------
     async def on_frame(self, data):
         self.stats["frames_in"] += 1
+        if self.knob("agent_silent"):
+            self.stats["ignored_silent"] += 1
+            return
         try:
             msg = am.decode(data, strict=True)
         except am.FrameError as e:
@@ -1809,11 +2000,18 @@ class Emulator:
                 await s.send_publication(act)
             elif act == "drop_ws":
                 if s.ws is not None:
+                    # Let go of it first: nothing more into a dead socket.
+                    ws, s.ws = s.ws, None
+                    s.ws_up.clear()
                     s.event("injected_ws_abort")
-                    s.ws.transport.abort()
+                    ws.transport.abort()
             elif act == "close_ws":
                 if s.ws is not None:
-                    await self.close_ws(s.ws, int(body.get("code", 1001)),
+                    ws, s.ws = s.ws, None
+                    s.ws_up.clear()
+                    s.event("injected_ws_close",
+                            code=int(body.get("code", 1001)))
+                    await self.close_ws(ws, int(body.get("code", 1001)),
                                         "closed by emulator action")
             elif act in ("terminate", "channel_closed"):
                 await s.end(body.get("output", ""), "control action " + act)
