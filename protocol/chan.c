@@ -934,8 +934,18 @@ chan_tick(struct chan *c, uint64_t now)
 		return;
 	if (c->base_seq < c->next_seq &&
 	    now - c->progress_at >= c->p.progress_timeout_ms) {
-		fail(c, SP_ERR_TIMEOUT, "the agent acknowledged nothing "
-		    "for too long", NULL, NULL);
+		char secs[24];
+		uint64_t v = c->p.progress_timeout_ms / 1000;
+		size_t i = sizeof(secs) - 1;
+
+		/* Decimal seconds, without snprintf (no stdio here). */
+		secs[i] = '\0';
+		do {
+			secs[--i] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v > 0 && i > 0);
+		fail(c, SP_ERR_TIMEOUT, "the agent acknowledged nothing for ",
+		    secs + i, " s (--progress-timeout): giving up");
 		return;
 	}
 	/* Agent rule (spec 6.5): resend the oldest overdue message. */

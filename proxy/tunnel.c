@@ -67,6 +67,7 @@ struct tunnel {
 	int			 api_called;
 	int			 phase_expired;
 	int			 exit_code;
+	int			 flush_code;	/* exit status after PH_FLUSH */
 	int			 done_called;
 	int			 was_open;	/* handshake completed */
 	int			 detached;	/* loop going away */
@@ -439,10 +440,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		t->ws_open = 0;
 		if (t->phase == PH_DONE)
 			break;
-		if (chan_state(t->chan) == CHAN_CLOSED) {
-			set_phase(t, PH_FLUSH, STDOUT_FLUSH_MS);
-			break;
-		}
+		if (chan_state(t->chan) == CHAN_CLOSED)
+			break;		/* tunnel_pump() reports it */
 		if (t->phase == PH_TERMINATING) {
 			finish(t, EXIT_OK);
 			break;
@@ -680,8 +679,22 @@ tunnel_pump(struct tunnel *t)
 		break;
 	case CHAN_CLOSED:
 		if (t->phase != PH_FLUSH) {
+			/*
+			 * The normal end comes after sshd closed the
+			 * connection (empty Output) or after we asked for it.
+			 * An explanation while we were still relaying is the
+			 * service ending the session on its own: idle timeout,
+			 * an administrator's TerminateSession, an agent
+			 * failure.  That is an error (spec 6.7, 7.6).
+			 */
 			txt = chan_close_output(t->chan);
-			if (txt[0] != '\0')
+			t->flush_code = EXIT_OK;
+			if (txt[0] != '\0' && t->phase == PH_OPEN) {
+				log_error("the service closed session %s: %s",
+				    t->p.session_id, txt);
+				t->flush_code = t->was_open ? EXIT_LOST :
+				    EXIT_CHANNEL;
+			} else if (txt[0] != '\0')
 				log_info("session %s closed: %s",
 				    t->p.session_id, txt);
 			else
@@ -705,7 +718,7 @@ tunnel_pump(struct tunnel *t)
 		if (len == 0 || t->phase_expired) {
 			/* Idempotent, and leaves no session behind. */
 			call_terminate_api(t);
-			finish(t, EXIT_OK);
+			finish(t, t->flush_code);
 		}
 		return;
 	}

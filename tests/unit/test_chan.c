@@ -489,7 +489,8 @@ test_timeouts(void)
 	}
 	CHECK_EQ(chan_state(c), CHAN_FAILED, "no progress fails");
 	CHECK_EQ(chan_error(c, &txt), SP_ERR_TIMEOUT, "progress timeout");
-	CHECK_STR(txt, "the agent acknowledged nothing for too long",
+	CHECK_STR(txt, "the agent acknowledged nothing for 5 s "
+	    "(--progress-timeout): giving up",
 	    "progress text");
 	chan_free(c);
 }
