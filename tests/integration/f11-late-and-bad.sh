@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Late and bad messages, each on its own, seeded:
+#   delay 0.1 % by 300 ms   (the agent resends it meanwhile: late copy is a
+#                           duplicate)
+#   malformed 0.1 %         the first send of a message replaced by a frame
+#                           truncated, with a wrong digest, an absurd
+#                           PayloadLength or HeaderLength: never delivered
+#                           (SHA-256), recovered by the agent's resend
+#   acks held back          for 1 s every 3 s of streaming, then sent all
+#                           at once: a 64 MiB upload, our RTO resends are
+#                           re-acknowledged by the agent
+. "$(dirname "$0")/faults.bash"
+fx_start
+
+emu_ctl config '{"delay_output_rate": 0.001, "delay_output_ms": 300}' \
+    >/dev/null || exit 1
+fx_transfer_test down 64 injected_output_delays 20
+d=$secs
+emu_ctl config '{"reset": true, "agent_pause": false, "fault_seed": '"$SEED"', "malform_output_rate": 0.001}' >/dev/null
+fx_transfer_test down 64 resends 20
+for k in truncated digest length header_length; do
+	check "  malformed kind $k injected" \
+	    [ "$(stat_of injected_malformed_$k)" -ge 1 ]
+done
+m=$secs
+emu_ctl config '{"reset": true, "agent_pause": false, "fault_seed": '"$SEED"', "delay_acks_every": 3, "delay_acks_secs": 1}' \
+    >/dev/null
+fx_transfer_test up 64 acks_delayed 1000
+fx_done "64 MiB under delay 0.1% ${d}s, malformed 0.1% ${m}s; up with acks held 1 s in 3 ${secs}s"
