@@ -2095,7 +2095,10 @@ class Emulator:
             await asyncio.wait_for(ws.close(code, reason), 3)
         except (asyncio.TimeoutError, websockets.exceptions.
                 ConnectionClosed, OSError):
-            ws.transport.abort()
+            try:
+                ws.transport.abort()
+            except AttributeError:
+                pass        # the TLS transport is already gone
 
     async def ws_handler(self, ws):
         s = getattr(ws, "emu_session", None)
