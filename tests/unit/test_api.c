@@ -825,6 +825,7 @@ test_concurrent(struct api *a, const struct sigv4_creds *cr,
 	/* api_free inside a callback stops the other call quietly. */
 	if ((dying = client(E.ca_file, NULL)) != NULL) {
 		o1.free_api = dying;
+		o2.free_api = dying;
 		CHECK_EQ(call(dying, E.api_url, cr, "AmazonSSM.StartSession",
 		    b, &o1, NULL), 0, "call A");
 		CHECK_EQ(call(dying, E.api_url, cr, "AmazonSSM.StartSession",
