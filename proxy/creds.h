@@ -92,6 +92,14 @@ int	creds_parse_sso_role(const void *data, size_t len, time_t now,
 	    struct creds **out, struct errmsg *err) SP_WUR;
 
 /*
+ * Set cfg->region from the instance metadata (IMDSv2 with the v1 rules of
+ * the credentials): placement/region, else placement/availability-zone
+ * without its last letter.  For awscfg_load with opts->region_imds that
+ * left the region NULL.  0, or CFG_ERR_NO_REGION / SP_ERR_ALLOC, err set.
+ */
+int	creds_imds_region(struct awscfg *cfg, struct errmsg *err) SP_WUR;
+
+/*
  * Walk the chain for cfg's profile.  On success *out holds credentials
  * (caller frees with creds_free).  Errors, with err set: CFG_ERR_NO_CREDS,
  * SP_ERR_UNSUPPORTED, CFG_ERR_VALUE (partial keys, bad expiration,

@@ -145,4 +145,41 @@ print([e for e in map(json.loads, open(sys.argv[1]))
 check "  AssumeRole signed with the container key" assumed_with cs-ecs "$ck"
 check "  StartSession signed with the role key" last_start_is AssumeRole
 check "  three ssm-proxy runs exit 0" px_check 3
-it_done "container (token, token file), IMDS v2, v1 fallback, v1 disabled, credential_source x3"
+
+# 7. No region anywhere but the instance metadata's placement/region (the
+# emulator checks the signing region).
+emu_ctl config '{"imds_region": "'"$EMU_REGION"'"}' >/dev/null
+(unset AWS_REGION AWS_DEFAULT_REGION
+"${SSH[@]}" "$DEST" 'echo imds-region' </dev/null >"$T/o9" 2>"$T/e9")
+check "region from IMDS: ssh works ($(cat "$T/e9"))" \
+    [ "$(cat "$T/o9")" = imds-region ]
+check "  placement/region asked with a token, StartSession signed for it" \
+    logq '[(e["status"], e["v1"]) for e in L if e.get("path") ==
+      "/latest/meta-data/placement/region"] == [(200, False)] and
+     [e["signature"] for e in L if e.get("api") == "StartSession"][-1] ==
+     "valid"'
+check "  one ssm-proxy run exits 0" px_check 1
+
+# 8. The region of a source_profile when the role profile has none.
+cat >>"$AWS_CONFIG_FILE" <<EOC
+[profile rg-role]
+role_arn = arn:aws:iam::123456789012:role/rg
+source_profile = rg-base
+[profile rg-base]
+region = $EMU_REGION
+EOC
+printf '[rg-base]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+    "$base_ak" "$base_sk" >"$AWS_SHARED_CREDENTIALS_FILE"
+(unset AWS_REGION AWS_DEFAULT_REGION
+export AWS_EC2_METADATA_DISABLED=true
+AWS_PROFILE=rg-role "${SSH[@]}" "$DEST" 'echo sp-region' </dev/null \
+    >"$T/o10" 2>"$T/e10")
+check "region from the source_profile: ssh works ($(cat "$T/e10"))" \
+    [ "$(cat "$T/o10")" = sp-region ]
+check "  AssumeRole and StartSession signed validly for that region" logq \
+    '[e["status"] for e in L if e.get("api") == "AssumeRole" and
+      e["role_arn"].endswith("/rg")] == [200] and
+     [e["signature"] for e in L if e.get("api") == "StartSession"][-1] ==
+     "valid"'
+check "  one ssm-proxy run exits 0" px_check 1
+it_done "container (token, token file), IMDS v2, v1 fallback, v1 disabled, credential_source x3, region from IMDS and from a source_profile"
