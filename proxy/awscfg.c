@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "awscfg.h"
@@ -65,6 +66,7 @@ awscfg_src_str(enum awscfg_src src)
 	case AWSCFG_SRC_ENV:		return "environment";
 	case AWSCFG_SRC_PROFILE:	return "profile";
 	case AWSCFG_SRC_SERVICES:	return "services section";
+	case AWSCFG_SRC_IMDS:		return "instance metadata";
 	default:			return "default";
 	}
 }
@@ -363,6 +365,57 @@ load_files(struct awscfg *cfg, struct errmsg *err)
 }
 
 static int
+env_true(const struct awscfg_env *env, const char *name)
+{
+	const char *v = env_val(env, name);
+
+	return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+/* "key" of profile name: its credentials-file section, then config's. */
+static const char *
+profile_key(const struct awscfg *cfg, const char *name, const char *key)
+{
+	const struct ini_section *s;
+	const char *v;
+
+	if ((s = ini_find_section(cfg->credentials, name)) != NULL &&
+	    (v = ini_get(cfg->credentials, s, key)) != NULL)
+		return v;
+	if ((s = awscfg_find_section(cfg->config, "profile", name)) != NULL)
+		return ini_get(cfg->config, s, key);
+	return NULL;
+}
+
+/*
+ * The region of the first profile along the profile's source_profile
+ * chain that names one (the assumed role's profile itself has none).
+ * Stops at a cycle or after 16 links; from receives where it was found.
+ */
+static const char *
+source_profile_region(const struct awscfg *cfg, char *from, size_t fromsz)
+{
+	const char *seen[17], *sp, *v;
+	size_t n = 0, i;
+
+	seen[n++] = cfg->profile;
+	while (n < 17 && (sp = profile_key(cfg, seen[n - 1],
+	    "source_profile")) != NULL && *sp != '\0') {
+		for (i = 0; i < n; i++)
+			if (strcmp(seen[i], sp) == 0)
+				return NULL;
+		seen[n++] = sp;
+		if ((v = profile_key(cfg, sp, "region")) != NULL &&
+		    *v != '\0') {
+			snprintf(from, fromsz, "region of profile %s "
+			    "(source_profile of %s)", sp, seen[n - 2]);
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static int
 resolve_region(struct awscfg *cfg, const struct awscfg_opts *opts,
     struct errmsg *err)
 {
@@ -384,6 +437,13 @@ resolve_region(struct awscfg *cfg, const struct awscfg_opts *opts,
 	} else if ((v = awscfg_get(cfg, "region")) != NULL && *v != '\0') {
 		cfg->region_src = AWSCFG_SRC_PROFILE;
 		where(cfg, "region", from, sizeof(from));
+	} else if ((v = source_profile_region(cfg, from, sizeof(from))) !=
+	    NULL) {
+		cfg->region_src = AWSCFG_SRC_PROFILE;
+	} else if (opts->region_imds && !env_true(&cfg->env,
+	    "AWS_EC2_METADATA_DISABLED")) {
+		cfg->region_src = AWSCFG_SRC_IMDS;
+		return 0;	/* cfg->region stays NULL: the caller asks IMDS */
 	} else
 		return errmsg_set(err, CFG_ERR_NO_REGION, "no region "
 		    "configured: use --region, set AWS_REGION or add "

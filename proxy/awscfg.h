@@ -13,7 +13,9 @@
  *   - profile: --profile > AWS_PROFILE > AWS_DEFAULT_PROFILE > "default"
  *     (CLI v2 order; botocore and CLI v1 check AWS_DEFAULT_PROFILE first);
  *   - region: --region > AWS_REGION > AWS_DEFAULT_REGION > profile
- *     "region" (CLI v2; CLI v1 ignores AWS_REGION); no IMDS lookup;
+ *     "region" (CLI v2; CLI v1 ignores AWS_REGION) > "region" of the
+ *     first profile along the source_profile chain that sets one >
+ *     instance metadata (only with opts->region_imds; see there);
  *   - a profile named by --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE
  *     (even "default") must exist in one of the two files; the implicit
  *     default profile may be absent;
@@ -51,6 +53,12 @@ struct awscfg_opts {
 	const char	*region;	/* --region */
 	const char	*endpoint_url;	/* --endpoint-url (SSM only) */
 	const char	*ca_bundle;	/* --ca-bundle */
+	/*
+	 * 1: when nothing names a region and AWS_EC2_METADATA_DISABLED is
+	 * not true, succeed with region NULL and region_src AWSCFG_SRC_IMDS;
+	 * the caller then fetches it (creds_imds_region).
+	 */
+	int		 region_imds;
 };
 
 /* Where a setting came from. */
@@ -59,7 +67,8 @@ enum awscfg_src {
 	AWSCFG_SRC_OPTION,	/* command-line option */
 	AWSCFG_SRC_ENV,		/* environment variable (see *_var) */
 	AWSCFG_SRC_PROFILE,	/* the profile in the config/credentials file */
-	AWSCFG_SRC_SERVICES	/* a [services NAME] section */
+	AWSCFG_SRC_SERVICES,	/* a [services NAME] section */
+	AWSCFG_SRC_IMDS		/* instance metadata (region only) */
 };
 
 enum awscfg_retry_mode {

@@ -1108,16 +1108,20 @@ imds_req(struct rctx *x, const char *method, const char *base,
 	return http_do(&hr, resp, x->err);
 }
 
-/* 11: instance metadata, IMDSv2 with the v1 fallback rules. */
+/*
+ * IMDS settings and a session token: *token NULL when IMDSv1 is used
+ * (the PUT was refused or timed out and v1 is allowed).
+ */
 static int
-from_imds(struct rctx *x, struct creds **out)
+imds_open(struct rctx *x, char *base, size_t basesz, long *tmop,
+    char **token)
 {
 	const char *ep, *mode, *to;
 	struct http_resp resp;
-	char base[1024], role[256], path[512], *token = NULL;
 	long tmo = 1000;
 	int r, v1ok;
 
+	*token = NULL;
 	memset(&resp, 0, sizeof(resp));
 	ep = cfg_or_env(x, "AWS_EC2_METADATA_SERVICE_ENDPOINT",
 	    "ec2_metadata_service_endpoint");
@@ -1126,38 +1130,51 @@ from_imds(struct rctx *x, struct creds **out)
 	if (ep == NULL)
 		ep = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
 		    "http://[fd00:ec2::254]" : "http://169.254.169.254";
-	snprintf(base, sizeof(base), "%s", ep);
+	snprintf(base, basesz, "%s", ep);
 	if (strlen(base) > 0 && base[strlen(base) - 1] == '/')
 		base[strlen(base) - 1] = '\0';
 	if ((to = cfg_or_env(x, "AWS_METADATA_SERVICE_TIMEOUT",
 	    "metadata_service_timeout")) != NULL && atof(to) > 0)
 		tmo = (long)(atof(to) * 1000);
+	*tmop = tmo;
 	v1ok = !is_true(cfg_or_env(x, "AWS_EC2_METADATA_V1_DISABLED",
 	    "ec2_metadata_v1_disabled"));
 	r = imds_req(x, "PUT", base, "/latest/api/token", NULL, tmo, &resp);
 	if (r == 0 && resp.status == 200) {
-		if ((token = strdup(resp.body)) == NULL) {
+		if ((*token = strdup(resp.body)) == NULL)
 			r = nomem(x->err);
-			goto out;
-		}
 	} else if ((r == SP_ERR_TIMEOUT || (r == 0 && (resp.status == 403 ||
 	    resp.status == 404 || resp.status == 405))) && v1ok) {
 		debug("IMDS: no v2 token (%s), falling back to IMDSv1",
 		    r == 0 ? "refused" : "timeout");
 		errmsg_clear(x->err);
+		r = 0;
 	} else if (r == 0) {
 		r = errmsg_set(x->err, CFG_ERR_NO_CREDS, "instance metadata: "
 		    "no IMDSv2 token (HTTP %ld)%s", resp.status, v1ok ? "" :
 		    " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED / "
 		    "ec2_metadata_v1_disabled)");
-		goto out;
 	} else {
 		if (r == SP_ERR_TIMEOUT && !v1ok)
 			errmsg_prefix(x->err, "IMDSv1 is disabled and ");
 		errmsg_prefix(x->err, "instance metadata: ");
-		goto out;
 	}
 	http_resp_free(&resp);
+	return r;
+}
+
+/* 11: instance metadata, IMDSv2 with the v1 fallback rules. */
+static int
+from_imds(struct rctx *x, struct creds **out)
+{
+	struct http_resp resp;
+	char base[1024], role[256], path[512], *token = NULL;
+	long tmo = 1000;
+	int r;
+
+	memset(&resp, 0, sizeof(resp));
+	if ((r = imds_open(x, base, sizeof(base), &tmo, &token)) != 0)
+		goto out;
 	if ((r = imds_req(x, "GET", base,
 	    "/latest/meta-data/iam/security-credentials/", token, tmo,
 	    &resp)) != 0)
@@ -1286,4 +1303,63 @@ creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
 	return errmsg_set(err, CFG_ERR_NO_CREDS, "no credentials for profile "
 	    "%s in the environment, %s or %s", cfg->profile,
 	    cfg->credentials_path, cfg->config_path);
+}
+
+int
+creds_imds_region(struct awscfg *cfg, struct errmsg *err)
+{
+	static const char *paths[] = { "/latest/meta-data/placement/region",
+	    "/latest/meta-data/placement/availability-zone" };
+	struct http_resp resp;
+	struct rctx x;
+	char base[1024], reg[ENDPOINT_REGION_MAX], *token = NULL;
+	long tmo = 1000;
+	size_t i, n;
+	int r;
+
+	errmsg_clear(err);
+	memset(&x, 0, sizeof(x));
+	memset(&resp, 0, sizeof(resp));
+	reg[0] = '\0';
+	x.cfg = cfg;
+	x.err = err;
+	if ((r = imds_open(&x, base, sizeof(base), &tmo, &token)) != 0)
+		goto out;
+	for (i = 0; i < 2 && reg[0] == '\0'; i++) {
+		http_resp_free(&resp);
+		if ((r = imds_req(&x, "GET", base, paths[i], token, tmo,
+		    &resp)) != 0) {
+			errmsg_prefix(err, "instance metadata: ");
+			goto out;
+		}
+		if (resp.status != 200)
+			continue;
+		n = strcspn(resp.body, "\r\n");
+		if (i == 1 && n > 0)	/* us-east-1a -> us-east-1 */
+			n--;
+		if (n > 0 && n < sizeof(reg))
+			snprintf(reg, sizeof(reg), "%.*s", (int)n, resp.body);
+	}
+	if (reg[0] == '\0' || !endpoint_region_valid(reg)) {
+		r = errmsg_set(err, CFG_ERR_NO_REGION, "instance metadata: no "
+		    "valid placement region (HTTP %ld)", resp.status);
+		goto out;
+	}
+	free(cfg->region);
+	if ((cfg->region = strdup(reg)) == NULL)
+		r = nomem(err);
+	else
+		cfg->region_src = AWSCFG_SRC_IMDS;
+ out:
+	if (token != NULL)
+		OPENSSL_clear_free(token, strlen(token));
+	http_resp_free(&resp);
+	if (r != 0) {
+		errmsg_prefix(err, "no region configured (use --region, set "
+		    "AWS_REGION or add \"region = ...\" to profile %s) and ",
+		    cfg->profile);
+		if (r != SP_ERR_ALLOC)
+			r = CFG_ERR_NO_REGION;
+	}
+	return r;
 }

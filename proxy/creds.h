@@ -1,25 +1,30 @@
 /*
  * AWS credentials and the credential chain of the AWS CLI (botocore
- * create_credential_resolver; spec aws-apis.md section 11.3), for the
- * sources ssm-proxy supports so far:
+ * create_credential_resolver; spec aws-apis.md section 11.3):
  *
  *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, token from
  *      AWS_SECURITY_TOKEN else AWS_SESSION_TOKEN, optional
  *      AWS_CREDENTIAL_EXPIRATION; skipped when the profile was given with
  *      --profile (not when it comes from AWS_PROFILE);
- *   5. aws_access_key_id/aws_secret_access_key (+ aws_security_token or
- *      aws_session_token) in the profile's credentials-file section;
+ *   2. role_arn: AssumeRole with the credentials of source_profile (a
+ *      chain, cycles refused) or credential_source (Environment,
+ *      Ec2InstanceMetadata, EcsContainer); mfa_serial asks for a code on
+ *      /dev/tty; results shared with aws(1) in ~/.aws/cli/cache
+ *      (credcache.h);
+ *   3. web identity: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, or the
+ *      profile's role_arn + web_identity_token_file
+ *      (AssumeRoleWithWebIdentity, unsigned);
+ *   4. IAM Identity Center (sso_session or the legacy keys): the token
+ *      aws sso login left in ~/.aws/sso/cache, then GetRoleCredentials;
+ *   5. static keys in the profile's credentials-file section;
+ *   6. login_session: refused with SP_ERR_UNSUPPORTED;
  *   7. credential_process (credproc.h);
- *   8. the same static keys in the profile's config-file section.
- *
- * A source the CLI would use before or instead of these fails with a
- * one-line SP_ERR_UNSUPPORTED message rather than being skipped:
- * role_arn (2), web identity (3, AWS_WEB_IDENTITY_TOKEN_FILE or
- * web_identity_token_file), IAM Identity Center (4, sso_account_id or
- * sso_role_name), login_session (6), container credentials (10,
- * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI).  The legacy
- * boto/EC2 files (9) are not read.  IMDS (11) is not supported: when
- * nothing else matches, the "no credentials" message says so.
+ *   8. static keys in the profile's config-file section;
+ *   10. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or
+ *      _FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]);
+ *   11. instance metadata (IMDSv2, v1 fallback unless disabled), unless
+ *      AWS_EC2_METADATA_DISABLED is true.
+ * The legacy boto/EC2 files (9) are not read.
  *
  * Secrets (secret key, session token) are never put in messages or logs
  * and are wiped when freed.
@@ -90,6 +95,14 @@ int	creds_parse_sso_token(const void *data, size_t len, time_t now,
 /* Parse a GetRoleCredentials answer (src CREDS_SRC_SSO). */
 int	creds_parse_sso_role(const void *data, size_t len, time_t now,
 	    struct creds **out, struct errmsg *err) SP_WUR;
+
+/*
+ * Set cfg->region from the instance metadata (IMDSv2 with the v1 rules of
+ * the credentials): placement/region, else placement/availability-zone
+ * without its last letter.  For awscfg_load with opts->region_imds that
+ * left the region NULL.  0, or CFG_ERR_NO_REGION / SP_ERR_ALLOC, err set.
+ */
+int	creds_imds_region(struct awscfg *cfg, struct errmsg *err) SP_WUR;
 
 /*
  * Walk the chain for cfg's profile.  On success *out holds credentials

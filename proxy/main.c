@@ -1050,7 +1050,10 @@ main(int argc, char **argv)
 	env.get = env_get;
 	env.arg = NULL;
 	errmsg_clear(&err);
-	if ((r = awscfg_load(&env, &co, &s.cfg, &err)) != 0) {
+	co.region_imds = 1;
+	if ((r = awscfg_load(&env, &co, &s.cfg, &err)) != 0 ||
+	    (s.cfg->region == NULL && (r = creds_imds_region(s.cfg,
+	    &err)) != 0)) {
 		log_error("%s", err.msg);
 		s.exit_code = EXIT_USAGE;
 		goto out;

@@ -350,6 +350,43 @@ test_region(void)
 	load_fails(CFG_ERR_NO_REGION, msg("no region configured: use --region, "
 	    "set AWS_REGION or add \"region = ...\" to profile noregion in "
 	    "%D/config"), "no region anywhere");
+	/* The source_profile chain: the first profile that names one. */
+	cfgtest_write_str("config", "[profile top]\nrole_arn = a\n"
+	    "source_profile = mid\n[profile mid]\nrole_arn = b\n"
+	    "source_profile = base\n[profile base]\nregion = eu-west-3\n"
+	    "[profile c1]\nsource_profile = c2\n[profile c2]\n"
+	    "source_profile = c1\n");
+	cfgtest_write_str("credentials", "[mid]\nregion = ap-south-1\n");
+	opts.profile = "top";
+	cfg = load(&err);
+	CHECK_STR(cfg ? cfg->region : "(null)", "ap-south-1",
+	    "region of the first source_profile that has one (credentials)");
+	CHECK_EQ(cfg ? (int)cfg->region_src : -1, AWSCFG_SRC_PROFILE,
+	    "source_profile region counts as profile");
+	awscfg_free(cfg);
+	unlink(cfgtest_path("credentials"));
+	cfg = load(&err);
+	CHECK_STR(cfg ? cfg->region : "(null)", "eu-west-3",
+	    "region two links down the chain");
+	awscfg_free(cfg);
+	opts.profile = "c1";
+	load_fails(CFG_ERR_NO_REGION, msg("no region configured: use --region, "
+	    "set AWS_REGION or add \"region = ...\" to profile c1 in "
+	    "%D/config"), "a source_profile cycle ends the walk");
+	/* Instance metadata: deferred to the caller when asked. */
+	opts.region_imds = 1;
+	cfg = load(&err);
+	CHECK(cfg != NULL && cfg->region == NULL &&
+	    cfg->region_src == AWSCFG_SRC_IMDS, "region_imds: NULL region");
+	CHECK_STR(awscfg_src_str(AWSCFG_SRC_IMDS), "instance metadata",
+	    "IMDS source name");
+	awscfg_free(cfg);
+	fakeenv_set(&fe, "AWS_EC2_METADATA_DISABLED", "TRUE");
+	load_fails(CFG_ERR_NO_REGION, msg("no region configured: use --region, "
+	    "set AWS_REGION or add \"region = ...\" to profile c1 in "
+	    "%D/config"), "AWS_EC2_METADATA_DISABLED: no IMDS region");
+	opts.region_imds = 0;
+	opts.profile = NULL;
 	CHECK(endpoint_region_valid("us-east-1") &&
 	    endpoint_region_valid("aws-global") &&
 	    !endpoint_region_valid("") && !endpoint_region_valid("us-") &&
