@@ -63,6 +63,7 @@ struct session {
 	unsigned int		 ws_proxy_port;
 	unsigned int		 keepalive_s;
 	unsigned int		 progress_timeout_s;
+	unsigned int		 payload_size;	/* 0: the protocol's 1024 */
 	unsigned int		 wait_connected_s;
 	uint64_t		 started_at;	/* first StartSession, ms */
 	unsigned int		 start_tries;
@@ -99,9 +100,10 @@ usage(FILE *f)
 	    "usage: ssm-proxy [-hqVv] [--ca-bundle FILE] [--document NAME]\n"
 	    "                 [--endpoint-url URL] [--ephemeral-key]\n"
 	    "                 [--keepalive SECONDS] [--key-lifetime SECONDS]\n"
-	    "                 [--os-user USER] [--profile NAME]\n"
-	    "                 [--progress-timeout SECONDS] [--push-key[=FILE]]\n"
-	    "                 [--region REGION] [--wait-connected SECONDS]\n"
+	    "                 [--os-user USER] [--payload-size BYTES]\n"
+	    "                 [--profile NAME] [--progress-timeout SECONDS]\n"
+	    "                 [--push-key[=FILE]] [--region REGION]\n"
+	    "                 [--wait-connected SECONDS]\n"
 	    "                 TARGET [PORT]\n");
 }
 
@@ -163,7 +165,7 @@ parse_port(const char *s, unsigned int *port)
 	return 0;
 }
 
-/* Whole seconds in [min, max]. */
+/* A whole number in [min, max] (seconds, or bytes for --payload-size). */
 static int
 parse_seconds(const char *s, unsigned int min, unsigned int max,
     unsigned int *out)
@@ -567,6 +569,7 @@ open_tunnel(struct session *s)
 	tp.resume = resume_session;
 	tp.keepalive_s = s->keepalive_s;
 	tp.progress_timeout_s = s->progress_timeout_s;
+	tp.payload_size = s->payload_size;
 	tp.done = tunnel_done;
 	tp.arg = s;
 	if ((s->tunnel = tunnel_start(&tp)) == NULL) {
@@ -887,6 +890,7 @@ main(int argc, char **argv)
 		{ "keepalive",	  required_argument, NULL, 'K' },
 		{ "key-lifetime", required_argument, NULL, 'L' },
 		{ "os-user",	  required_argument, NULL, 'U' },
+		{ "payload-size", required_argument, NULL, 'Z' },
 		{ "profile",	  required_argument, NULL, 'P' },
 		{ "progress-timeout", required_argument, NULL, 'T' },
 		{ "push-key",	  optional_argument, NULL, 'S' },
@@ -962,6 +966,15 @@ main(int argc, char **argv)
 				s.progress_timeout_s = secs;
 			else
 				s.wait_connected_s = secs;
+			break;
+		case 'Z':
+			if (parse_seconds(optarg, 1, TUNNEL_MAX_PAYLOAD,
+			    &s.payload_size) != 0) {
+				fprintf(stderr, "ssm-proxy: invalid "
+				    "--payload-size \"%.16s\": expected 1 to "
+				    "%u bytes\n", optarg, TUNNEL_MAX_PAYLOAD);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'P':
 			co.profile = optarg;

@@ -820,6 +820,8 @@ tunnel_start(const struct tunnel_params *p)
 	    t->idle.secs_since_valid_ping + 1);
 	chan_params_default(&cp);
 	cp.random = rand_cb;
+	if (p->payload_size > 0)
+		cp.chunk_size = p->payload_size;
 	if (p->progress_timeout_s > 0)
 		cp.progress_timeout_ms = (uint64_t)p->progress_timeout_s *
 		    1000;

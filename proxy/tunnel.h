@@ -18,6 +18,7 @@
 #define EXIT_KEY		6	/* no usable SSH key, or the agent failed */
 
 #define TUNNEL_KEEPALIVE_S	30	/* websocket ping interval */
+#define TUNNEL_MAX_PAYLOAD	65536	/* --payload-size upper bound */
 
 struct tunnel;
 
@@ -48,6 +49,9 @@ struct tunnel_params {
 	void			(*resume)(void *arg, const char *session_id);
 	/* Seconds of websocket silence before a ping; 0: the default. */
 	unsigned int		 keepalive_s;
+	/* Stdin bytes per input_stream_data message; 0: 1024, as the
+	 * official clients send and the service is known to accept. */
+	unsigned int		 payload_size;
 	/* Seconds the oldest unacknowledged message may wait; 0: 300. */
 	unsigned int		 progress_timeout_s;
 	/* Called once with the exit code when everything is finished. */

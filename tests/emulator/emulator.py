@@ -943,6 +943,8 @@ class Session:
                 self.stats["refused_not_ready"] += 1
                 return False
             self.stats["input_bytes"] += len(msg.payload)
+            if len(msg.payload) > self.stats["input_max_payload"]:
+                self.stats["input_max_payload"] = len(msg.payload)
             try:
                 self.tcp_writer.write(msg.payload)
                 await self.tcp_writer.drain()
