@@ -279,29 +279,45 @@ refresh_creds(struct session *s)
 	s->sc.session_token = c->session_token;
 }
 
+/*
+ * One SSM API call for this session (JSON 1.1, SigV4 "ssm"): target is
+ * the operation, body NULL for the {"SessionId":...} of the session.
+ * Returns api_call()'s result, or -1 if the body cannot be built.
+ */
+static int
+ssm_call(struct session *s, const char *operation, const char *body,
+    api_done_cb cb)
+{
+	struct api_request rq;
+	char target[64], *own = NULL;
+	int r;
+
+	if (body == NULL) {
+		if (apimsg_session_id_body(s->started.session_id, &own) != 0)
+			return -1;
+		body = own;
+	}
+	snprintf(target, sizeof(target), "AmazonSSM.%s", operation);
+	memset(&rq, 0, sizeof(rq));
+	rq.endpoint = s->ep.url;
+	rq.region = s->ep.signing_region;
+	rq.service = "ssm";
+	rq.target = target;
+	rq.body = body;
+	rq.creds = &s->sc;
+	r = api_call(s->api, &rq, cb, s, NULL);
+	free(own);
+	return r;
+}
+
 static void
 terminate_session(void *arg, const char *session_id)
 {
 	struct session *s = arg;
-	struct api_request rq;
-	char *body = NULL;
 
-	memset(&rq, 0, sizeof(rq));
 	refresh_creds(s);
-	if (apimsg_session_id_body(session_id, &body) != 0)
-		goto fail;
-	rq.endpoint = s->ep.url;
-	rq.region = s->ep.signing_region;
-	rq.service = "ssm";
-	rq.target = "AmazonSSM.TerminateSession";
-	rq.body = body;
-	rq.creds = &s->sc;
-	if (api_call(s->api, &rq, terminate_done, s, NULL) != 0)
-		goto fail;
-	free(body);
-	return;
- fail:
-	free(body);
+	if (ssm_call(s, "TerminateSession", NULL, terminate_done) == 0)
+		return;
 	log_verbose("cannot call TerminateSession for %s", session_id);
 	tunnel_api_done(s->tunnel);
 }
@@ -344,24 +360,10 @@ static void
 resume_session(void *arg, const char *session_id)
 {
 	struct session *s = arg;
-	struct api_request rq;
-	char *body = NULL;
 
-	memset(&rq, 0, sizeof(rq));
 	refresh_creds(s);
-	if (apimsg_session_id_body(session_id, &body) == 0) {
-		rq.endpoint = s->ep.url;
-		rq.region = s->ep.signing_region;
-		rq.service = "ssm";
-		rq.target = "AmazonSSM.ResumeSession";
-		rq.body = body;
-		rq.creds = &s->sc;
-		if (api_call(s->api, &rq, resume_done, s, NULL) == 0) {
-			free(body);
-			return;
-		}
-	}
-	free(body);
+	if (ssm_call(s, "ResumeSession", NULL, resume_done) == 0)
+		return;
 	tunnel_resumed(s->tunnel, NULL, NULL, "cannot call ResumeSession",
 	    0);
 }
@@ -396,27 +398,11 @@ end_done(void *arg, const struct api_result *res)
 static void
 end_session(struct session *s, int code)
 {
-	struct api_request rq;
-	char *body = NULL;
-
 	s->ending = 1;
 	s->end_code = code;
-	memset(&rq, 0, sizeof(rq));
 	refresh_creds(s);
-	if (apimsg_session_id_body(s->started.session_id, &body) != 0)
-		goto fail;
-	rq.endpoint = s->ep.url;
-	rq.region = s->ep.signing_region;
-	rq.service = "ssm";
-	rq.target = "AmazonSSM.TerminateSession";
-	rq.body = body;
-	rq.creds = &s->sc;
-	if (api_call(s->api, &rq, end_done, s, NULL) != 0)
-		goto fail;
-	free(body);
-	return;
- fail:
-	free(body);
+	if (ssm_call(s, "TerminateSession", NULL, end_done) == 0)
+		return;
 	log_verbose("cannot call TerminateSession for %s",
 	    s->started.session_id);
 	finish(s, code);
@@ -634,7 +620,6 @@ push_key(struct session *s)
 static int
 start_session(struct session *s)
 {
-	struct api_request rq;
 	char *body = NULL;
 	int r;
 
@@ -644,18 +629,11 @@ start_session(struct session *s)
 		    sp_err_str(r));
 		return -1;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.endpoint = s->ep.url;
-	rq.region = s->ep.signing_region;
-	rq.service = "ssm";
-	rq.target = "AmazonSSM.StartSession";
-	rq.body = body;
-	rq.creds = &s->sc;
 	if (s->start_tries == 0)
 		s->started_at = loop_now_ms();
 	debug("StartSession %s (%s, port %u) at %s, region %s", s->target,
 	    s->document, s->port, s->ep.url, s->ep.signing_region);
-	r = api_call(s->api, &rq, start_done, s, NULL);
+	r = ssm_call(s, "StartSession", body, start_done);
 	free(body);
 	if (r != 0) {
 		log_error("cannot call StartSession at %s: %s", s->ep.url,
