@@ -138,6 +138,8 @@ DEFAULT_KNOBS = {
     "close_ws_every_bytes": 0,      # close the ws after every N bytes
     "close_ws_code": 1000,          # as the service does, about hourly
     "drop_ws_every_bytes": 0,       # abort the ws after every N bytes
+    "freeze_ws_after_bytes": 0,     # ws goes silent, TCP open (once per
+                                    # session): a dead peer
     "agent_silent": False,          # agent: no acks, no data, no resends
     "proxy_auth": None,             # "user:pass" required by the proxy
     "eic_key_validity": 60,         # seconds a pushed key is accepted
@@ -304,6 +306,34 @@ def set_pdeathsig():
 # The agent side of one session (spec 5, 6, 7)
 # ---------------------------------------------------------------------------
 
+def freeze_connection(ws):
+    """Make a websocket connection dead without closing it: its transport
+    reads nothing more (so the kernel's buffers fill and the peer's TCP
+    window closes), no frame is parsed, so no ping is answered, and
+    nothing more is written on it, not even a pong or a close frame.  Its
+    TCP connection stays open until transport.abort()."""
+    try:
+        ws.transport.pause_reading()
+    except (AttributeError, RuntimeError):
+        pass
+
+    async def dead_read_frame(max_size):
+        # Any frame still buffered or arriving is never parsed; the reader
+        # task ends only when the connection is aborted.
+        await asyncio.shield(ws.connection_lost_waiter)
+        raise ConnectionResetError("frozen websocket aborted")
+
+    def dead_write(fin, opcode, data):
+        pass                    # pongs, pings, close frames: nothing
+
+    ws.emu_frozen = True
+    ws.read_frame = dead_read_frame
+    ws.write_frame_sync = dead_write
+    t = getattr(ws, "keepalive_ping_task", None)
+    if t is not None:
+        t.cancel()
+
+
 class OutMsg:
     __slots__ = ("msg", "frame", "last_sent", "resends")
 
@@ -366,6 +396,8 @@ class Session:
                                             len(emu.sessions)))
         self.held = []              # reordered frames: [frame, countdown]
         self.ws_fault_bytes = 0     # data bytes since the last ws fault
+        self.ws_froze = False       # freeze_ws_after_bytes done
+        self.frozen = []            # frozen websockets, open until end()
         self.ws_up = asyncio.Event()
         self.streaming_at = None    # monotonic time of target_connected
         self.late_acks = []
@@ -618,6 +650,8 @@ class Session:
         ws = self.ws
         if ws is None:
             return
+        if self.maybe_freeze("output_bytes"):
+            return
         once = k["close_ws_after_bytes"]
         every = k["close_ws_every_bytes"]
         drop = k["drop_ws_every_bytes"]
@@ -654,6 +688,35 @@ class Session:
             self.ws = None          # nothing more into the dead socket
             self.ws_up.clear()
             ws.transport.abort()
+
+    def maybe_freeze(self, counter):
+        """freeze_ws_after_bytes: once per session, when the data bytes
+        out (download) or in (upload) reach it."""
+        fr = self.knob("freeze_ws_after_bytes")
+        if fr and not self.ws_froze and self.stats[counter] >= fr:
+            self.ws_froze = True
+            return self.freeze_ws()
+        return False
+
+    def freeze_ws(self):
+        """A dead peer: the websocket stops reading and writing entirely
+        but its TCP connection stays open (no close frame, no FIN, no
+        RST, no pong) until the session ends.  The session lives on, so
+        ResumeSession and a new websocket take over, and the agent resends
+        what was not acknowledged."""
+        ws = self.ws
+        if ws is None:
+            return False
+        self.ws = None              # the agent sends nothing more on it
+        self.ws_up.clear()
+        freeze_connection(ws)
+        self.frozen.append(ws)
+        self.stats["injected_ws_freezes"] += 1
+        self.event("injected_ws_freeze", unacked=len(self.out_buf),
+                   output_bytes=self.stats["output_bytes"],
+                   input_bytes=self.stats["input_bytes"])
+        self.detach(ws)             # resume_window runs from now
+        return True
 
     async def resend_loop(self):
         """spec 6.5, agent behaviour: every 100 ms look at the oldest
@@ -945,6 +1008,7 @@ class Session:
             self.stats["input_bytes"] += len(msg.payload)
             if len(msg.payload) > self.stats["input_max_payload"]:
                 self.stats["input_max_payload"] = len(msg.payload)
+            self.maybe_freeze("input_bytes")
             try:
                 self.tcp_writer.write(msg.payload)
                 await self.tcp_writer.drain()
@@ -998,6 +1062,9 @@ class Session:
             self.stats["channel_closed_sent"] += 1
         if ws is not None:
             asyncio.ensure_future(self.emu.close_ws(ws, 1000, ""))
+        for f in self.frozen:       # now let the dead connections go
+            f.transport.abort()
+        self.frozen = []
         self.event("closed", reason=reason, output=output,
                    stats=dict(self.stats), out_unacked=len(self.out_buf))
         log.info("session %s ended: %s", self.sid, reason)
@@ -2007,6 +2074,8 @@ class Emulator:
                     s.ws_up.clear()
                     s.event("injected_ws_abort")
                     ws.transport.abort()
+            elif act == "freeze_ws":
+                s.freeze_ws()
             elif act == "close_ws":
                 if s.ws is not None:
                     ws, s.ws = s.ws, None
@@ -2154,6 +2223,11 @@ class Emulator:
         try:
             await s.attach(ws)
             async for data in ws:
+                if getattr(ws, "emu_frozen", False):
+                    # Queued before the freeze: a dead peer reads nothing.
+                    # recv() ends when end() aborts the connection.
+                    s.stats["frozen_frames_dropped"] += 1
+                    continue
                 if isinstance(data, str):
                     s.stats["text_frames_in"] += 1
                     data = data.encode("utf-8")
