@@ -11,6 +11,25 @@
 #include "json.h"
 #include "payload.h"
 
+/*
+ * pl_decode_NAME(): parse the whole text, then pl_NAME_from_json(); the
+ * output is zeroed first and stays zeroed on error.
+ */
+#define PL_DECODER(name)						\
+int									\
+pl_decode_##name(const uint8_t *p, size_t len, struct pl_##name *out)	\
+{									\
+	struct json *j = NULL;						\
+	int r;								\
+									\
+	memset(out, 0, sizeof(*out));					\
+	if ((r = json_parse(p, len, &j)) == 0)				\
+		r = pl_##name##_from_json(j, out);			\
+	json_free(j);							\
+	return r;							\
+}
+
+
 static int
 dup_str(const char *s, char **out)
 {
@@ -181,19 +200,7 @@ pl_open_data_channel_from_json(const struct json *j,
 	return r;
 }
 
-int
-pl_decode_open_data_channel(const uint8_t *p, size_t len,
-    struct pl_open_data_channel *o)
-{
-	struct json *j = NULL;
-	int r;
-
-	memset(o, 0, sizeof(*o));
-	if ((r = json_parse(p, len, &j)) == 0)
-		r = pl_open_data_channel_from_json(j, o);
-	json_free(j);
-	return r;
-}
+PL_DECODER(open_data_channel)
 
 void
 pl_open_data_channel_free(struct pl_open_data_channel *o)
@@ -332,18 +339,7 @@ pl_ack_from_json(const struct json *j, struct pl_ack *a)
 	return r;
 }
 
-int
-pl_decode_ack(const uint8_t *p, size_t len, struct pl_ack *a)
-{
-	struct json *j = NULL;
-	int r;
-
-	memset(a, 0, sizeof(*a));
-	if ((r = json_parse(p, len, &j)) == 0)
-		r = pl_ack_from_json(j, a);
-	json_free(j);
-	return r;
-}
+PL_DECODER(ack)
 
 void
 pl_ack_free(struct pl_ack *a)
@@ -443,19 +439,7 @@ pl_handshake_request_from_json(const struct json *j,
 	return r;
 }
 
-int
-pl_decode_handshake_request(const uint8_t *p, size_t len,
-    struct pl_handshake_request *h)
-{
-	struct json *j = NULL;
-	int r;
-
-	memset(h, 0, sizeof(*h));
-	if ((r = json_parse(p, len, &j)) == 0)
-		r = pl_handshake_request_from_json(j, h);
-	json_free(j);
-	return r;
-}
+PL_DECODER(handshake_request)
 
 void
 pl_handshake_request_free(struct pl_handshake_request *h)
@@ -624,19 +608,7 @@ pl_handshake_response_from_json(const struct json *j,
 	return r;
 }
 
-int
-pl_decode_handshake_response(const uint8_t *p, size_t len,
-    struct pl_handshake_response *h)
-{
-	struct json *j = NULL;
-	int r;
-
-	memset(h, 0, sizeof(*h));
-	if ((r = json_parse(p, len, &j)) == 0)
-		r = pl_handshake_response_from_json(j, h);
-	json_free(j);
-	return r;
-}
+PL_DECODER(handshake_response)
 
 void
 pl_handshake_response_free(struct pl_handshake_response *h)
@@ -680,19 +652,7 @@ pl_handshake_complete_from_json(const struct json *j,
 	return r;
 }
 
-int
-pl_decode_handshake_complete(const uint8_t *p, size_t len,
-    struct pl_handshake_complete *c)
-{
-	struct json *j = NULL;
-	int r;
-
-	memset(c, 0, sizeof(*c));
-	if ((r = json_parse(p, len, &j)) == 0)
-		r = pl_handshake_complete_from_json(j, c);
-	json_free(j);
-	return r;
-}
+PL_DECODER(handshake_complete)
 
 void
 pl_handshake_complete_free(struct pl_handshake_complete *c)
@@ -730,19 +690,7 @@ pl_channel_closed_from_json(const struct json *j, struct pl_channel_closed *c)
 	return r;
 }
 
-int
-pl_decode_channel_closed(const uint8_t *p, size_t len,
-    struct pl_channel_closed *c)
-{
-	struct json *j = NULL;
-	int r;
-
-	memset(c, 0, sizeof(*c));
-	if ((r = json_parse(p, len, &j)) == 0)
-		r = pl_channel_closed_from_json(j, c);
-	json_free(j);
-	return r;
-}
+PL_DECODER(channel_closed)
 
 void
 pl_channel_closed_free(struct pl_channel_closed *c)
