@@ -60,7 +60,8 @@ FUZZ_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZB)/%)
 DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   libcurl4-openssl-dev libyajl-dev libexpat1-dev clang libclang-rt-14-dev \
 		   mandoc python3 python3-websockets openssh-client \
-		   openssh-server openssl rsync ca-certificates time strace
+		   openssh-server openssl rsync ca-certificates time strace \
+		   procps
 
 .PHONY: all check check-run tests fuzz install uninstall deps clean demo bench
 
