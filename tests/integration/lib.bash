@@ -3,6 +3,7 @@
 #
 #   . "$(dirname "$0")/lib.bash"
 #   it_start [emulator flags...]     temp dir $T, emulator, SSH/SSHOPTS arrays
+#                                    (extra ssm-proxy flags: write $T/px.flags)
 #   check "description" command...   count a pass or a failure
 #   px_wait                          wait (bounded) until every ssm-proxy run
 #                                    through the wrapper has exited
@@ -75,7 +76,7 @@ it_cleanup() {
 	local f p left=0
 	trap - EXIT
 	if [ -n "$T" ] && [ -d "$T/px" ]; then
-		for f in "$T"/px/*.pid; do
+		for f in "$T"/px/*.pid "$T"/px/done/*.pid; do
 			[ -f "$f" ] || continue
 			p=$(cat "$f")
 			if [ -n "$p" ] && grep -qa ssm-proxy "/proc/$p/cmdline" \
@@ -91,6 +92,8 @@ it_cleanup() {
 	    [ -d "$T/emu" ]; then
 		echo "--- requests.jsonl (tail)"
 		tail -n 12 "$T/emu/requests.jsonl" 2>/dev/null
+		echo "--- sessions"; emu_ctl get sessions 2>/dev/null | head -c 3000
+		echo
 		echo "--- emulator.log (tail)"
 		tail -n 12 "$T/emu/emulator.log" 2>/dev/null
 		for f in "$T"/px/*.err "$T"/px/done/*.err; do
@@ -121,7 +124,7 @@ it_start() {	# emulator flags...
 exec 9<"$T/px.lock"
 flock -s 9 || exit 99
 id=\$\$
-"$SSM_PROXY" "\$@" <&0 2>"$T/px/\$id.err" &
+"$SSM_PROXY" \$(cat "$T/px.flags" 2>/dev/null) "\$@" <&0 2>"$T/px/\$id.err" &
 pid=\$!
 echo "\$pid" >"$T/px/\$id.pid"
 trap 'kill -HUP \$pid 2>/dev/null' HUP
