@@ -284,6 +284,38 @@ buf_reserve(struct buf *b, size_t n, uint8_t **pp)
 }
 
 int
+buf_preallocate(struct buf *b)
+{
+	uint8_t *p;
+	size_t len;
+	int r;
+
+	if (b->readonly)
+		return SP_ERR_READ_ONLY;
+	len = buf_len(b);
+	if ((r = buf_reserve(b, b->max - len, &p)) != 0)
+		return r;
+	b->size = b->off + len;		/* reserved, not written */
+	return 0;
+}
+
+uint8_t *
+buf_steal(struct buf *b, size_t *len)
+{
+	uint8_t *d;
+
+	*len = 0;
+	if (b->readonly || b->d == NULL)
+		return NULL;
+	*len = buf_len(b);
+	if (b->off > 0)
+		memmove(b->d, b->d + b->off, *len);
+	d = b->d;
+	buf_init(b, b->max);
+	return d;
+}
+
+int
 buf_put(struct buf *b, const void *p, size_t n)
 {
 	uint8_t *dst;

@@ -81,6 +81,14 @@ int	buf_put_fixed_str(struct buf *b, const char *s, size_t width,
 	    uint8_t pad) SP_WUR;
 /* Make room for n bytes at the end and return a pointer to them. */
 int	buf_reserve(struct buf *b, size_t n, uint8_t **p) SP_WUR;
+/* Allocate the whole cap now, so that writes up to it never reallocate. */
+int	buf_preallocate(struct buf *b) SP_WUR;
+/*
+ * Hand the storage over: returns malloc'd memory whose first buf_len(b)
+ * bytes (*len) are the contents, for the caller to free; b is left empty.
+ * NULL for an empty or read-only buffer.
+ */
+uint8_t *buf_steal(struct buf *b, size_t *len);
 /* Drop n bytes from the front (n > buf_len is an error). */
 int	buf_consume(struct buf *b, size_t n) SP_WUR;
 /* Drop n bytes from the end (n > buf_len is an error). */

@@ -264,19 +264,14 @@ queue_stream(struct chan *c, uint32_t payload_type, const void *payload,
 	o.payload_type = payload_type;
 	o.payload = payload;
 	o.payload_length = len;
+	/* One allocation per message, encoded in place and kept. */
 	buf_init(&f, msg_frame_len(len));
-	if ((r = msg_encode(&f, &o)) != 0) {
+	if ((r = buf_preallocate(&f)) != 0 || (r = msg_encode(&f, &o)) != 0) {
 		buf_release(&f);
 		return r;
 	}
 	m = out_slot(c, c->next_seq);
-	if ((m->frame = malloc(buf_len(&f))) == NULL) {
-		buf_release(&f);
-		return SP_ERR_ALLOC;
-	}
-	memcpy(m->frame, buf_ptr(&f), buf_len(&f));
-	m->frame_len = buf_len(&f);
-	buf_release(&f);
+	m->frame = buf_steal(&f, &m->frame_len);
 	m->payload_len = len;
 	m->sent = 0;
 	m->last_sent = 0;
@@ -636,15 +631,12 @@ release_out(struct chan *c, struct out_msg *m)
 static int
 handle_ack(struct chan *c, const struct msg *m, uint64_t now)
 {
-	struct pl_ack a;
 	struct out_msg *om;
 	int64_t s;
 	int r;
 
-	if ((r = pl_decode_ack(m->payload, m->payload_length, &a)) != 0)
+	if ((r = pl_decode_ack_seq(m->payload, m->payload_length, &s)) != 0)
 		return r;
-	s = a.sequence_number;
-	pl_ack_free(&a);
 	c->paused = 0;		/* agent rule: any ack resumes */
 	if (s < c->base_seq || s >= c->next_seq)
 		return SP_ERR_IGNORED;

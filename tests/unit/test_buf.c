@@ -134,10 +134,42 @@ test_bounds(void)
 	}
 }
 
+/* Preallocated to the cap, written without moving, handed over. */
+static void
+test_steal(void)
+{
+	struct buf b;
+	uint8_t *p, *d;
+	size_t n;
+
+	buf_init(&b, 1140);
+	CHECK(buf_preallocate(&b) == 0, "preallocate 1140");
+	CHECK_EQ(buf_len(&b), 0, "preallocated buffer is empty");
+	CHECK_EQ(buf_avail(&b), 1140, "and has the whole cap free");
+	d = b.d;
+	CHECK(buf_put(&b, "abcd", 4) == 0 && buf_put_u64(&b, 7) == 0,
+	    "write 12 bytes");
+	CHECK(buf_reserve(&b, 1128, &p) == 0, "reserve the rest");
+	CHECK(b.d == d, "no reallocation up to the cap");
+	CHECK(buf_put_u8(&b, 1) == SP_ERR_NO_SPACE, "cap still holds");
+	CHECK(buf_consume(&b, 2) == 0, "consume 2");
+	p = buf_steal(&b, &n);
+	CHECK(p == d && n == 1138, "steal: the storage, contents first");
+	CHECK_MEM(p, 2, "cd", 2, "stolen contents moved to the front");
+	CHECK(buf_len(&b) == 0 && b.d == NULL && buf_avail(&b) == 1140,
+	    "the buffer is empty again, cap kept");
+	free(p);
+	CHECK(buf_steal(&b, &n) == NULL && n == 0, "nothing to steal");
+	buf_view(&b, "xy", 2);
+	CHECK(buf_steal(&b, &n) == NULL && n == 0, "a view has no storage");
+	CHECK(buf_preallocate(&b) == SP_ERR_READ_ONLY, "nor preallocates");
+}
+
 int
 main(void)
 {
 	test_t4();
 	test_bounds();
+	test_steal();
 	return test_done();
 }
