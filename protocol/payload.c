@@ -341,6 +341,86 @@ pl_ack_from_json(const struct json *j, struct pl_ack *a)
 
 PL_DECODER(ack)
 
+/* Match the literal lit at *p, advancing past it. */
+static int
+lit(const uint8_t **p, const uint8_t *end, const char *l, size_t n)
+{
+	if ((size_t)(end - *p) < n || memcmp(*p, l, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/* A string of 1 to 64 plain characters up to its closing quote. */
+static int
+plain_str(const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t *s = *p;
+
+	while (s < end && *s != '"' && s - *p < 64) {
+		if (*s < 0x20 || *s > 0x7e || *s == '\\')
+			return 0;
+		s++;
+	}
+	if (s == *p || s == end || *s != '"')
+		return 0;
+	*p = s + 1;
+	return 1;
+}
+
+/*
+ * The acknowledgement in the exact form the agent writes it (spec 5.4,
+ * vector V3), which is every one in practice: read its sequence number
+ * without building a JSON tree or copying a string.  Returns 0 unless
+ * the text is in that form, when the caller parses it properly.  What
+ * it accepts, pl_decode_ack() accepts with the same number
+ * (tests/fuzz/fuzz_ack.c checks both ways).
+ */
+static int
+ack_seq_plain(const uint8_t *p, size_t len, int64_t *seq)
+{
+	const uint8_t *end = p + len;
+	int64_t v = 0;
+	int digits = 0;
+
+	if (!lit(&p, end, "{\"AcknowledgedMessageType\":\"", 28) ||
+	    !plain_str(&p, end) ||
+	    !lit(&p, end, ",\"AcknowledgedMessageId\":\"", 26) ||
+	    !plain_str(&p, end) ||
+	    !lit(&p, end, ",\"AcknowledgedMessageSequenceNumber\":", 37))
+		return 0;
+	/* 0, or up to 18 digits without a leading zero: no overflow. */
+	while (p < end && *p >= '0' && *p <= '9' && digits < 18) {
+		if (digits == 1 && v == 0)
+			return 0;
+		v = v * 10 + (*p++ - '0');
+		digits++;
+	}
+	if (digits == 0 ||
+	    !lit(&p, end, ",\"IsSequentialMessage\":", 23) ||
+	    (!lit(&p, end, "true}", 5) && !lit(&p, end, "false}", 6)) ||
+	    p != end)
+		return 0;
+	*seq = v;
+	return 1;
+}
+
+int
+pl_decode_ack_seq(const uint8_t *p, size_t len, int64_t *seq)
+{
+	struct pl_ack a;
+	int r;
+
+	*seq = 0;
+	if (ack_seq_plain(p, len, seq))
+		return 0;
+	if ((r = pl_decode_ack(p, len, &a)) != 0)
+		return r;
+	*seq = a.sequence_number;
+	pl_ack_free(&a);
+	return 0;
+}
+
 void
 pl_ack_free(struct pl_ack *a)
 {

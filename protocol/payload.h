@@ -79,6 +79,9 @@ int	pl_encode_ack(struct buf *out, const struct pl_ack *a) SP_WUR;
 /* Requires AcknowledgedMessageSequenceNumber (an integer >= 0); the other
  * members are optional (empty strings when absent, is_sequential 0). */
 int	pl_decode_ack(const uint8_t *p, size_t len, struct pl_ack *a) SP_WUR;
+/* Only the sequence number, as pl_decode_ack() would return it; without
+ * an allocation when the text is in the form the agent writes. */
+int	pl_decode_ack_seq(const uint8_t *p, size_t len, int64_t *seq) SP_WUR;
 int	pl_ack_from_json(const struct json *j, struct pl_ack *a) SP_WUR;
 void	pl_ack_free(struct pl_ack *a);
 

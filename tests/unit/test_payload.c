@@ -1062,10 +1062,62 @@ test_flag(void)
 	    SP_ERR_PAYLOAD_LENGTH, "empty");
 }
 
+/* pl_decode_ack_seq(): the agent's form and everything else. */
+static void
+test_ack_seq(void)
+{
+	static const struct { const char *text; int ok; int64_t seq; } c[] = {
+		/* V3, in the agent's form: the fast path. */
+		{ "{\"AcknowledgedMessageType\":\"output_stream_data\","
+		  "\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-"
+		  "b5f073f31b16\",\"AcknowledgedMessageSequenceNumber\":0,"
+		  "\"IsSequentialMessage\":true}", 1, 0 },
+		{ "{\"AcknowledgedMessageType\":\"input_stream_data\","
+		  "\"AcknowledgedMessageId\":\"x\","
+		  "\"AcknowledgedMessageSequenceNumber\":123456789012345678,"
+		  "\"IsSequentialMessage\":false}", 1, 123456789012345678 },
+		/* Other forms: the full parser decides. */
+		{ "{ \"AcknowledgedMessageSequenceNumber\" : 42 }", 1, 42 },
+		{ "{\"AcknowledgedMessageType\":\"a\\u0041\","
+		  "\"AcknowledgedMessageId\":\"x\","
+		  "\"AcknowledgedMessageSequenceNumber\":7,"
+		  "\"IsSequentialMessage\":true}", 1, 7 },
+		{ "{\"AcknowledgedMessageType\":\"a\","
+		  "\"AcknowledgedMessageId\":\"x\","
+		  "\"AcknowledgedMessageSequenceNumber\":1234567890123456789,"
+		  "\"IsSequentialMessage\":true}", 1, 1234567890123456789 },
+		{ "{\"AcknowledgedMessageType\":\"a\","
+		  "\"AcknowledgedMessageId\":\"x\","
+		  "\"AcknowledgedMessageSequenceNumber\":01,"
+		  "\"IsSequentialMessage\":true}", 0, 0 },
+		{ "{\"AcknowledgedMessageType\":\"a\","
+		  "\"AcknowledgedMessageId\":\"x\","
+		  "\"AcknowledgedMessageSequenceNumber\":-1,"
+		  "\"IsSequentialMessage\":true}", 0, 0 },
+		{ "{\"AcknowledgedMessageType\":\"a\","
+		  "\"AcknowledgedMessageId\":\"x\","
+		  "\"AcknowledgedMessageSequenceNumber\":5,"
+		  "\"IsSequentialMessage\":true}x", 0, 0 },
+		{ "{\"AcknowledgedMessageType\":\"a\"}", 0, 0 },
+	};
+	size_t i;
+	int64_t seq;
+	int r;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		r = pl_decode_ack_seq((const uint8_t *)c[i].text,
+		    strlen(c[i].text), &seq);
+		CHECK_EQ(r == 0, c[i].ok, "ack_seq: accepted as expected");
+		if (c[i].ok)
+			CHECK_EQ(seq, c[i].seq, "ack_seq: the number");
+	}
+}
+
 int
 main(void)
 {
 	test_ack();
+	test_ack_seq();
 	test_open_data_channel();
 	test_handshake_request();
 	test_handshake_response();
