@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/timerfd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include <openssl/rand.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "buf.h"
 #include "chan.h"
@@ -24,11 +27,17 @@
 #include "msg.h"
 #include "payload.h"
 #include "tunnel.h"
+#include "wsframe.h"
 
 #define WS_PROTOCOL		"ssm-data-channel"
 #define STDIN_CHUNK		(64 * 1024)
 #define TX_MAX			(128 * 1024)	/* largest frame we write */
-#define WRITES_PER_PASS		64	/* frames per writable callback */
+#define TX_BATCH		(64 * 1024)	/* frames per TLS write */
+#define RX_CHUNK		(16 * 1024)	/* one TLS record's plaintext */
+#define RX_BUDGET		(256 * 1024)	/* bytes read per pass */
+#define HOLD_US			1000	/* see rx_hold() */
+#define HOLD_BYTES		(32 * 1024)
+#define BULK_MSGS		32	/* messages in 10 ms: a bulk transfer */
 #define DRAIN_MS		5000	/* wait for acks after stdin EOF */
 #define TERMINATE_MS		3000	/* wait for the flag's effect */
 #define STDOUT_FLUSH_MS		5000	/* after channel_closed */
@@ -54,7 +63,7 @@ struct tunnel {
 	struct loop_timer	 chan_timer, phase_timer;
 	struct buf		 rx;		/* websocket message being read */
 	int			 rx_skip;	/* oversized message: drop it */
-	uint8_t			*tx;		/* LWS_PRE + TX_MAX */
+	uint8_t			*tx;		/* LWS_PRE + TX_MAX + header */
 	struct sigv4_result	*sig;		/* signed upgrade headers */
 	char			 client_id[MSG_UUID_STR_LEN + 1];
 	enum phase		 phase;
@@ -82,9 +91,23 @@ struct tunnel {
 	struct loop_timer	 retry_timer;
 	lws_retry_bo_t		 idle;		/* pings and dead peers */
 	uint64_t		 timer_at;
+	/* Our own reading of the websocket, see rx_take_over(). */
+	struct loop_watch	*ws_w;		/* the socket, NULL: lws reads */
+	struct wsf_reader	 wsr;
+	uint8_t			 pong[125];	/* PING payload to return */
+	size_t			 pong_len;
+	int			 pong_due;
+	int			 hold_fd;	/* timerfd, see rx_hold() */
+	struct loop_watch	*hold_w;
+	int			 holding;
+	int			 bulk;
+	unsigned int		 rate_msgs;
+	uint64_t		 rate_start;
 };
 
 static void ws_lost(struct tunnel *);
+static int rx_give_back(struct tunnel *);
+static void rx_stop(struct tunnel *);
 
 /* Message ids: one RAND_bytes call per 4 KiB rather than per message. */
 static void
@@ -164,9 +187,15 @@ finish(struct tunnel *t, int code)
 	loop_timer_cancel(&t->retry_timer);
 	loop_watch_free(t->in_w);
 	loop_watch_free(t->out_w);
-	t->in_w = t->out_w = NULL;
-	if (t->ws != NULL) {
-		lws_close_reason(t->ws, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+	loop_watch_free(t->hold_w);
+	t->in_w = t->out_w = t->hold_w = NULL;
+	t->holding = 0;
+	if (t->ws == NULL)
+		rx_stop(t);
+	else {
+		if (rx_give_back(t))
+			lws_close_reason(t->ws, LWS_CLOSE_STATUS_NORMAL, NULL,
+			    0);
 		lws_set_timeout(t->ws, PENDING_TIMEOUT_USER_OK,
 		    LWS_TO_KILL_ASYNC);
 	}
@@ -283,12 +312,21 @@ send_open_data_channel(struct tunnel *t, struct lws *wsi)
 	return r;
 }
 
+/*
+ * Lay out as many due messages as fit in TX_BATCH as masked frames, back
+ * to back, and hand them to lws as one raw write: one TLS write and one
+ * syscall for up to 64 messages, where lws_write() makes one of each per
+ * frame.  Each message is still its own websocket frame (spec 3.3).  lws
+ * sends what the socket takes and keeps the rest, whole frames or not, to
+ * send first when the socket drains; lws's own frames (pings, the close)
+ * go only between our writes, so frames never interleave.
+ */
 static int
 ws_writeable(struct tunnel *t, struct lws *wsi)
 {
+	uint8_t key[4], *out = t->tx + LWS_PRE;
 	const uint8_t *f;
-	size_t len;
-	int n;
+	size_t len, used = 0, n;
 
 	if (t->odc_pending) {
 		t->odc_pending = 0;
@@ -297,56 +335,305 @@ ws_writeable(struct tunnel *t, struct lws *wsi)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	/*
-	 * Each message is its own websocket frame (spec 3.3), so write as
-	 * many as the socket takes now rather than one per pass of the loop:
-	 * lws_send_pipe_choked() says when to stop before lws would have to
-	 * buffer.
-	 */
-	for (n = 0; n < WRITES_PER_PASS; n++) {
-		if (chan_output(t->chan, &f, &len) != 0)
-			return 0;
-		if (n > 0 && lws_send_pipe_choked(wsi))
-			break;
+	if (t->pong_due) {
+		t->pong_due = 0;
+		rand_cb(NULL, key, sizeof(key));
+		used = wsf_client_frame(out, TX_MAX, WSF_OP_PONG, t->pong,
+		    t->pong_len, key);
+	}
+	while (chan_output(t->chan, &f, &len) == 0) {
 		if (len > TX_MAX) {
 			log_error("internal error: frame of %zu bytes", len);
 			return -1;
 		}
-		memcpy(t->tx + LWS_PRE, f, len);
-		if (lws_write(wsi, t->tx + LWS_PRE, len, LWS_WRITE_BINARY) <
-		    (int)len)
+		if (used > 0 && used + wsf_client_frame_len(len) > TX_BATCH)
+			break;
+		rand_cb(NULL, key, sizeof(key));
+		n = wsf_client_frame(out + used, TX_MAX + WSF_CLIENT_HDR_MAX -
+		    used, WSF_OP_BINARY, f, len, key);
+		if (n == 0) {
+			log_error("internal error: frame of %zu bytes", len);
 			return -1;
+		}
+		used += n;
 		chan_output_done(t->chan, loop_now_ms());
 	}
+	if (used > 0 && lws_write(wsi, out, used, LWS_WRITE_HTTP) < (int)used)
+		return -1;
 	if (chan_output(t->chan, &f, &len) == 0)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
 
+/* A whole message for the channel. */
 static void
-ws_receive(struct tunnel *t, struct lws *wsi, const void *in, size_t len)
+deliver(struct tunnel *t, const uint8_t *p, size_t len)
 {
 	int r;
 
-	if (!t->rx_skip && buf_put(&t->rx, in, len) != 0) {
+	if (t->phase == PH_DONE)
+		return;
+	r = chan_recv(t->chan, p, len, loop_now_ms());
+	t->rate_msgs++;
+	if (r == 0)
+		t->attempts = 0;	/* this websocket works */
+	if (r != 0 && r != SP_ERR_IGNORED && r != SP_ERR_REFUSED)
+		debug("dropped a frame: %s", sp_err_str(r));
+	else if (r == SP_ERR_IGNORED)
+		debug3("ignored a frame");
+}
+
+/* A piece of a message; end says it is the last. */
+static void
+rx_piece(struct tunnel *t, const uint8_t *p, size_t len, int end)
+{
+	if (end && buf_len(&t->rx) == 0 && !t->rx_skip && len <= t->rx.max) {
+		deliver(t, p, len);	/* whole, in place: no copy */
+		return;
+	}
+	if (!t->rx_skip && buf_put(&t->rx, p, len) != 0) {
 		log_error("dropping a websocket message over %zu bytes",
 		    t->rx.max);
 		t->rx_skip = 1;
 	}
-	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+	if (!end)
 		return;
-	if (!t->rx_skip) {
-		r = chan_recv(t->chan, buf_ptr(&t->rx), buf_len(&t->rx),
-		    loop_now_ms());
-		if (r == 0)
-			t->attempts = 0;	/* this websocket works */
-		if (r != 0 && r != SP_ERR_IGNORED && r != SP_ERR_REFUSED)
-			debug("dropped a frame: %s", sp_err_str(r));
-		else if (r == SP_ERR_IGNORED)
-			debug3("ignored a frame");
-	}
+	if (!t->rx_skip)
+		deliver(t, buf_ptr(&t->rx), buf_len(&t->rx));
 	buf_reset(&t->rx);
 	t->rx_skip = 0;
+}
+
+/* What lws reads: only before rx_take_over(), or on ws://. */
+static void
+ws_receive(struct tunnel *t, struct lws *wsi, const void *in, size_t len)
+{
+	rx_piece(t, in, len, lws_is_final_fragment(wsi) &&
+	    lws_remaining_packet_payload(wsi) == 0);
+}
+
+static void
+rx_stop(struct tunnel *t)
+{
+	loop_watch_free(t->ws_w);
+	t->ws_w = NULL;
+}
+
+/* Plaintext OpenSSL read ahead, which no poll() reports. */
+static int
+rx_pending(struct tunnel *t)
+{
+	SSL *ssl;
+
+	return t->ws_w != NULL && t->ws != NULL && !t->ws_rx_paused &&
+	    (ssl = lws_get_ssl(t->ws)) != NULL && SSL_has_pending(ssl);
+}
+
+/* Drop the websocket now, without a closing handshake: lws's close
+ * callback then reconnects or ends as for any lost connection. */
+static void
+ws_drop(struct tunnel *t)
+{
+	rx_stop(t);
+	if (t->ws != NULL)
+		lws_set_timeout(t->ws, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_ASYNC);
+}
+
+/* PING, PONG or CLOSE from the service; -1: drop the connection. */
+static int
+rx_control(struct tunnel *t, const struct wsf_event *ev)
+{
+	switch (ev->opcode) {
+	case WSF_OP_PING:
+		memcpy(t->pong, ev->data, ev->len);
+		t->pong_len = ev->len;
+		t->pong_due = 1;
+		lws_callback_on_writable(t->ws);
+		return 0;
+	case WSF_OP_PONG:
+		return 0;	/* any input confirms the peer alive */
+	default:
+		debug("the service closed the websocket");
+		return -1;
+	}
+}
+
+/*
+ * Interrupt moderation.  In a bulk transfer the agent's messages (or its
+ * acknowledgements of ours) arrive one TLS record at a time, and reading
+ * each as it comes costs a wake-up and a read() per KiB, most of this
+ * program's CPU.  So when the recent rate says bulk and a pass found
+ * little, stop watching the socket for HOLD_US (a timerfd, exact where
+ * the loop's timers round to milliseconds) and read what gathered then.
+ * Writing goes on meanwhile.  1 ms holds back less than the 4 MiB windows
+ * (and any agent's) at any rate the service reaches, so it costs no
+ * throughput; interactive use, and the agent's 1 ms pacing, are never
+ * bulk and are never held.
+ */
+static void
+rx_hold(struct tunnel *t, size_t got)
+{
+	struct itimerspec its;
+	uint64_t now = loop_now_ms();
+
+	if (now - t->rate_start >= 10) {
+		t->bulk = t->rate_msgs >= BULK_MSGS * (now - t->rate_start) /
+		    10;
+		t->rate_msgs = 0;
+		t->rate_start = now;
+	}
+	if (!t->bulk || got == 0 || got >= HOLD_BYTES || t->hold_w == NULL ||
+	    t->ws_w == NULL || t->holding)
+		return;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_nsec = HOLD_US * 1000L;
+	if (timerfd_settime(t->hold_fd, 0, &its, NULL) != 0)
+		return;
+	t->holding = 1;
+	loop_watch_set(t->ws_w, 0);
+}
+
+static void ws_rx_read(struct tunnel *);
+
+static void
+on_hold_end(void *arg, int fd, int events)
+{
+	struct tunnel *t = arg;
+	uint64_t n;
+
+	if (events & LOOP_HUP) {
+		loop_watch_free(t->hold_w);	/* read at once from now on */
+		t->hold_w = NULL;
+	} else if (read(fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	t->holding = 0;
+	if (t->ws_w != NULL && !t->ws_rx_paused) {
+		loop_watch_set(t->ws_w, LOOP_IN);
+		ws_rx_read(t);
+	}
+}
+
+/*
+ * Read what OpenSSL and the socket hold, RX_BUDGET bytes at most so that
+ * writing gets its turn, and frame it.  Records left read ahead are
+ * served at the start of the next pass (tunnel_pump), which must then
+ * come at once.
+ */
+static void
+ws_rx_read(struct tunnel *t)
+{
+	uint8_t buf[RX_CHUNK];
+	struct wsf_event ev;
+	size_t off, used, total = 0;
+	SSL *ssl;
+	int n, r, got = 0;
+
+	while (total < RX_BUDGET) {
+		if (t->ws == NULL || t->ws_w == NULL || t->ws_rx_paused ||
+		    !chan_can_recv(t->chan) ||
+		    (ssl = lws_get_ssl(t->ws)) == NULL)
+			break;
+		ERR_clear_error();
+		n = SSL_read(ssl, buf, sizeof(buf));
+		if (n <= 0) {
+			r = SSL_get_error(ssl, n);
+			ERR_clear_error();
+			if (r == SSL_ERROR_WANT_READ ||
+			    r == SSL_ERROR_WANT_WRITE)
+				break;
+			debug("the data channel connection ended (%s)",
+			    r == SSL_ERROR_ZERO_RETURN ? "TLS close" :
+			    "TLS error or EOF");
+			ws_drop(t);
+			return;
+		}
+		got = 1;
+		total += (size_t)n;
+		for (off = 0; off < (size_t)n; off += used) {
+			r = wsf_read(&t->wsr, buf + off, (size_t)n - off,
+			    &used, &ev);
+			if (r < 0) {
+				debug("malformed websocket frame from the "
+				    "service");
+				ws_drop(t);
+				return;
+			}
+			if (r == WSF_DATA)
+				rx_piece(t, ev.data, ev.len, ev.end);
+			else if (r == WSF_CONTROL && rx_control(t, &ev) != 0) {
+				ws_drop(t);
+				return;
+			}
+		}
+	}
+	/* Data proves the peer alive as well as a pong would. */
+	if (got && t->ws != NULL)
+		lws_validity_confirmed(t->ws);
+	if (total >= RX_BUDGET && rx_pending(t))
+		lws_cancel_service(loop_context(t->p.loop));
+	else
+		rx_hold(t, total);
+}
+
+static void
+on_ws_readable(void *arg, int fd, int events)
+{
+	struct tunnel *t = arg;
+
+	ws_rx_read(t);
+	if ((events & LOOP_HUP) && t->ws_w != NULL)
+		ws_drop(t);		/* lws gave up on our watch */
+}
+
+/*
+ * lws parses what it reads a byte at a time, and reads one TLS record
+ * per pass of the loop, with two read()s.  Once the websocket is open,
+ * ssm-proxy reads it instead: lws stops watching the socket for input
+ * (rx flow control), a watch of ours takes over, OpenSSL reads ahead as
+ * many records as one read() brings, and wsf_read() frames the plaintext
+ * in place.  lws still connects, writes, pings and closes.  The agent
+ * says nothing until our OpenDataChannel, so no frame is split between
+ * lws's reader and ours.
+ */
+static void
+rx_take_over(struct tunnel *t, struct lws *wsi)
+{
+	SSL *ssl;
+
+	rx_stop(t);
+	t->pong_due = 0;
+	t->holding = 0;
+	if ((ssl = lws_get_ssl(wsi)) == NULL)
+		return;		/* ws:// (tests): lws reads */
+	if ((t->ws_w = loop_watch_new(t->p.loop, lws_get_socket_fd(wsi),
+	    on_ws_readable, t)) == NULL)
+		return;		/* lws reads, slower */
+	SSL_set_read_ahead(ssl, 1);
+	wsf_reader_init(&t->wsr);
+	t->ws_rx_paused = 0;
+	loop_watch_set(t->ws_w, LOOP_IN);
+	lws_rx_flow_control(wsi, 0);
+}
+
+/*
+ * Hand reading back to lws for its closing handshake, when our reader is
+ * between frames and nothing is read ahead; otherwise close without the
+ * handshake.  Returns nonzero when lws can read the close reply.
+ */
+static int
+rx_give_back(struct tunnel *t)
+{
+	SSL *ssl;
+
+	if (t->ws_w == NULL)
+		return 1;
+	rx_stop(t);
+	if (!wsf_reader_idle(&t->wsr) || t->ws == NULL ||
+	    ((ssl = lws_get_ssl(t->ws)) != NULL && SSL_has_pending(ssl)))
+		return 0;
+	lws_rx_flow_control(t->ws, 1);
+	return 1;
 }
 
 static int
@@ -382,6 +669,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		rx_stop(t);
 		t->ws = NULL;
 		t->ws_open = 0;
 		if (!t->ws_ever_open) {
@@ -398,6 +686,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		t->ws_open = 1;
 		t->odc_pending = 1;
+		rx_take_over(t, wsi);
 		if (!t->ws_ever_open) {
 			debug("data channel websocket open");
 			t->ws_ever_open = 1;
@@ -426,6 +715,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (wsi == t->ws) {
+			rx_stop(t);
 			t->ws = NULL;
 			t->ws_open = 0;
 		}
@@ -436,6 +726,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (wsi != t->ws)
 			break;		/* an old connection going away */
+		rx_stop(t);
 		t->ws = NULL;
 		t->ws_open = 0;
 		if (t->phase == PH_DONE)
@@ -586,6 +877,7 @@ reconnect_now(void *arg)
 static void
 ws_lost(struct tunnel *t)
 {
+	rx_stop(t);
 	t->ws = NULL;
 	t->ws_open = 0;
 	t->odc_pending = 0;
@@ -658,6 +950,9 @@ tunnel_pump(struct tunnel *t)
 	}
 	if (t->phase == PH_CONNECTING)
 		return;
+	/* Records read ahead: before anything else looks at the channel. */
+	if (!t->holding && rx_pending(t))
+		ws_rx_read(t);
 
 	/* The channel's own verdicts first. */
 	switch (chan_state(t->chan)) {
@@ -734,8 +1029,15 @@ tunnel_pump(struct tunnel *t)
 			lws_callback_on_writable(t->ws);
 		can = chan_can_recv(t->chan);
 		if (can == t->ws_rx_paused) {
-			lws_rx_flow_control(t->ws, can);
+			if (t->ws_w != NULL)
+				loop_watch_set(t->ws_w, can && !t->holding ?
+				    LOOP_IN : 0);
+			else
+				lws_rx_flow_control(t->ws, can);
 			t->ws_rx_paused = !can;
+			/* Records read ahead raise no event: pass again. */
+			if (can && rx_pending(t))
+				lws_cancel_service(loop_context(t->p.loop));
 		}
 	}
 
@@ -802,6 +1104,7 @@ tunnel_start(const struct tunnel_params *p)
 		return NULL;
 	t->p = *p;
 	t->phase = PH_CONNECTING;
+	t->hold_fd = -1;
 	new_uuid(t->client_id);
 	if (strlen(p->stream_url) >= sizeof(t->url) ||
 	    strlen(p->token) >= sizeof(t->token)) {
@@ -828,7 +1131,7 @@ tunnel_start(const struct tunnel_params *p)
 	cp.epoch_offset_ms = (int64_t)time(NULL) * 1000 -
 	    (int64_t)loop_now_ms();
 	buf_init(&t->rx, cp.max_frame);
-	if ((t->tx = malloc(LWS_PRE + TX_MAX)) == NULL ||
+	if ((t->tx = malloc(LWS_PRE + TX_MAX + WSF_CLIENT_HDR_MAX)) == NULL ||
 	    (t->chan = chan_new(&cp, loop_now_ms())) == NULL)
 		goto fail;
 	/* stdout must never block the loop. */
@@ -841,6 +1144,11 @@ tunnel_start(const struct tunnel_params *p)
 		log_error("cannot watch standard input and output");
 		goto fail;
 	}
+	/* Without the timer, reads are simply never held. */
+	if ((t->hold_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC)) != -1 && (t->hold_w = loop_watch_new(p->loop,
+	    t->hold_fd, on_hold_end, t)) != NULL)
+		loop_watch_set(t->hold_w, LOOP_IN);
 	if (make_vhost(t) != 0 || connect_ws(t) != 0)
 		finish(t, EXIT_CHANNEL);
 	return t;
@@ -857,6 +1165,10 @@ tunnel_detach(struct tunnel *t)
 	loop_timer_cancel(&t->chan_timer);
 	loop_timer_cancel(&t->phase_timer);
 	loop_timer_cancel(&t->retry_timer);
+	loop_watch_free(t->hold_w);
+	if (t->hold_fd != -1)
+		close(t->hold_fd);
+	rx_stop(t);
 	loop_watch_free(t->in_w);
 	loop_watch_free(t->out_w);
 	t->in_w = t->out_w = NULL;
