@@ -60,6 +60,7 @@ try:
     import websockets
     import websockets.exceptions
     from websockets.legacy.server import WebSocketServerProtocol
+    from websockets.frames import OP_PONG
 except ImportError as e:   # fail loudly: a missing package is never a skip
     sys.stderr.write("emulator: FATAL: python3-websockets is required "
                      "(apt-get install python3-websockets): %s\n" % e)
@@ -2098,6 +2099,15 @@ class Emulator:
             async def process_request(self, path, headers):
                 return emu.ws_process_request(self, path, headers)
 
+            async def read_frame(self, max_size):
+                # Count the answers to our keepalive pings (--ws-ping-*).
+                frame = await super().read_frame(max_size)
+                s = getattr(self, "emu_session", None)
+                if s is not None and frame.opcode == OP_PONG and \
+                        frame.data in self.pings:
+                    s.stats["ws_pongs_in"] += 1
+                return frame
+
         return Proto
 
     def ws_process_request(self, proto, path, headers):
@@ -2491,7 +2501,7 @@ class Emulator:
             self.ws_handler, "127.0.0.1", 0, ssl=self.ssl_context(),
             create_protocol=self.make_protocol(), compression=None,
             max_size=1 << 20, ping_interval=self.args.ws_ping_interval,
-            close_timeout=2)
+            ping_timeout=self.args.ws_ping_timeout, close_timeout=2)
         self.ws_port = list(wss.sockets)[0].getsockname()[1]
         try:
             if not self.shutdown.is_set():
@@ -2597,6 +2607,8 @@ def parse_args(argv):
     p.add_argument("--ws-require-signature", action="store_true")
     p.add_argument("--ws-ping-interval", type=float, default=None,
                    help="server websocket pings (default: none)")
+    p.add_argument("--ws-ping-timeout", type=float, default=20,
+                   help="close a websocket whose pong is this late")
     p.add_argument("--set", action="append", default=[],
                    metavar="KNOB=JSON", help="set any run-time knob")
     p.add_argument("--parent-pid", type=int, default=None,
