@@ -529,12 +529,12 @@ ws_rx_read(struct tunnel *t)
 	SSL *ssl;
 	int n, r, got = 0;
 
+	ERR_clear_error();	/* successful reads leave it empty */
 	while (total < RX_BUDGET) {
 		if (t->ws == NULL || t->ws_w == NULL || t->ws_rx_paused ||
 		    !chan_can_recv(t->chan) ||
 		    (ssl = lws_get_ssl(t->ws)) == NULL)
 			break;
-		ERR_clear_error();
 		n = SSL_read(ssl, buf, sizeof(buf));
 		if (n <= 0) {
 			r = SSL_get_error(ssl, n);
