@@ -1025,8 +1025,18 @@ tunnel_pump(struct tunnel *t)
 
 	/* The websocket: write what is due, read while there is room. */
 	if (t->ws != NULL && t->ws_open) {
-		if (chan_output(t->chan, &f, &len) == 0 || t->odc_pending)
+		/*
+		 * Write what is due now, rather than ask for a writable
+		 * callback and a whole pass of the loop: a raw write is safe
+		 * whenever lws holds nothing unsent, and lws keeps what the
+		 * socket does not take.  OpenDataChannel waits for the
+		 * callback, as lws wants for a connection's first write.
+		 */
+		if (t->odc_pending || lws_partial_buffered(t->ws))
 			lws_callback_on_writable(t->ws);
+		else if (chan_output(t->chan, &f, &len) == 0 &&
+		    ws_writeable(t, t->ws) != 0)
+			ws_drop(t);
 		can = chan_can_recv(t->chan);
 		if (can == t->ws_rx_paused) {
 			if (t->ws_w != NULL)
