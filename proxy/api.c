@@ -21,10 +21,12 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 
 #include "api.h"
 #include "apimsg.h"
 #include "buf.h"
+#include "castore.h"
 #include "log.h"
 #include "version.h"
 
@@ -77,7 +79,7 @@ struct api {
 	struct loop		*loop;
 	CURLM			*multi;
 	struct loop_timer	 timer;		/* curl's timeout */
-	char			*ca_file;
+	X509_STORE		*ca;		/* trust anchors, a reference */
 	char			*proxy;
 	unsigned int		 connect_ms;
 	unsigned int		 timeout_ms;
@@ -254,6 +256,14 @@ debug_cb(CURL *easy, curl_infotype type, char *data, size_t n, void *arg)
 	return 0;
 }
 
+/* CURLOPT_SSL_CTX_FUNCTION: verify against the anchors parsed once. */
+static CURLcode
+api_ssl_ctx(CURL *easy, void *ssl_ctx, void *arg)
+{
+	SSL_CTX_set1_cert_store(ssl_ctx, arg);
+	return CURLE_OK;
+}
+
 static void
 call_destroy(struct api_call *c)
 {
@@ -297,7 +307,7 @@ api_destroy(struct api *a)
 	while ((s = LIST_FIRST(&a->socks)) != NULL)
 		sock_free(s);
 	loop_timer_cancel(&a->timer);
-	free(a->ca_file);
+	X509_STORE_free(a->ca);
 	free(a->proxy);
 	if (a->global)
 		curl_global_cleanup();
@@ -308,6 +318,7 @@ struct api *
 api_new(struct loop *l, const struct api_options *o, const char **errmsg)
 {
 	static const struct api_options defaults;
+	static struct errmsg ca_err;
 	struct api *a;
 	int bad = 0;
 
@@ -330,11 +341,15 @@ api_new(struct loop *l, const struct api_options *o, const char **errmsg)
 	    API_DEFAULT_RETRY_MS;
 	if (a->retry_base_ms > API_MAX_RETRY_MS)
 		a->retry_base_ms = API_MAX_RETRY_MS;
-	if ((o->ca_file != NULL && (a->ca_file = strdup(o->ca_file)) == NULL) ||
-	    (a->proxy = strdup(o->proxy != NULL ? o->proxy : "")) == NULL) {
+	if ((a->proxy = strdup(o->proxy != NULL ? o->proxy : "")) == NULL) {
 		*errmsg = "out of memory";
 		goto fail;
 	}
+	if ((a->ca = castore_get(o->ca_file, &ca_err)) == NULL) {
+		*errmsg = ca_err.msg;
+		goto fail;
+	}
+	X509_STORE_up_ref(a->ca);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		*errmsg = "cannot initialise libcurl";
 		goto fail;
@@ -792,13 +807,14 @@ call_setup(struct api_call *c)
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	SET(CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
-	if (a->ca_file != NULL) {
-		/* The bundle replaces the system's anchors, as in the SDKs. */
-		SET(CURLOPT_CAINFO, a->ca_file);
-		SET(CURLOPT_CAPATH, (char *)NULL);
-		SET(CURLOPT_PROXY_CAINFO, a->ca_file);
-		SET(CURLOPT_PROXY_CAPATH, (char *)NULL);
-	}
+	/* The anchors come parsed (castore.h), for the proxy's TLS too. */
+	SET(CURLOPT_CAINFO, (char *)NULL);
+	SET(CURLOPT_CAPATH, (char *)NULL);
+	SET(CURLOPT_PROXY_CAINFO, (char *)NULL);
+	SET(CURLOPT_PROXY_CAPATH, (char *)NULL);
+	SET(CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	SET(CURLOPT_SSL_CTX_FUNCTION, api_ssl_ctx);
+	SET(CURLOPT_SSL_CTX_DATA, a->ca);
 	/* Explicit, "" for none: curl must not read *_proxy or NO_PROXY. */
 	SET(CURLOPT_PROXY, a->proxy);
 	SET(CURLOPT_NOPROXY, "");

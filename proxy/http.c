@@ -4,7 +4,9 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 
+#include "castore.h"
 #include "http.h"
 
 struct sink {
@@ -45,6 +47,14 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* CURLOPT_SSL_CTX_FUNCTION: verify against the anchors parsed once. */
+static CURLcode
+ssl_ctx_cb(CURL *easy, void *ssl_ctx, void *arg)
+{
+	SSL_CTX_set1_cert_store(ssl_ctx, arg);
+	return CURLE_OK;
+}
+
 void
 http_origin(const char *url, char *out, size_t outsz)
 {
@@ -63,6 +73,7 @@ http_do(const struct http_req *req, struct http_resp *resp,
 	struct curl_slist *hl = NULL, *t;
 	struct sink s;
 	char origin[256];
+	X509_STORE *ca;
 	CURL *c = NULL;
 	CURLcode cc;
 	size_t i;
@@ -70,6 +81,8 @@ http_do(const struct http_req *req, struct http_resp *resp,
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&s, 0, sizeof(s));
+	if ((ca = castore_get(req->ca_file, err)) == NULL)
+		return SP_ERR_PROTOCOL;
 	if ((c = curl_easy_init()) == NULL)
 		goto out;
 	/* No "Expect: 100-continue" and no default Accept noise. */
@@ -104,8 +117,14 @@ http_do(const struct http_req *req, struct http_resp *resp,
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_PROXY, req->proxy != NULL ? req->proxy :
 	    "");
-	if (req->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_file);
+	/* The anchors come parsed (castore.h), for the proxy's TLS too. */
+	curl_easy_setopt(c, CURLOPT_CAINFO, (char *)NULL);
+	curl_easy_setopt(c, CURLOPT_CAPATH, (char *)NULL);
+	curl_easy_setopt(c, CURLOPT_PROXY_CAINFO, (char *)NULL);
+	curl_easy_setopt(c, CURLOPT_PROXY_CAPATH, (char *)NULL);
+	curl_easy_setopt(c, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, ca);
 	cc = curl_easy_perform(c);
 	http_origin(req->url, origin, sizeof(origin));
 	if (s.over) {

@@ -25,7 +25,7 @@ struct loop_watch {
 struct loop {
 	struct lws_context	*ctx;
 	struct lws_vhost	*vh;
-	struct lws_protocols	 protocols[3];
+	struct lws_protocols	 protocols[2];
 	int			 stop;
 	void			(*after)(void *);
 	void			*after_arg;
@@ -122,7 +122,7 @@ loop_new(const struct loop_params *p, const char **errmsg)
 {
 	struct lws_context_creation_info info;
 	struct loop *l;
-	int n = 0, mask;
+	int mask;
 
 	*errmsg = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
@@ -134,18 +134,18 @@ loop_new(const struct loop_params *p, const char **errmsg)
 		mask |= LLL_NOTICE | LLL_INFO | LLL_CLIENT;
 	lws_set_log_level(mask, lws_log_emit);
 
-	if (p->ws_protocol != NULL)
-		l->protocols[n++] = *p->ws_protocol;
-	l->protocols[n].name = RAW_PROTOCOL;
-	l->protocols[n].callback = raw_callback;
-	n++;
+	l->protocols[0].name = RAW_PROTOCOL;
+	l->protocols[0].callback = raw_callback;
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = l->protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.client_ssl_ca_filepath = p->ca_file;
-	info.http_proxy_address = p->proxy_host;
-	info.http_proxy_port = p->proxy_port;
+	/*
+	 * The vhost is made below, without client TLS: left to lws, the
+	 * default vhost would get a TLS context of its own, the system's
+	 * trust anchors parsed into it, that nothing here uses.
+	 */
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+	    LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.user = p->user;
 	info.fd_limit_per_thread = 64;
 	/* No signal handling, no privileges to drop: ours to do. */
@@ -156,9 +156,10 @@ loop_new(const struct loop_params *p, const char **errmsg)
 		free(l);
 		return NULL;
 	}
-	l->vh = lws_get_vhost_by_name(l->ctx, "default");
-	if (l->vh == NULL) {
-		*errmsg = "no libwebsockets vhost";
+	info.options = 0;
+	info.vhost_name = "default";
+	if ((l->vh = lws_create_vhost(l->ctx, &info)) == NULL) {
+		*errmsg = "cannot create the libwebsockets vhost";
 		lws_context_destroy(l->ctx);
 		free(l);
 		return NULL;

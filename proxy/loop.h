@@ -22,15 +22,12 @@
 struct loop;
 struct loop_watch;
 
+/*
+ * The loop's own vhost carries raw descriptors only: websockets get a vhost
+ * of their own (tunnel.c), with their TLS context and proxy.
+ */
 struct loop_params {
-	/* Protocol for client websockets (may be NULL). */
-	const struct lws_protocols *ws_protocol;
-	/* PEM trust anchors for wss, NULL for the system's. */
-	const char	*ca_file;
-	/* HTTP CONNECT proxy for wss, NULL for none. */
-	const char	*proxy_host;
-	unsigned int	 proxy_port;
-	/* Passed to the websocket protocol as its vhost user. */
+	/* The lws context's user data. */
 	void		*user;
 };
 

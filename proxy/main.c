@@ -21,6 +21,7 @@
 #include "api.h"
 #include "apimsg.h"
 #include "awscfg.h"
+#include "castore.h"
 #include "creds.h"
 #include "eic.h"
 #include "errmsg.h"
@@ -1060,6 +1061,13 @@ main(int argc, char **argv)
 		s.exit_code = EXIT_USAGE;
 		goto out;
 	}
+	/* A bundle is parsed once, here, for every TLS connection. */
+	if (s.cfg->ca_bundle != NULL &&
+	    castore_get(s.cfg->ca_bundle, &err) == NULL) {
+		log_error("%s", err.msg);
+		s.exit_code = EXIT_USAGE;
+		goto out;
+	}
 	/* A key file is checked before anything is asked of AWS. */
 	if (s.os_user != NULL && !ko.ephemeral &&
 	    (s.exit_code = prepare_key(&s, &ko)) != 0)
@@ -1131,5 +1139,6 @@ main(int argc, char **argv)
 	sshkey_free(s.key);
 	creds_free(s.creds);
 	awscfg_free(s.cfg);
+	castore_free();
 	return s.exit_code;
 }

@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "buf.h"
+#include "castore.h"
 #include "chan.h"
 #include "log.h"
 #include "msg.h"
@@ -57,6 +58,7 @@ struct tunnel {
 	struct tunnel_params	 p;
 	struct lws_protocols	 protocols[2];
 	struct lws_vhost	*vh;
+	SSL_CTX			*ssl_ctx;	/* the vhost's, ours to free */
 	struct lws		*ws;
 	struct chan		*chan;
 	struct loop_watch	*in_w, *out_w;
@@ -745,12 +747,29 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
-/* One vhost for the websocket: TLS trust anchors and proxy, set once. */
+/*
+ * One vhost for the websocket: TLS and proxy, set once.  The TLS context is
+ * ours, on the trust anchors the API calls use (castore.h), with the modes
+ * lws sets on the contexts it makes; lws checks the peer and its name on
+ * each connection.
+ */
 static int
 make_vhost(struct tunnel *t)
 {
 	struct lws_context_creation_info vinfo;
+	struct errmsg err;
+	X509_STORE *ca;
 
+	errmsg_clear(&err);
+	if ((ca = castore_get(t->p.ca_file, &err)) == NULL ||
+	    (t->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		log_error("cannot set up TLS for the websocket: %s",
+		    err.msg[0] != '\0' ? err.msg : "out of memory");
+		return -1;
+	}
+	SSL_CTX_set1_cert_store(t->ssl_ctx, ca);
+	SSL_CTX_set_mode(t->ssl_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	    SSL_MODE_RELEASE_BUFFERS);
 	memset(&vinfo, 0, sizeof(vinfo));
 	t->protocols[0].name = WS_PROTOCOL;
 	t->protocols[0].callback = ws_callback;
@@ -759,14 +778,12 @@ make_vhost(struct tunnel *t)
 	vinfo.vhost_name = "ws";
 	vinfo.protocols = t->protocols;
 	vinfo.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	vinfo.client_ssl_ca_filepath = t->p.ca_file;
+	vinfo.provided_client_ssl_ctx = t->ssl_ctx;
 	vinfo.http_proxy_address = t->p.proxy_host;
 	vinfo.http_proxy_port = t->p.proxy_port;
 	if ((t->vh = lws_create_vhost(loop_context(t->p.loop), &vinfo)) ==
 	    NULL) {
-		log_error("cannot set up TLS for the websocket%s%s",
-		    t->p.ca_file ? " with CA bundle " : "",
-		    t->p.ca_file ? t->p.ca_file : "");
+		log_error("cannot set up the websocket's vhost");
 		return -1;
 	}
 	return 0;
@@ -1195,6 +1212,8 @@ tunnel_free(struct tunnel *t)
 	sigv4_result_free(t->sig);
 	buf_release(&t->rx);
 	free(t->tx);
+	/* lws leaves a context it was given alone: the loop is gone now. */
+	SSL_CTX_free(t->ssl_ctx);
 	OPENSSL_cleanse(t->token, sizeof(t->token));
 	free(t);
 }

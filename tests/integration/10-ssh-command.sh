@@ -32,4 +32,15 @@ check "StartSession and TerminateSession for each of the 3 sessions" logq \
       and e["status"]==200]) == 3 and
      len([e for e in L if e["kind"]=="api" and e["api"]=="TerminateSession"
       and e["status"]==200]) == 3'
-it_done "ssh: exit 0, exact output bytes, exit status 7, stdin"
+# The CA bundle is read once for the API calls and the websocket alike,
+# and the system's anchors not at all (the bundle replaces them).
+command -v strace >/dev/null || { echo "FATAL: strace missing (make deps)"; exit 1; }
+timeout "$TMO" ssh "${SSHOPTS[@]/#ProxyCommand=*/ProxyCommand=env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o $T/trace -e trace=open,openat $SSM_PROXY %h %p}" \
+    "$DEST" true </dev/null 2>"$T/e4"
+rc=$?
+check "ssh true under strace exits 0 (got $rc)" [ $rc -eq 0 ]
+check "  AWS_CA_BUNDLE opened once ($(grep -c -F "\"$AWS_CA_BUNDLE\"" "$T/trace"))" \
+    [ "$(grep -c -F "\"$AWS_CA_BUNDLE\"" "$T/trace")" -eq 1 ]
+check "  the system's CA bundle never" [ -z "$(grep -E \
+    'ca-certificates\.crt|ssl/cert\.pem|/etc/ssl/certs' "$T/trace")" ]
+it_done "ssh: exit 0, exact output bytes, exit status 7, stdin, CA read once"

@@ -77,6 +77,8 @@ expect "AWS_CA_BUNDLE that does not match: TLS verification fails" 2 "cannot rea
     -- env AWS_CA_BUNDLE="$T/other.pem" "$SSM_PROXY" "$TGT" "$P"
 expect "--ca-bundle that does not match" 2 "cannot reach $EMU_API_URL: SSL certificate problem: unable to get local issuer certificate" \
     -- "$B" --ca-bundle "$T/other.pem" "$TGT" "$P"
+expect "AWS_CA_BUNDLE that does not exist" 1 "cannot load the CA bundle $T/none.pem: No such file or directory" \
+    -- env AWS_CA_BUNDLE="$T/none.pem" "$SSM_PROXY" "$TGT" "$P"
 check "  no request reached the API" [ "$(wc -l <"$EMU_REQUEST_LOG")" -eq "$nlog" ]
 
 emu_ctl config '{"reset": true, "handshake_type": "LocalPortForwarding"}' \
