@@ -3,7 +3,7 @@
 # direct-TCP ssh baseline to the same sshd, in one run.  Builds nothing:
 # `make bench` runs `make deps` and builds ./ssm-proxy first.
 #
-#   tests/bench.sh                full run (~5-10 min on 2 cores)
+#   tests/bench.sh                full run (~3 min on 2 cores)
 #   BENCH_QUICK=1 tests/bench.sh  small sizes, for development
 #   BENCH_OUT=path                JSON output (default build/bench.json)
 #   KEEP=1                        keep the work directory
