@@ -86,8 +86,10 @@ HZ=$(getconf CLK_TCK)
 emu_cpu() { awk '{ print $14 + $15 }' "/proc/$EMU_PID/stat"; }
 emu_cpu_s() { awk -v a="$1" -v b="$2" -v hz="$HZ" 'BEGIN { printf "%.3f\n", (b - a) / hz }'; }
 rec() { $H rec "$res" "$@"; }
-# websocket drops the emulator saw so far (each one means a resume)
-detaches() { grep -c '"ws_detached"' "$EMU_REQUEST_LOG" 2>/dev/null; }
+# Reconnects so far: ResumeSession calls the emulator answered.  (Not its
+# ws_detached events: a session ended by the TerminateSession API detaches
+# its websocket too.)
+resumes() { grep -c '"api": "ResumeSession"' "$EMU_REQUEST_LOG" 2>/dev/null; }
 
 # start_sampler EXE INTERVAL_MS OUT: waits for its "ready" line (bounded).
 start_sampler() {
@@ -298,7 +300,7 @@ conc() {
 	rm -f "$work"/conc.*.sum "$smp"
 	start_sampler "$exe" 100 "$smp" || exit 2
 	note "concurrent/$c: $n sessions x $mb MiB echoed"
-	d0=$(detaches)
+	d0=$(resumes)
 	e0=$(emu_cpu)
 	t0=$(now)
 	# sshd's MaxStartups (64:30:128 in the emulator) drops connections
@@ -353,7 +355,7 @@ conc() {
 	    bytes_each=$((mb * 1048576)) intact_n=$ok \
 	    intact="$([ $ok -eq "$n" ] && echo true || echo false)" \
 	    wall_s="$(sub "$t1" "$t0")" emu_cpu_s="$(emu_cpu_s "$e0" "$e1")" \
-	    ws_drops=$(($(detaches) - d0)) "@$smp"
+	    resumes=$(($(resumes) - d0)) "@$smp"
 	rm -f "$in" "$in.sha256"
 }
 

@@ -333,8 +333,8 @@ def report(results, out):
               "sum of per-process maxima; emu CPU %.0f%%;" % (
                   e["peak_sum_rss_kib"] / 1024, e["peak_concurrent"],
                   e["sum_max_rss_kib"] / 1024, e.get("emu_cpu_pct") or 0))
-            w("  websocket drops (resumed) seen by the emulator: %s" %
-              e.get("ws_drops", "?"))
+            w("  reconnects (ResumeSession) seen by the emulator: %s" %
+              e.get("resumes", "?"))
     # targets
     T = []
 
