@@ -6,7 +6,7 @@
 #                           truncated, with a wrong digest, an absurd
 #                           PayloadLength or HeaderLength: never delivered
 #                           (SHA-256), recovered by the agent's resend
-#   acks held back          for 1 s every 3 s of streaming, then sent all
+#   acks held back          for 1 s every 2 s of streaming, then sent all
 #                           at once: a 64 MiB upload, our RTO resends are
 #                           re-acknowledged by the agent
 . "$(dirname "$0")/faults.bash"
@@ -23,7 +23,7 @@ for k in truncated digest length header_length; do
 	    [ "$(stat_of injected_malformed_$k)" -ge 1 ]
 done
 m=$secs
-emu_ctl config '{"reset": true, "agent_pause": false, "fault_seed": '"$SEED"', "delay_acks_every": 3, "delay_acks_secs": 1}' \
+emu_ctl config '{"reset": true, "agent_pause": false, "fault_seed": '"$SEED"', "delay_acks_every": 2, "delay_acks_secs": 1}' \
     >/dev/null
 fx_transfer_test up 64 acks_delayed 1000
-fx_done "64 MiB under delay 0.1% ${d}s, malformed 0.1% ${m}s; up with acks held 1 s in 3 ${secs}s"
+fx_done "64 MiB under delay 0.1% ${d}s, malformed 0.1% ${m}s; up with acks held 1 s in 2 ${secs}s"
