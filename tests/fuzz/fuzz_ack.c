@@ -35,45 +35,11 @@ round_trip(const struct pl_ack *a)
 }
 
 
-/* Untyped wrappers for the shared driver. */
-static int
-w_decode(const uint8_t *p, size_t len, void *out)
-{
-	return pl_decode_ack(p, len, out);
-}
-
-static int
-w_from_json(const struct json *j, void *out)
-{
-	return pl_ack_from_json(j, out);
-}
-
-static int
-w_equal(const void *a, const void *b)
-{
-	return equal(a, b);
-}
-
-static void
-w_round_trip(const void *a)
-{
-	round_trip(a);
-}
-
-static void
-w_free(void *p)
-{
-	pl_ack_free(p);
-}
+PF_CODEC(ack);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct pf_codec codec = {
-		sizeof(struct pl_ack), w_decode, w_from_json, w_equal,
-		w_round_trip, w_free
-	};
-
 	struct pl_ack a;
 	int64_t seq;
 	int r1, r2;
@@ -84,5 +50,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r1 == 0)
 		pl_ack_free(&a);
-	return pf_run(&codec, data, size);
+	return pf_run(&pf_codec_ack, data, size);
 }

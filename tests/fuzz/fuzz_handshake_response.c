@@ -66,44 +66,10 @@ round_trip(const struct pl_handshake_response *a)
 }
 
 
-/* Untyped wrappers for the shared driver. */
-static int
-w_decode(const uint8_t *p, size_t len, void *out)
-{
-	return pl_decode_handshake_response(p, len, out);
-}
-
-static int
-w_from_json(const struct json *j, void *out)
-{
-	return pl_handshake_response_from_json(j, out);
-}
-
-static int
-w_equal(const void *a, const void *b)
-{
-	return equal(a, b);
-}
-
-static void
-w_round_trip(const void *a)
-{
-	round_trip(a);
-}
-
-static void
-w_free(void *p)
-{
-	pl_handshake_response_free(p);
-}
+PF_CODEC(handshake_response);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct pf_codec codec = {
-		sizeof(struct pl_handshake_response), w_decode, w_from_json, w_equal,
-		w_round_trip, w_free
-	};
-
-	return pf_run(&codec, data, size);
+	return pf_run(&pf_codec_handshake_response, data, size);
 }

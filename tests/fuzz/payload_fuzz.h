@@ -28,6 +28,41 @@ struct pf_codec {
 	void	(*free)(void *);
 };
 
+/*
+ * The untyped wrappers and the codec of struct pl_NAME, for a target that
+ * defines equal() and round_trip() on it: pf_run(&pf_codec_NAME, ...).
+ */
+#define PF_CODEC(name)							\
+static int								\
+pf_w_decode(const uint8_t *p, size_t len, void *out)			\
+{									\
+	return pl_decode_##name(p, len, out);				\
+}									\
+static int								\
+pf_w_from_json(const struct json *j, void *out)				\
+{									\
+	return pl_##name##_from_json(j, out);				\
+}									\
+static int								\
+pf_w_equal(const void *a, const void *b)				\
+{									\
+	return equal(a, b);						\
+}									\
+static void								\
+pf_w_round_trip(const void *a)						\
+{									\
+	round_trip(a);							\
+}									\
+static void								\
+pf_w_free(void *p)							\
+{									\
+	pl_##name##_free(p);						\
+}									\
+static const struct pf_codec pf_codec_##name = {			\
+	sizeof(struct pl_##name), pf_w_decode, pf_w_from_json,		\
+	pf_w_equal, pf_w_round_trip, pf_w_free				\
+}
+
 static int
 is_zero(const void *p, size_t n)
 {
