@@ -7,7 +7,6 @@
 . "$(dirname "$0")/faults.bash"
 fx_start
 
-resumes() { grep -c '"api": "ResumeSession"' "$EMU_REQUEST_LOG"; }
 r0=$(resumes)
 emu_ctl config '{"close_ws_after_bytes": 20000000}' >/dev/null || exit 1
 fx_transfer_test down 64 injected_ws_closes 1

@@ -13,7 +13,6 @@
 fx_start
 
 FREEZE=4194304
-resumes() { grep -c '"api": "ResumeSession"' "$EMU_REQUEST_LOG"; }
 
 # Seconds from the freeze to the next ResumeSession, from the request log
 # (both logged with the real clock, ms).

@@ -8,8 +8,6 @@
 . "$(dirname "$0")/faults.bash"
 fx_start --ws-ping-interval 0.2 --ws-ping-timeout 1
 
-resumes() { grep -c '"api": "ResumeSession"' "$EMU_REQUEST_LOG"; }
-
 # 1. Idle for 3 s: about 15 pings.
 out=$(timeout "$TMO" ssh "${SSHOPTS[@]}" "$DEST" 'sleep 3; echo done' \
     </dev/null 2>"$T/ssh.err")

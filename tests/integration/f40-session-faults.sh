@@ -13,7 +13,6 @@ ask() {	# line -> the remote echo of it within 10 s
 	read -r -t 10 got <&"${S[0]}"
 	[ "$got" = "echo:$1" ] || { echo "  sent '$1', got '$got'"; return 1; }
 }
-resumes() { grep -c '"api": "ResumeSession"' "$EMU_REQUEST_LOG"; }
 
 echo "--keepalive 1 --progress-timeout 5" >"$T/px.flags"
 coproc S { timeout "$TMO" ssh "${SSHOPTS[@]}" "$DEST" \

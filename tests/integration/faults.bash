@@ -12,6 +12,7 @@
 #   fx_runs RC                       runs since the last fx_runs, each
 #                                    exited RC, sanitizer-clean stderr
 #   stat_of NAME                     counter of the latest session
+#   resumes                          ResumeSession calls so far
 #   fx_done "summary"                print the counts, "#> summary", exit
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
@@ -26,6 +27,9 @@ L = json.load(sys.stdin)
 print(L[-1]["stats"].get(sys.argv[1], 0) if L else 0)
 ' "$1"
 }
+
+# ResumeSession calls the emulator answered so far: each a reconnect.
+resumes() { grep -c '"api": "ResumeSession"' "$EMU_REQUEST_LOG"; }
 
 fx_start() {	# emulator flags...
 	echo "fault seed $SEED"
