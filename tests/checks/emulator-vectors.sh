@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The emulator's own codec and SigV4 verifier against the spec vectors
-# (ssm-data-channel.md section 10, aws-apis.md 1.4): tests/emulator/
-# test_agentmsg.py.  Fails if python3 is missing or any vector fails.
+# The emulator's own codec and SigV4 verifier against the vectors of
+# tests/vectors/channel and the StartSession signature (aws-apis.md 1.4):
+# tests/emulator/test_agentmsg.py.  Fails if python3 is missing or any
+# vector fails.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 

@@ -1,5 +1,5 @@
 """Unit tests of the emulator's codec and SigV4 verifier against the
-vectors of ssm-data-channel.md section 10 and aws-apis.md 1.4.
+vectors of tests/vectors/channel and aws-apis.md 1.4.
 
     /usr/bin/python3 tests/emulator/test_agentmsg.py [-v]
 """
@@ -22,54 +22,46 @@ CREATED = 1503434274948
 UUID_A = uuid.UUID("dd01e56b-ff48-483e-a508-b5f073f31b16")
 UUID_B = uuid.UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
 
-V1 = ("00000074696e7075745f73747265616d5f6461746120202020202020202020202020"
-      "2020000000010000015e0baa788400000000000000010000000000000002a508b5f0"
-      "73f31b16dd01e56bff48483e239f59ed55e737c77147cf55ad0c1b030b6d7ee748a7"
-      "426952f9b852d5a935e500000000000000077061796c6f6164")
-V2 = ("00000074696e7075745f73747265616d5f6461746120202020202020202020202020"
-      "2020000000010000015e0baa788400000000000000000000000000000000a508b5f0"
-      "73f31b16dd01e56bff48483e7bfce07c2ab775ed4fd61e86b0e3234ec4ed9a880a09"
-      "cfeffe4eb78e5446437d00000001000000155353482d322e302d4f70656e5353485f"
-      "392e360d0a")
-V3 = ("0000007461636b6e6f776c656467652020202020202020202020202020202020202020"
-      "20000000010000015e0baa78840000000000000000000000000000000380b400c04f"
-      "d430c86ba7b8109dad11d1713a0a17057de630213f7292907ce38462812ea213a293"
-      "66f537f68c6ab60e8500000000000000b07b2241636b6e6f776c6564676564"
-      "4d65737361676554797065223a226f75747075745f73747265616d5f6461746122"
-      "2c2241636b6e6f776c65646765644d6573736167654964223a2264643031653536"
-      "622d666634382d343833652d613530382d623566303733663331623136222c2241"
-      "636b6e6f776c65646765644d65737361676553657175656e63654e756d62657222"
-      "3a302c22497353657175656e7469616c4d657373616765223a747275657d")
-V4 = ("00000074696e7075745f73747265616d5f6461746120202020202020202020202020"
-      "2020000000010000015e0baa78840000000000000005000000000000000080b400c0"
-      "4fd430c86ba7b8109dad11d1b40711a88c7039756fb8a73827eabe2c0fe5a0346ca7"
-      "e0a104adc0fc764f528d0000000a0000000400000001")
-V5 = ("00000074696e7075745f73747265616d5f6461746120202020202020202020202020"
-      "2020000000010000015e0baa78840000000000000000000000000000000080b400c0"
-      "4fd430c86ba7b8109dad11d1035056b24ece59f84a6ba856caba412de915a64e7380"
-      "63c9d37bc4a755e5599700000006000000937b22436c69656e7456657273696f6e"
-      "223a22312e322e3637372e30222c2250726f636573736564436c69656e74416374"
-      "696f6e73223a5b7b22416374696f6e54797065223a2253657373696f6e54797065"
-      "222c22416374696f6e537461747573223a312c22416374696f6e526573756c7422"
-      "3a6e756c6c2c224572726f72223a22227d5d2c224572726f7273223a6e756c6c7d")
-V6_PAYLOAD = (b'{"MessageType":"channel_closed","MessageId":"dd01e56b-ff48-483e'
-              b'-a508-b5f073f31b16","CreatedDate":"2018-01-01T00:00:00.000Z",'
-              b'"DestinationId":"i-0123456789abcdef0","SessionId":"user-01234'
-              b'56789abcdef0","SchemaVersion":1,"Output":""}')
-V6_HEADER = ("00000070"
-             "6368616e6e656c5f636c6f73656400000000000000000000000000000000"
-             "0000"
-             "00000001" "0000015e0baa7884" "0000000000000000"
-             "0000000000000003" "a508b5f073f31b16dd01e56bff48483e"
-             "83443639e8d54ccb1d9e711d98f03c0ca9ca951d0b3dbc7d3bce0b23e8b38a15"
-             "000000e5")
-V7 = ('{"MessageSchemaVersion":"1.0","RequestId":"a1b2c3d4-0000-4000-8000-'
-      '000000000001","TokenValue":"TOKEN","ClientId":"c0ffee00-0000-4000-'
-      '8000-000000000002","ClientVersion":"1.2.677.0"}')
+# The vectors live once, as files, in tests/vectors/channel (README.md).
+VEC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "tests", "vectors", "channel")
 
 
-def h(s):
-    return bytes.fromhex(s)
+def vec_read(name):
+    with open(os.path.join(VEC_DIR, name), "rb") as f:
+        return f.read()
+
+
+def vec_hex(name):
+    """A .hex file: hex digits, white space between them ignored."""
+    return bytes.fromhex("".join(vec_read(name).decode("ascii").split()))
+
+
+def vec_json(name):
+    """A .json file: the payload bytes without the final newline."""
+    b = vec_read(name)
+    return b[:-1] if b.endswith(b"\n") else b
+
+
+def vec_lines(name):
+    """A text vector: {key: [words]} of its "KEY WORDS..." lines."""
+    out = {}
+    for line in vec_read(name).decode("ascii").splitlines():
+        w = line.split()
+        if w and not w[0].startswith("#"):
+            out.setdefault(w[0], w[1:])
+    return out
+
+
+V1 = vec_hex("V1.hex")
+V2 = vec_hex("V2.hex")
+V3 = vec_hex("V3.hex")
+V4 = vec_hex("V4.hex")
+V4_TERMINATE = vec_hex("V4-terminate.hex")
+V5 = vec_hex("V5.hex")
+V6 = vec_hex("V6.hex")
+V6_PAYLOAD = vec_json("V6.json")
+V7 = vec_json("V7.json").decode("ascii")
 
 
 class TestVectors(unittest.TestCase):
@@ -91,9 +83,9 @@ class TestVectors(unittest.TestCase):
     def test_v1(self):
         m = am.AgentMessage(am.INPUT_STREAM_DATA, 1, 2, UUID_A, 0,
                             b"payload", CREATED)
-        self.assertEqual(am.encode(m), h(V1))
-        self.assertEqual(len(h(V1)), 127)
-        self.check_decode(h(V1), am.INPUT_STREAM_DATA, 1, 2, UUID_A, 0,
+        self.assertEqual(am.encode(m), V1)
+        self.assertEqual(len(V1), 127)
+        self.check_decode(V1, am.INPUT_STREAM_DATA, 1, 2, UUID_A, 0,
                           b"payload")
 
     def test_v2(self):
@@ -103,15 +95,16 @@ class TestVectors(unittest.TestCase):
                          "fe4eb78e5446437d")
         m = am.AgentMessage(am.INPUT_STREAM_DATA, 0, 0, UUID_A, 1, p,
                             CREATED)
-        self.assertEqual(am.encode(m), h(V2))
-        self.check_decode(h(V2), am.INPUT_STREAM_DATA, 0, 0, UUID_A, 1, p)
+        self.assertEqual(am.encode(m), V2)
+        self.check_decode(V2, am.INPUT_STREAM_DATA, 0, 0, UUID_A, 1, p)
 
     def test_v3(self):
         acked = am.AgentMessage(am.OUTPUT_STREAM_DATA, 0, 1, UUID_A)
         m = am.make_ack(acked, CREATED, UUID_B)
         self.assertEqual(len(m.payload), 176)
-        self.assertEqual(am.encode(m), h(V3))
-        d = self.check_decode(h(V3), am.ACKNOWLEDGE, 0, 3, UUID_B, 0,
+        self.assertEqual(m.payload, vec_json("V3.json"))
+        self.assertEqual(am.encode(m), V3)
+        d = self.check_decode(V3, am.ACKNOWLEDGE, 0, 3, UUID_B, 0,
                               m.payload)
         self.assertEqual(am.parse_ack(d.payload),
                          (am.OUTPUT_STREAM_DATA, str(UUID_A), 0))
@@ -120,27 +113,30 @@ class TestVectors(unittest.TestCase):
         m = am.AgentMessage(am.INPUT_STREAM_DATA, 5, 0, UUID_B, am.PT_FLAG,
                             am.flag_payload(am.FLAG_DISCONNECT_TO_PORT),
                             CREATED)
-        self.assertEqual(am.encode(m), h(V4))
-        self.check_decode(h(V4), am.INPUT_STREAM_DATA, 5, 0, UUID_B, 10,
+        self.assertEqual(am.encode(m), V4)
+        self.check_decode(V4, am.INPUT_STREAM_DATA, 5, 0, UUID_B, 10,
                           b"\x00\x00\x00\x01")
+        m.payload = am.flag_payload(am.FLAG_TERMINATE_SESSION)
+        self.assertEqual(am.encode(m), V4_TERMINATE)
 
     def test_v5(self):
         p = am.handshake_response_payload("1.2.677.0")
         self.assertEqual(len(p), 147)
+        self.assertEqual(p, vec_json("V5.json"))
         self.assertEqual(hashlib.sha256(p).hexdigest(),
                          "035056b24ece59f84a6ba856caba412de915a64e738063c9"
                          "d37bc4a755e55997")
         m = am.AgentMessage(am.INPUT_STREAM_DATA, 0, 0, UUID_B,
                             am.PT_HANDSHAKE_RESPONSE, p, CREATED)
-        self.assertEqual(am.encode(m), h(V5))
-        d = self.check_decode(h(V5), am.INPUT_STREAM_DATA, 0, 0, UUID_B, 6,
+        self.assertEqual(am.encode(m), V5)
+        d = self.check_decode(V5, am.INPUT_STREAM_DATA, 0, 0, UUID_B, 6,
                               p)
         obj = json.loads(d.payload)
         self.assertEqual(obj["ProcessedClientActions"][0]["ActionStatus"], 1)
 
     def test_v6(self):
         self.assertEqual(len(V6_PAYLOAD), 229)
-        frame = h(V6_HEADER) + V6_PAYLOAD
+        frame = V6
         m = am.decode(frame)
         self.assertEqual(m.header_length, 112)
         self.assertEqual(m.message_type, am.CHANNEL_CLOSED)
@@ -177,7 +173,7 @@ class TestVectors(unittest.TestCase):
         self.assertEqual(am.uuid_from_wire(am.uuid_to_wire(UUID_B)), UUID_B)
 
     def test_negative(self):
-        f = h(V1)
+        f = V1
         for n in range(len(f)):      # every truncation fails cleanly
             with self.assertRaises(am.FrameError):
                 am.decode(f[:n])
@@ -198,12 +194,12 @@ class TestVectors(unittest.TestCase):
             am.encode(am.AgentMessage("x" * 33))
 
     def test_t1_rto(self):
+        t1 = {k: [float(x) * 1e6 for x in v]          # ms to ns
+              for k, v in vec_lines("T1.txt").items()}
         r = am.RttEstimator()
-        self.assertEqual(r.rto_ns, 200e6)
-        r.update(140e6)
-        self.assertEqual(r.rttvar_ns, 10e6)
-        self.assertEqual(r.rtt_ns, 105e6)
-        self.assertEqual(r.rto_ns, 145e6)
+        self.assertEqual([r.rtt_ns, r.rttvar_ns, r.rto_ns], t1["before"])
+        r.update(t1["sample"][0])
+        self.assertEqual([r.rtt_ns, r.rttvar_ns, r.rto_ns], t1["after"])
         for _ in range(10):
             r.update(5e9)                   # capped at 1 s
         self.assertEqual(r.rto_ns, 1e9)

@@ -1,65 +1,91 @@
 /* Unit tests for protocol/buf.c, including spec vector T4. */
 #include "test.h"
 #include "buf.h"
+#include "vectors.h"
 
+/*
+ * T4: helper encodings from the plugin's unit tests, one per line of
+ * tests/vectors/channel/T4.txt.
+ */
 static void
 test_t4(void)
 {
-	struct buf b;
-	uint8_t six[6] = { 0 };
+	struct buf b, pb;
+	char *text, *line, *save, kind[8], hex[64], val[24], s[16];
+	char what[100];
+	unsigned long long v;
+	size_t n, size = 0, off;
 	uint32_t v32;
-	const uint8_t *p;
-	char s[4];
+	uint8_t *want, *zeros;
+	int seen = 0;
 
-	/* T4: helper encodings from the plugin's unit tests. */
-	static const struct { uint64_t v; const char *hex; } i64[] = {
-		{ 5747283, "000000000057b253" },
-		{ 92837273, "0000000005889599" },
-		{ 4294967296ULL, "0000000100000000" },
-	};
-	static const struct { uint32_t v; const char *hex; } u32[] = {
-		{ 324, "00000144" }, { 520392, "0007f0c8" }, { 256, "00000100" },
-	};
-	size_t i, n;
-	uint8_t *want;
-
-	for (i = 0; i < sizeof(i64) / sizeof(i64[0]); i++) {
-		buf_init(&b, 64);
-		CHECK(buf_put_u64(&b, i64[i].v) == 0, "T4 put i64");
-		want = test_unhex(i64[i].hex, &n);
-		CHECK_MEM(buf_ptr(&b), buf_len(&b), want, n, "T4 i64 bytes");
-		free(want);
-		buf_release(&b);
+	buf_init(&pb, 0);
+	text = strdup(vec_str("T4.txt"));
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || sscanf(line, "%7s", kind) != 1)
+			continue;
+		if ((strcmp(kind, "i64") == 0 || strcmp(kind, "u32") == 0) &&
+		    sscanf(line, "%*s %llu %63s", &v, hex) == 2) {
+			buf_init(&b, 64);
+			snprintf(what, sizeof(what), "T4 put %s", kind);
+			CHECK((kind[0] == 'i' ? buf_put_u64(&b, v) :
+			    buf_put_u32(&b, (uint32_t)v)) == 0, what);
+			want = test_unhex(hex, &n);
+			snprintf(what, sizeof(what), "T4 %s bytes", kind);
+			CHECK_MEM(buf_ptr(&b), buf_len(&b), want, n, what);
+			free(want);
+			buf_release(&b);
+		} else if (strcmp(kind, "poke") == 0 && sscanf(line,
+		    "%*s %zu %llu %63s", &off, &v, hex) == 3) {
+			/* A u32 written into zero bytes; read back below. */
+			want = test_unhex(hex, &size);
+			if ((zeros = calloc(1, size)) == NULL)
+				abort();
+			buf_release(&pb);
+			buf_init(&pb, size);
+			snprintf(what, sizeof(what), "T4 %zu zero bytes",
+			    size);
+			CHECK(buf_put(&pb, zeros, size) == 0, what);
+			free(zeros);
+			snprintf(what, sizeof(what), "T4 poke at %zu", off);
+			CHECK(buf_poke_u32(&pb, off, (uint32_t)v) == 0, what);
+			snprintf(what, sizeof(what), "T4 poke gives %s", hex);
+			CHECK_MEM(buf_ptr(&pb), buf_len(&pb), want, size,
+			    what);
+			free(want);
+		} else if (strcmp(kind, "peek") == 0 &&
+		    sscanf(line, "%*s %zu %23s", &off, val) == 2) {
+			snprintf(what, sizeof(what), "T4 read at %zu is %s",
+			    off, strcmp(val, "-") == 0 ? "out of bounds" :
+			    val);
+			if (strcmp(val, "-") == 0)
+				CHECK(buf_peek_u32(&pb, off, &v32) ==
+				    SP_ERR_INCOMPLETE, what);
+			else
+				CHECK(buf_peek_u32(&pb, off, &v32) == 0 &&
+				    v32 == strtoul(val, NULL, 10), what);
+		} else if (strcmp(kind, "string") == 0 &&
+		    sscanf(line, "%*s %63s %23s", hex, val) == 2) {
+			want = test_unhex(hex, &n);
+			buf_view(&b, want, n);
+			CHECK(buf_get_fixed_str(&b, n, s, sizeof(s)) == 0,
+			    "T4 getString");
+			CHECK_STR(s, val, "T4 getString strips NULs");
+			free(want);
+		} else
+			vec_bail("T4.txt", "a line is malformed");
+		seen++;
 	}
-	for (i = 0; i < sizeof(u32) / sizeof(u32[0]); i++) {
-		buf_init(&b, 64);
-		CHECK(buf_put_u32(&b, u32[i].v) == 0, "T4 put u32");
-		want = test_unhex(u32[i].hex, &n);
-		CHECK_MEM(buf_ptr(&b), buf_len(&b), want, n, "T4 u32 bytes");
-		free(want);
-		buf_release(&b);
-	}
+	free(text);
+	if (seen != 10)
+		vec_bail("T4.txt", "want 10 vectors");
 
-	/* u32 256 at offset 1 of six zero bytes; read back at 2 and 3. */
-	buf_init(&b, 6);
-	CHECK(buf_put(&b, six, sizeof(six)) == 0, "T4 six zeros");
-	CHECK(buf_poke_u32(&b, 1, 256) == 0, "T4 poke at 1");
-	p = buf_ptr(&b);
-	CHECK(p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 1 &&
-	    p[4] == 0 && p[5] == 0, "T4 00 00 00 01 00 00");
-	CHECK(buf_peek_u32(&b, 2, &v32) == 0 && v32 == 65536,
-	    "T4 read at 2 is 65536");
-	CHECK(buf_peek_u32(&b, 3, &v32) == SP_ERR_INCOMPLETE,
-	    "T4 read at 3 is out of bounds");
-	CHECK(buf_poke_u32(&b, 3, 1) == SP_ERR_INCOMPLETE,
+	/* Not T4: the same six bytes, past their end. */
+	CHECK(buf_poke_u32(&pb, size - 3, 1) == SP_ERR_INCOMPLETE,
 	    "poke at 3 is out of bounds");
-	CHECK(buf_put_u8(&b, 1) == SP_ERR_NO_SPACE, "cap is enforced");
-	buf_release(&b);
-
-	/* getString of 72 77 00 is "rw". */
-	buf_view(&b, "rw\0", 3);
-	CHECK(buf_get_fixed_str(&b, 3, s, sizeof(s)) == 0, "T4 getString");
-	CHECK_STR(s, "rw", "T4 getString strips NULs");
+	CHECK(buf_put_u8(&pb, 1) == SP_ERR_NO_SPACE, "cap is enforced");
+	buf_release(&pb);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "chan.h"
 #include "msg.h"
 #include "payload.h"
+#include "vectors.h"
 
 #define HS_REQ_PORT \
 	"{\"AgentVersion\":\"3.3.987.0\",\"RequestedClientActions\":[" \
@@ -377,18 +378,28 @@ test_reorder_limits(void)
 static void
 test_rto(void)
 {
-	double rtt = 100, var = 0, rto = 200;
+	double rtt, var, rto, sample, w_rtt, w_var, w_rto;
+	char what[80];
 	struct chan *c;
 	struct chan_stats st;
 	uint8_t fb[4096], first[4096];
 	struct msg m;
 	size_t n, n1;
 
-	/* T1: RTT 100, RTTVAR 0, sample 140 -> 10, 105, 145. */
-	chan_rtt_update(&rtt, &var, &rto, 140);
-	CHECK(var == 10.0, "T1 RTTVAR 10 ms");
-	CHECK(rtt == 105.0, "T1 RTT 105 ms");
-	CHECK(rto == 145.0, "T1 RTO 145 ms");
+	/* T1: one update from the initial state (T1.txt). */
+	if (sscanf(vec_line("T1.txt", "before"), "%lf %lf %lf", &rtt, &var,
+	    &rto) != 3 ||
+	    sscanf(vec_line("T1.txt", "sample"), "%lf", &sample) != 1 ||
+	    sscanf(vec_line("T1.txt", "after"), "%lf %lf %lf", &w_rtt, &w_var,
+	    &w_rto) != 3)
+		vec_bail("T1.txt", "a line is malformed");
+	chan_rtt_update(&rtt, &var, &rto, sample);
+	snprintf(what, sizeof(what), "T1 RTTVAR %g ms", w_var);
+	CHECK(var == w_var, what);
+	snprintf(what, sizeof(what), "T1 RTT %g ms", w_rtt);
+	CHECK(rtt == w_rtt, what);
+	snprintf(what, sizeof(what), "T1 RTO %g ms", w_rto);
+	CHECK(rto == w_rto, what);
 	rtt = 100; var = 0;
 	chan_rtt_update(&rtt, &var, &rto, 5000);
 	CHECK(rto == 1000.0, "RTO capped at 1 s");
@@ -564,12 +575,7 @@ test_window_pause_close(void)
 	/* channel_closed with HL 112 and NUL padding (layout of vector V6;
 	 * test_msg.c checks the vector's bytes). */
 	{
-		static const char v6pl[] = "{\"MessageType\":\"channel_closed\","
-		    "\"MessageId\":\"dd01e56b-ff48-483e-a508-b5f073f31b16\","
-		    "\"CreatedDate\":\"2018-01-01T00:00:00.000Z\","
-		    "\"DestinationId\":\"i-0123456789abcdef0\","
-		    "\"SessionId\":\"user-0123456789abcdef0\","
-		    "\"SchemaVersion\":1,\"Output\":\"\"}";
+		const char *v6pl = vec_str("V6.json");
 		const uint8_t *hf;
 		struct buf vb;
 		size_t hn;

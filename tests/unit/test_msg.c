@@ -8,104 +8,43 @@
 
 #include "test.h"
 #include "msg.h"
+#include "vectors.h"
 
 #define CREATED		1503434274948ULL	/* 0x0000015e0baa7884 */
 #define UUID_A		"dd01e56b-ff48-483e-a508-b5f073f31b16"
 #define UUID_B		"6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 
-#define V3_JSON "{\"AcknowledgedMessageType\":\"output_stream_data\"," \
-	"\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-b5f073f31b16\"," \
-	"\"AcknowledgedMessageSequenceNumber\":0," \
-	"\"IsSequentialMessage\":true}"
-#define V5_JSON "{\"ClientVersion\":\"1.2.677.0\"," \
-	"\"ProcessedClientActions\":[{\"ActionType\":\"SessionType\"," \
-	"\"ActionStatus\":1,\"ActionResult\":null,\"Error\":\"\"}]," \
-	"\"Errors\":null}"
-#define V6_JSON "{\"MessageType\":\"channel_closed\"," \
-	"\"MessageId\":\"dd01e56b-ff48-483e-a508-b5f073f31b16\"," \
-	"\"CreatedDate\":\"2018-01-01T00:00:00.000Z\"," \
-	"\"DestinationId\":\"i-0123456789abcdef0\"," \
-	"\"SessionId\":\"user-0123456789abcdef0\",\"SchemaVersion\":1," \
-	"\"Output\":\"\"}"
-
 #define BYTES(s)	(const uint8_t *)(s), sizeof(s) - 1
 
+/* The frames of tests/vectors/channel, and what they must decode to. */
 static const struct vec {
 	const char	*name;
-	const char	*hex;
+	const char	*file;		/* the frame, in hex */
 	uint32_t	 hl;
 	const char	*type;
 	int64_t		 seq;
 	uint64_t	 flags;
 	const char	*uuid;
 	uint32_t	 ptype;
-	const uint8_t	*payload;
+	const char	*pfile;		/* the payload's .json file, or */
+	const uint8_t	*payload;	/* its bytes */
 	size_t		 plen;
 } vecs[] = {
-	{ "V1",
-	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
-	  "20202020000000010000015e0baa788400000000000000010000000000000002"
-	  "a508b5f073f31b16dd01e56bff48483e239f59ed55e737c77147cf55ad0c1b03"
-	  "0b6d7ee748a7426952f9b852d5a935e500000000000000077061796c6f6164",
-	  116, "input_stream_data", 1, 2, UUID_A, 0, BYTES("payload") },
-	{ "V2",
-	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
-	  "20202020000000010000015e0baa788400000000000000000000000000000000"
-	  "a508b5f073f31b16dd01e56bff48483e7bfce07c2ab775ed4fd61e86b0e3234e"
-	  "c4ed9a880a09cfeffe4eb78e5446437d00000001000000155353482d322e302d"
-	  "4f70656e5353485f392e360d0a",
-	  116, "input_stream_data", 0, 0, UUID_A, 1,
-	  BYTES("SSH-2.0-OpenSSH_9.6\r\n") },
-	{ "V3",
-	  "0000007461636b6e6f776c656467652020202020202020202020202020202020"
-	  "20202020000000010000015e0baa788400000000000000000000000000000003"
-	  "80b400c04fd430c86ba7b8109dad11d1713a0a17057de630213f7292907ce384"
-	  "62812ea213a29366f537f68c6ab60e8500000000000000b07b2241636b6e6f77"
-	  "6c65646765644d65737361676554797065223a226f75747075745f7374726561"
-	  "6d5f64617461222c2241636b6e6f776c65646765644d6573736167654964223a"
-	  "2264643031653536622d666634382d343833652d613530382d62356630373366"
-	  "3331623136222c2241636b6e6f776c65646765644d6573736167655365717565"
-	  "6e63654e756d626572223a302c22497353657175656e7469616c4d6573736167"
-	  "65223a747275657d",
-	  116, "acknowledge", 0, 3, UUID_B, 0, BYTES(V3_JSON) },
-	{ "V4",
-	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
-	  "20202020000000010000015e0baa788400000000000000050000000000000000"
-	  "80b400c04fd430c86ba7b8109dad11d1b40711a88c7039756fb8a73827eabe2c"
-	  "0fe5a0346ca7e0a104adc0fc764f528d0000000a0000000400000001",
-	  116, "input_stream_data", 5, 0, UUID_B, 10,
-	  BYTES("\x00\x00\x00\x01") },
-	{ "V4 TerminateSession",
-	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
-	  "20202020000000010000015e0baa788400000000000000050000000000000000"
-	  "80b400c04fd430c86ba7b8109dad11d1433ebf5bc03dffa38536673207a21281"
-	  "612cef5faa9bc7a4d5b9be2fdb12cf1a0000000a0000000400000002",
-	  116, "input_stream_data", 5, 0, UUID_B, 10,
-	  BYTES("\x00\x00\x00\x02") },
-	{ "V5",
-	  "00000074696e7075745f73747265616d5f646174612020202020202020202020"
-	  "20202020000000010000015e0baa788400000000000000000000000000000000"
-	  "80b400c04fd430c86ba7b8109dad11d1035056b24ece59f84a6ba856caba412d"
-	  "e915a64e738063c9d37bc4a755e5599700000006000000937b22436c69656e74"
-	  "56657273696f6e223a22312e322e3637372e30222c2250726f63657373656443"
-	  "6c69656e74416374696f6e73223a5b7b22416374696f6e54797065223a225365"
-	  "7373696f6e54797065222c22416374696f6e537461747573223a312c22416374"
-	  "696f6e526573756c74223a6e756c6c2c224572726f72223a22227d5d2c224572"
-	  "726f7273223a6e756c6c7d",
-	  116, "input_stream_data", 0, 0, UUID_B, 6, BYTES(V5_JSON) },
-	{ "V6",
-	  "000000706368616e6e656c5f636c6f7365640000000000000000000000000000"
-	  "00000000000000010000015e0baa788400000000000000000000000000000003"
-	  "a508b5f073f31b16dd01e56bff48483e83443639e8d54ccb1d9e711d98f03c0c"
-	  "a9ca951d0b3dbc7d3bce0b23e8b38a15000000e57b224d657373616765547970"
-	  "65223a226368616e6e656c5f636c6f736564222c224d6573736167654964223a"
-	  "2264643031653536622d666634382d343833652d613530382d62356630373366"
-	  "3331623136222c224372656174656444617465223a22323031382d30312d3031"
-	  "5430303a30303a30302e3030305a222c2244657374696e6174696f6e4964223a"
-	  "22692d3031323334353637383961626364656630222c2253657373696f6e4964"
-	  "223a22757365722d3031323334353637383961626364656630222c2253636865"
-	  "6d6156657273696f6e223a312c224f7574707574223a22227d",
-	  112, "channel_closed", 0, 3, UUID_A, 0, BYTES(V6_JSON) },
+	{ "V1", "V1.hex", 116, "input_stream_data", 1, 2, UUID_A, 0,
+	  NULL, BYTES("payload") },
+	{ "V2", "V2.hex", 116, "input_stream_data", 0, 0, UUID_A, 1,
+	  NULL, BYTES("SSH-2.0-OpenSSH_9.6\r\n") },
+	{ "V3", "V3.hex", 116, "acknowledge", 0, 3, UUID_B, 0,
+	  "V3.json", NULL, 0 },
+	{ "V4", "V4.hex", 116, "input_stream_data", 5, 0, UUID_B, 10,
+	  NULL, BYTES("\x00\x00\x00\x01") },
+	{ "V4 TerminateSession", "V4-terminate.hex", 116,
+	  "input_stream_data", 5, 0, UUID_B, 10,
+	  NULL, BYTES("\x00\x00\x00\x02") },
+	{ "V5", "V5.hex", 116, "input_stream_data", 0, 0, UUID_B, 6,
+	  "V5.json", NULL, 0 },
+	{ "V6", "V6.hex", 112, "channel_closed", 0, 3, UUID_A, 0,
+	  "V6.json", NULL, 0 },
 };
 #define NVECS	(sizeof(vecs) / sizeof(vecs[0]))
 
@@ -148,15 +87,23 @@ test_vectors(void)
 	struct msg m;
 	struct msg_out o;
 	struct buf b;
+	const uint8_t *payload;
 	uint8_t *frame, id[MSG_UUID_LEN];
-	char what[120], text[MSG_UUID_STR_LEN + 1];
-	size_t i, len;
+	char what[120], text[MSG_UUID_STR_LEN + 1], *json;
+	size_t i, len, plen;
 
 	for (i = 0; i < NVECS; i++) {
 		v = &vecs[i];
-		frame = test_unhex(v->hex, &len);
+		frame = vec_hex(v->file, &len);
+		json = NULL;
+		payload = v->payload;
+		plen = v->plen;
+		if (v->pfile != NULL) {
+			json = vec_json(v->pfile, &plen);
+			payload = (const uint8_t *)json;
+		}
 		snprintf(what, sizeof(what), "%s: length", v->name);
-		CHECK_EQ(len, v->hl + 4 + v->plen, what);
+		CHECK_EQ(len, v->hl + 4 + plen, what);
 		snprintf(what, sizeof(what), "%s: decodes", v->name);
 		CHECK_EQ(msg_decode(frame, len, &m), 0, what);
 		snprintf(what, sizeof(what), "%s: fields", v->name);
@@ -165,13 +112,12 @@ test_vectors(void)
 		    m.schema_version == 1 && m.created_date == CREATED &&
 		    m.sequence_number == v->seq && m.flags == v->flags &&
 		    m.payload_type == v->ptype &&
-		    m.payload_length == v->plen, what);
+		    m.payload_length == plen, what);
 		msg_uuid_to_str(m.message_id, text);
 		snprintf(what, sizeof(what), "%s: MessageId text", v->name);
 		CHECK_STR(text, v->uuid, what);
 		snprintf(what, sizeof(what), "%s: payload", v->name);
-		CHECK_MEM(m.payload, m.payload_length, v->payload, v->plen,
-		    what);
+		CHECK_MEM(m.payload, m.payload_length, payload, plen, what);
 		snprintf(what, sizeof(what), "%s: payload borrowed in place",
 		    v->name);
 		CHECK(m.payload == frame + v->hl + 4, what);
@@ -189,18 +135,19 @@ test_vectors(void)
 			o.created_date = CREATED;
 			o.message_id = id;
 			o.payload_type = v->ptype;
-			o.payload = v->payload;
-			o.payload_length = v->plen;
+			o.payload = payload;
+			o.payload_length = plen;
 			buf_init(&b, 4096);
 			snprintf(what, sizeof(what), "%s: encodes", v->name);
 			CHECK_EQ(msg_encode(&b, &o), 0, what);
 			snprintf(what, sizeof(what), "%s: byte for byte",
 			    v->name);
 			CHECK_MEM(buf_ptr(&b), buf_len(&b), frame, len, what);
-			CHECK_EQ(msg_frame_len(v->plen), len, "msg_frame_len");
+			CHECK_EQ(msg_frame_len(plen), len, "msg_frame_len");
 			buf_release(&b);
 		}
 		free(frame);
+		free(json);
 	}
 }
 
@@ -218,7 +165,7 @@ test_prefixes(void)
 
 	for (i = 0; i < NVECS; i++) {
 		v = &vecs[i];
-		frame = test_unhex(v->hex, &len);
+		frame = vec_hex(v->file, &len);
 		ok = 1;
 		for (k = 0; k < len; k++) {
 			memset(&m, 0xa5, sizeof(m));
@@ -357,7 +304,7 @@ test_bit_flips(void)
 
 	for (i = 0; i < NVECS; i++) {
 		v = &vecs[i];
-		frame = test_unhex(v->hex, &len);
+		frame = vec_hex(v->file, &len);
 		if (msg_decode(frame, len, &orig) != 0)
 			abort();
 		ok = 1;
@@ -398,7 +345,7 @@ v1_patched(size_t off, const char *hex, size_t *lenp)
 	uint8_t *frame, *p;
 	size_t n;
 
-	frame = test_unhex(vecs[0].hex, lenp);
+	frame = vec_hex(vecs[0].file, lenp);
 	if (hex != NULL) {
 		p = test_unhex(hex, &n);
 		memcpy(frame + off, p, n);
@@ -471,7 +418,7 @@ test_negative(void)
 	    "HeaderLength 2^31");
 
 	/* HeaderLength 120: four unknown header bytes are skipped. */
-	frame = test_unhex(vecs[0].hex, &len);
+	frame = vec_hex(vecs[0].file, &len);
 	big = malloc(len + 4);
 	memcpy(big, frame, 116);
 	memcpy(big + 116, "\xde\xad\xbe\xef", 4);

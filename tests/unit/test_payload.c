@@ -10,40 +10,18 @@
 #include "json.h"
 #include "msg.h"
 #include "payload.h"
+#include "vectors.h"
 
 #define UUID_A		"dd01e56b-ff48-483e-a508-b5f073f31b16"
 
-#define V3_JSON "{\"AcknowledgedMessageType\":\"output_stream_data\"," \
-	"\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-b5f073f31b16\"," \
-	"\"AcknowledgedMessageSequenceNumber\":0," \
-	"\"IsSequentialMessage\":true}"
-#define V5_JSON "{\"ClientVersion\":\"1.2.677.0\"," \
-	"\"ProcessedClientActions\":[{\"ActionType\":\"SessionType\"," \
-	"\"ActionStatus\":1,\"ActionResult\":null,\"Error\":\"\"}]," \
-	"\"Errors\":null}"
-#define V6_JSON "{\"MessageType\":\"channel_closed\"," \
-	"\"MessageId\":\"dd01e56b-ff48-483e-a508-b5f073f31b16\"," \
-	"\"CreatedDate\":\"2018-01-01T00:00:00.000Z\"," \
-	"\"DestinationId\":\"i-0123456789abcdef0\"," \
-	"\"SessionId\":\"user-0123456789abcdef0\",\"SchemaVersion\":1," \
-	"\"Output\":\"\"}"
-#define V7_JSON "{\"MessageSchemaVersion\":\"1.0\"," \
-	"\"RequestId\":\"a1b2c3d4-0000-4000-8000-000000000001\"," \
-	"\"TokenValue\":\"TOKEN\"," \
-	"\"ClientId\":\"c0ffee00-0000-4000-8000-000000000002\"," \
-	"\"ClientVersion\":\"1.2.677.0\"}"
-#define V8_UNSUPPORTED "{\"ClientVersion\":\"1.2.677.0\"," \
-	"\"ProcessedClientActions\":[{\"ActionType\":\"Foo\"," \
-	"\"ActionStatus\":0,\"ActionResult\":3," \
-	"\"Error\":\"Unsupported action Foo\"}]," \
-	"\"Errors\":[\"Unsupported action Foo\"]}"
-#define V8_KMS "{\"ClientVersion\":\"1.2.677.0\"," \
-	"\"ProcessedClientActions\":[{\"ActionType\":\"SessionType\"," \
-	"\"ActionStatus\":1,\"ActionResult\":null,\"Error\":\"\"}," \
-	"{\"ActionType\":\"KMSEncryption\",\"ActionStatus\":1," \
-	"\"ActionResult\":{\"KMSCipherTextKey\":\"AQIDBA==\"," \
-	"\"KMSCipherTextHash\":null},\"Error\":\"\"}],\"Errors\":null}"
-#define V8_CHALLENGE "{\"Challenge\":\"3q2+7w==\"}"
+/* The JSON vectors of tests/vectors/channel, read on first use. */
+#define V3_JSON		vec_str("V3.json")
+#define V5_JSON		vec_str("V5.json")
+#define V6_JSON		vec_str("V6.json")
+#define V7_JSON		vec_str("V7.json")
+#define V8_UNSUPPORTED	vec_str("V8-unsupported.json")
+#define V8_KMS		vec_str("V8-kms.json")
+#define V8_CHALLENGE	vec_str("V8-challenge.json")
 /* Spec 5.2, for an AWS-StartSSHSession document. */
 #define HREQ_SSH "{\"AgentVersion\":\"3.3.987.0\"," \
 	"\"RequestedClientActions\":[{\"ActionType\":\"SessionType\"," \
@@ -1066,12 +1044,9 @@ test_flag(void)
 static void
 test_ack_seq(void)
 {
-	static const struct { const char *text; int ok; int64_t seq; } c[] = {
+	const struct { const char *text; int ok; int64_t seq; } c[] = {
 		/* V3, in the agent's form: the fast path. */
-		{ "{\"AcknowledgedMessageType\":\"output_stream_data\","
-		  "\"AcknowledgedMessageId\":\"dd01e56b-ff48-483e-a508-"
-		  "b5f073f31b16\",\"AcknowledgedMessageSequenceNumber\":0,"
-		  "\"IsSequentialMessage\":true}", 1, 0 },
+		{ V3_JSON, 1, 0 },
 		{ "{\"AcknowledgedMessageType\":\"input_stream_data\","
 		  "\"AcknowledgedMessageId\":\"x\","
 		  "\"AcknowledgedMessageSequenceNumber\":123456789012345678,"
