@@ -1042,6 +1042,8 @@ main(int argc, char **argv)
 
 	/* ssh owns stdout; a dying reader must not kill us mid-cleanup. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A size limit on the trace stops the trace, not the session. */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

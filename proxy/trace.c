@@ -25,6 +25,7 @@
 
 static int	 tr_fd = -1;
 static uint64_t	 tr_t0;
+static off_t	 tr_size;		/* bytes of whole lines written */
 static char	 tr_reason[64];		/* why the websocket last went */
 
 int
@@ -94,20 +95,31 @@ static void
 line_end(struct json_writer *w)
 {
 	struct buf b;
+	size_t off;
 	ssize_t n;
+	int e;
 
 	if (w == NULL)
 		return;
 	buf_init(&b, TRACE_LINE_MAX);
 	if (json_w_obj_close(w) == 0 && json_w_finish(w, &b) == 0 &&
 	    buf_put_u8(&b, '\n') == 0 && tr_fd != -1) {
-		do
-			n = write(tr_fd, buf_ptr(&b), buf_len(&b));
-		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			stop("cannot write the trace", errno);
-		else if ((size_t)n != buf_len(&b))
-			stop("short write to the trace", ENOSPC);
+		for (off = 0; off < buf_len(&b); off += (size_t)n) {
+			n = write(tr_fd, buf_ptr(&b) + off, buf_len(&b) - off);
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n <= 0) {
+				/* No half line left behind. */
+				e = n < 0 ? errno : ENOSPC;
+				(void)!ftruncate(tr_fd, tr_size);
+				stop("cannot write the trace", e);
+				break;
+			}
+		}
+		if (off == buf_len(&b))
+			tr_size += (off_t)off;
 	}
 	buf_release(&b);
 	json_writer_free(w);
@@ -171,6 +183,7 @@ trace_open(const char *path)
 	if ((tr_fd = open_file(path)) == -1)
 		return -1;
 	tr_t0 = loop_now_ms();
+	tr_size = 0;
 	if ((w = line_begin("start")) != NULL) {
 		put_str(w, "version", SSM_PROXY_VERSION);
 		put_int(w, "format", 1);
