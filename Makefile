@@ -101,7 +101,14 @@ $(SANB)/ssm-proxy: $(SANB)/proxy/main.o $(SANB)/libproxy.a $(SANB)/libprotocol.a
 	$(CC) -O1 -g $(SAN) $(LDFLAGS) -o $@ $(SANB)/proxy/main.o \
 	    $(SANB)/libproxy.a $(SANB)/libprotocol.a $(PKG_LIBS)
 
-tests: ssm-proxy $(SANB)/ssm-proxy $(UNIT_BIN) $(REPLAY_BIN)
+# trace-replay: a --trace file's frames through protocol/chan again.
+$(SANB)/trace-replay: tests/traces/replay.c $(SANB)/libprotocol.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) -O1 -g $(SAN) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< \
+	    $(SANB)/libprotocol.a $(PROTO_LIBS)
+
+tests: ssm-proxy $(SANB)/ssm-proxy $(UNIT_BIN) $(REPLAY_BIN) \
+	    $(SANB)/trace-replay
 
 # `check` installs what is missing first, in its own make run, so that the
 # pkg-config flags above are read after the libraries exist.

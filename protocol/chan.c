@@ -687,8 +687,8 @@ handle_channel_closed(struct chan *c, const struct msg *m)
 		c->state = CHAN_CLOSED;
 }
 
-int
-chan_recv(struct chan *c, const uint8_t *frame, size_t len, uint64_t now)
+static int
+recv_frame(struct chan *c, const uint8_t *frame, size_t len, uint64_t now)
 {
 	struct msg m;
 	int r;
@@ -724,6 +724,147 @@ chan_recv(struct chan *c, const uint8_t *frame, size_t len, uint64_t now)
 		return 0;
 	}
 	return SP_ERR_IGNORED;
+}
+
+/*
+ * The observer's view of a frame (chan_params.observe).  The decision is
+ * read from what recv_frame() changed, so the receive path itself carries
+ * no bookkeeping for it; the frame is decoded a second time, but only
+ * when someone observes.
+ */
+static void
+peek_header(const uint8_t *frame, size_t len, struct msg *m)
+{
+	struct buf b;
+	uint64_t seq;
+
+	memset(m, 0, sizeof(*m));
+	buf_view(&b, frame, len);
+	if (buf_get_u32(&b, &m->header_length) != 0 ||
+	    buf_get_fixed_str(&b, MSG_TYPE_LEN, m->message_type,
+	    sizeof(m->message_type)) != 0 ||
+	    buf_get_u32(&b, &m->schema_version) != 0 ||
+	    buf_get_u64(&b, &m->created_date) != 0 ||
+	    buf_get_u64(&b, &seq) != 0 ||
+	    buf_get_u64(&b, &m->flags) != 0)
+		return;
+	m->sequence_number = (int64_t)seq;
+}
+
+static enum chan_decision
+decision(const struct chan *c, const struct chan_stats *b, int64_t exp0,
+    const char *type, int r)
+{
+	if (r == SP_ERR_REFUSED)
+		return CHAN_DEC_REFUSED;
+	if (c->st.invalid > b->invalid ||
+	    (r != 0 && r != SP_ERR_IGNORED))
+		return CHAN_DEC_DROPPED;
+	if (c->st.duplicates > b->duplicates)
+		return CHAN_DEC_DUPLICATE;
+	if (c->st.reordered > b->reordered)
+		return CHAN_DEC_BUFFERED;
+	if (r == SP_ERR_IGNORED)
+		return CHAN_DEC_IGNORED;
+	if (strcmp(type, MSG_OUTPUT_STREAM) == 0)
+		return c->expected > exp0 ? CHAN_DEC_DELIVERED :
+		    CHAN_DEC_IGNORED;
+	if (strcmp(type, MSG_ACKNOWLEDGE) == 0)
+		return CHAN_DEC_ACKED;
+	if (strcmp(type, MSG_CHANNEL_CLOSED) == 0)
+		return CHAN_DEC_CLOSED;
+	if (strcmp(type, MSG_PAUSE_PUBLICATION) == 0)
+		return CHAN_DEC_PAUSED;
+	if (strcmp(type, MSG_START_PUBLICATION) == 0)
+		return CHAN_DEC_RESUMED;
+	return CHAN_DEC_IGNORED;
+}
+
+/* Buffered messages exp0 .. expected-1 were delivered just now. */
+static void
+observe_drained(struct chan *c, int64_t from)
+{
+	struct chan_event ev;
+
+	for (; from < c->expected; from++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.decision = CHAN_DEC_DRAINED;
+		ev.message_type = MSG_OUTPUT_STREAM;
+		ev.seq = from;
+		ev.ack_seq = -1;
+		ev.state = c->state;
+		c->p.observe(c->p.observe_arg, &ev);
+	}
+}
+
+int
+chan_recv(struct chan *c, const uint8_t *frame, size_t len, uint64_t now)
+{
+	struct chan_stats before;
+	struct chan_event ev;
+	struct msg m;
+	size_t ctrl0;
+	int64_t exp0, s;
+	int r, dr;
+
+	if (c->p.observe == NULL)
+		return recv_frame(c, frame, len, now);
+	before = c->st;
+	exp0 = c->expected;
+	ctrl0 = buf_len(&c->ctrl);
+	r = recv_frame(c, frame, len, now);
+	memset(&ev, 0, sizeof(ev));
+	ev.ack_seq = -1;
+	if ((dr = msg_decode(frame, len, &m)) != 0)
+		peek_header(frame, len, &m);
+	else if (m.payload_length > 0 &&
+	    strcmp(m.message_type, MSG_START_PUBLICATION) != 0 &&
+	    strcmp(m.message_type, MSG_PAUSE_PUBLICATION) != 0)
+		ev.digest = CHAN_DIGEST_OK;
+	if (dr == SP_ERR_DIGEST)
+		ev.digest = CHAN_DIGEST_BAD;
+	if (dr == 0 && strcmp(m.message_type, MSG_ACKNOWLEDGE) == 0 &&
+	    pl_decode_ack_seq(m.payload, m.payload_length, &s) == 0)
+		ev.ack_seq = s;
+	ev.decision = decision(c, &before, exp0, m.message_type, r);
+	ev.message_type = m.message_type;
+	ev.seq = m.sequence_number;
+	ev.flags = m.flags;
+	ev.payload_type = m.payload_type;
+	ev.payload_length = m.payload_length;
+	ev.payload = dr == 0 ? m.payload : NULL;
+	ev.err = r;
+	ev.acked = buf_len(&c->ctrl) > ctrl0;
+	ev.state = c->state;
+	c->p.observe(c->p.observe_arg, &ev);
+	if (ev.decision == CHAN_DEC_DELIVERED)
+		observe_drained(c, exp0 + 1);
+	return r;
+}
+
+const char *
+chan_decision_name(enum chan_decision d)
+{
+	static const char *const names[] = {
+		"delivered", "buffered", "duplicate", "refused", "dropped",
+		"acked", "ignored", "paused", "resumed", "closed", "drained"
+	};
+
+	if ((unsigned int)d >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[d];
+}
+
+const char *
+chan_state_name(enum chan_state s)
+{
+	static const char *const names[] = {
+		"handshake", "open", "closed", "failed"
+	};
+
+	if ((unsigned int)s >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[s];
 }
 
 int
@@ -880,9 +1021,13 @@ chan_stdout(const struct chan *c, const uint8_t **p)
 void
 chan_stdout_consume(struct chan *c, size_t n, uint64_t now)
 {
+	int64_t exp0 = c->expected;
+
 	if (buf_consume(&c->stdout_buf, n) != 0)
 		buf_reset(&c->stdout_buf);
 	drain_reorder(c, now);
+	if (c->p.observe != NULL)
+		observe_drained(c, exp0);
 }
 
 /* Oldest message that was written and awaits its ack, or NULL. */

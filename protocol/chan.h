@@ -50,6 +50,43 @@ enum chan_state {
 	CHAN_FAILED		/* fatal error; see chan_error() */
 };
 
+/* What the channel decided about one incoming frame (chan_params.observe). */
+enum chan_decision {
+	CHAN_DEC_DELIVERED,	/* in order: used and acknowledged */
+	CHAN_DEC_BUFFERED,	/* past a gap: held and acknowledged */
+	CHAN_DEC_DUPLICATE,	/* seen before: acknowledged again */
+	CHAN_DEC_REFUSED,	/* no room now: dropped unacknowledged */
+	CHAN_DEC_DROPPED,	/* failed validation: dropped */
+	CHAN_DEC_ACKED,		/* acknowledgement of one of ours */
+	CHAN_DEC_IGNORED,	/* valid, of no use (a stale ack...) */
+	CHAN_DEC_PAUSED,	/* pause_publication */
+	CHAN_DEC_RESUMED,	/* start_publication */
+	CHAN_DEC_CLOSED,	/* channel_closed */
+	CHAN_DEC_DRAINED	/* a buffered message delivered now */
+};
+
+enum chan_digest {
+	CHAN_DIGEST_UNCHECKED,	/* empty payload, publication, unreadable */
+	CHAN_DIGEST_OK,
+	CHAN_DIGEST_BAD
+};
+
+struct chan_event {
+	enum chan_decision decision;
+	const char	*message_type;	/* "" if the header is unreadable */
+	int64_t		 seq;
+	uint64_t	 flags;
+	uint32_t	 payload_type;
+	uint32_t	 payload_length;
+	enum chan_digest digest;
+	int		 err;		/* chan_recv()'s result */
+	int		 acked;		/* an acknowledgement was queued */
+	int64_t		 ack_seq;	/* acknowledge: the number it acks */
+	enum chan_state	 state;		/* the channel's, afterwards */
+	const uint8_t	*payload;	/* borrowed for the call; NULL if */
+					/* the frame did not decode */
+};
+
 struct chan_params {
 	/* Fills p with len random bytes (message ids); required. */
 	void		(*random)(void *arg, void *p, size_t len);
@@ -63,6 +100,10 @@ struct chan_params {
 	size_t		  max_frame;		/* largest frame accepted */
 	uint64_t	  handshake_timeout_ms;	/* until HandshakeComplete */
 	uint64_t	  progress_timeout_ms;	/* oldest unacked message */
+	/* Told what became of each frame chan_recv() was given, and of
+	 * each buffered message delivered later; NULL: nobody asks. */
+	void		(*observe)(void *arg, const struct chan_event *ev);
+	void		 *observe_arg;
 };
 
 struct chan_stats {
@@ -144,6 +185,9 @@ uint64_t chan_deadline(const struct chan *c);
 void	chan_reconnected(struct chan *c, uint64_t now);
 
 enum chan_state chan_state(const struct chan *c);
+/* Fixed lower-case names: "open", "delivered"... ("?" if unknown). */
+const char *chan_state_name(enum chan_state s);
+const char *chan_decision_name(enum chan_decision d);
 /* Fatal error code and one line of text (empty if none). */
 int	chan_error(const struct chan *c, const char **text);
 /* True when nothing we sent awaits acknowledgement and nothing waits to

@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "castore.h"
 #include "log.h"
+#include "trace.h"
 #include "version.h"
 
 #define API_CONTENT_TYPE	"application/x-amz-json-1.1"
@@ -669,6 +670,9 @@ call_finished(struct api_call *c, CURLcode cc)
 	resp_header(c->easy, "x-amzn-RequestId", rid, sizeof(rid));
 	resp_header(c->easy, "X-Amzn-ErrorType", etype, sizeof(etype));
 	resp_header(c->easy, "Date", date, sizeof(date));
+	trace_api(c->op, status, rid, c->sent, ms,
+	    (const char *)buf_ptr(&c->resp), buf_len(&c->resp),
+	    cc != CURLE_OK ? curl_easy_strerror(cc) : NULL);
 
 	if (cc != CURLE_OK || status == 0) {
 		printable(why, sizeof(why), c->errbuf[0] != '\0' ? c->errbuf :

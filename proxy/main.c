@@ -30,6 +30,7 @@
 #include "sigv4.h"
 #include "sshagent.h"
 #include "sshkey.h"
+#include "trace.h"
 #include "tunnel.h"
 #include "version.h"
 
@@ -104,7 +105,7 @@ usage(FILE *f)
 	    "                 [--os-user USER] [--payload-size BYTES]\n"
 	    "                 [--profile NAME] [--progress-timeout SECONDS]\n"
 	    "                 [--push-key[=FILE]] [--region REGION]\n"
-	    "                 [--wait-connected SECONDS]\n"
+	    "                 [--trace FILE] [--wait-connected SECONDS]\n"
 	    "                 TARGET [PORT]\n");
 }
 
@@ -875,6 +876,7 @@ main(int argc, char **argv)
 		{ "push-key",	  optional_argument, NULL, 'S' },
 		{ "quiet",	  no_argument,	     NULL, 'q' },
 		{ "region",	  required_argument, NULL, 'R' },
+		{ "trace",	  required_argument, NULL, 'A' },
 		{ "verbose",	  no_argument,	     NULL, 'v' },
 		{ "version",	  no_argument,	     NULL, 'V' },
 		{ "wait-connected", required_argument, NULL, 'W' },
@@ -890,7 +892,7 @@ main(int argc, char **argv)
 	struct errmsg err;
 	struct sigaction sa;
 	struct key_opts ko;
-	const char *msg, *proxy, *lifetime_arg = NULL;
+	const char *msg, *proxy, *lifetime_arg = NULL, *trace = NULL;
 	unsigned int secs;
 	int ch, verbose = 0, quiet = 0, r;
 
@@ -964,6 +966,9 @@ main(int argc, char **argv)
 		case 'R':
 			co.region = optarg;
 			break;
+		case 'A':
+			trace = optarg;
+			break;
 		case 'V':
 			printf("ssm-proxy %s (data channel client %s)\n",
 			    SSM_PROXY_VERSION, SSM_PROXY_CLIENT_VERSION);
@@ -1029,9 +1034,16 @@ main(int argc, char **argv)
 		    "--push-key" : "--ephemeral-key", s.target);
 		return EXIT_USAGE;
 	}
+	/* --trace wins over SSM_PROXY_TRACE; "" is no trace. */
+	if (trace == NULL)
+		trace = getenv("SSM_PROXY_TRACE");
+	if (trace != NULL && *trace != '\0' && trace_open(trace) != 0)
+		return EXIT_USAGE;
 
 	/* ssh owns stdout; a dying reader must not kill us mid-cleanup. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A size limit on the trace stops the trace, not the session. */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -1140,5 +1152,6 @@ main(int argc, char **argv)
 	creds_free(s.creds);
 	awscfg_free(s.cfg);
 	castore_free();
+	trace_close(s.exit_code);
 	return s.exit_code;
 }

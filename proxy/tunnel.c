@@ -27,6 +27,7 @@
 #include "log.h"
 #include "msg.h"
 #include "payload.h"
+#include "trace.h"
 #include "tunnel.h"
 #include "wsframe.h"
 
@@ -52,6 +53,9 @@ enum phase {
 	PH_TERMINATING,		/* flag sent or API called */
 	PH_FLUSH,		/* channel closed: stdout gets the rest */
 	PH_DONE
+};
+static const char *const phase_names[] = {
+	"connecting", "open", "drain", "terminating", "flush", "done"
 };
 
 struct tunnel {
@@ -157,6 +161,8 @@ static void
 set_phase(struct tunnel *t, enum phase ph, uint64_t ms)
 {
 	debug2("tunnel phase %d -> %d", t->phase, ph);
+	trace_phase(phase_names[t->phase], phase_names[ph], t->chan == NULL ?
+	    NULL : chan_state_name(chan_state(t->chan)));
 	t->phase = ph;
 	t->phase_expired = 0;
 	loop_timer_cancel(&t->phase_timer);
@@ -272,6 +278,7 @@ on_stdout(void *arg, int fd, int events)
 		return;
 	}
 	chan_stdout_consume(t->chan, (size_t)n, loop_now_ms());
+	trace_stdout((size_t)n);
 }
 
 static void
@@ -311,6 +318,7 @@ send_open_data_channel(struct tunnel *t, struct lws *wsi)
 	OPENSSL_cleanse(t->tx + LWS_PRE, buf_len(&b));
 	buf_release(&b);
 	debug("sent OpenDataChannel (request %s)", request_id);
+	trace_ws("open_data_channel", NULL);
 	return r;
 }
 
@@ -358,6 +366,7 @@ ws_writeable(struct tunnel *t, struct lws *wsi)
 			return -1;
 		}
 		used += n;
+		trace_frame_out(f, len);
 		chan_output_done(t->chan, loop_now_ms());
 	}
 	if (used > 0 && lws_write(wsi, out, used, LWS_WRITE_HTTP) < (int)used)
@@ -548,6 +557,7 @@ ws_rx_read(struct tunnel *t)
 			debug("the data channel connection ended (%s)",
 			    r == SSL_ERROR_ZERO_RETURN ? "TLS close" :
 			    "TLS error or EOF");
+			trace_ws("drop", "TLS close, error or EOF");
 			ws_drop(t);
 			return;
 		}
@@ -559,12 +569,14 @@ ws_rx_read(struct tunnel *t)
 			if (r < 0) {
 				debug("malformed websocket frame from the "
 				    "service");
+				trace_ws("drop", "malformed websocket frame");
 				ws_drop(t);
 				return;
 			}
 			if (r == WSF_DATA)
 				rx_piece(t, ev.data, ev.len, ev.end);
 			else if (r == WSF_CONTROL && rx_control(t, &ev) != 0) {
+				trace_ws("drop", "close frame from the service");
 				ws_drop(t);
 				return;
 			}
@@ -585,8 +597,10 @@ on_ws_readable(void *arg, int fd, int events)
 	struct tunnel *t = arg;
 
 	ws_rx_read(t);
-	if ((events & LOOP_HUP) && t->ws_w != NULL)
+	if ((events & LOOP_HUP) && t->ws_w != NULL) {
+		trace_ws("drop", "socket hang-up");
 		ws_drop(t);		/* lws gave up on our watch */
+	}
 }
 
 /*
@@ -675,6 +689,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		rx_stop(t);
 		t->ws = NULL;
 		t->ws_open = 0;
+		trace_ws("lost", in != NULL ? (const char *)in :
+		    "connection failed");
 		if (!t->ws_ever_open) {
 			log_error("cannot open the data channel websocket: %s",
 			    in != NULL ? (const char *)in :
@@ -687,6 +703,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		ws_lost(t);
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		trace_ws(t->ws_ever_open ? "reopen" : "open", NULL);
 		t->ws_open = 1;
 		t->odc_pending = 1;
 		rx_take_over(t, wsi);
@@ -729,6 +746,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (wsi != t->ws)
 			break;		/* an old connection going away */
+		trace_ws("lost", "websocket closed");
 		rx_stop(t);
 		t->ws = NULL;
 		t->ws_open = 0;
@@ -895,6 +913,8 @@ reconnect_now(void *arg)
 static void
 ws_lost(struct tunnel *t)
 {
+	uint64_t d;
+
 	rx_stop(t);
 	t->ws = NULL;
 	t->ws_open = 0;
@@ -910,8 +930,9 @@ ws_lost(struct tunnel *t)
 	if (!t->reconnecting)
 		log_verbose("the data channel closed; reconnecting");
 	t->reconnecting = 1;
-	loop_timer_set(t->p.loop, &t->retry_timer,
-	    reconnect_delay(t->attempts), reconnect_now, t);
+	d = reconnect_delay(t->attempts);
+	trace_reconnect(t->attempts + 1, d);
+	loop_timer_set(t->p.loop, &t->retry_timer, d, reconnect_now, t);
 	t->attempts++;
 }
 
@@ -930,6 +951,7 @@ tunnel_resumed(struct tunnel *t, const char *token, const char *stream_url,
 	}
 	if (token == NULL) {
 		debug("ResumeSession failed: %s", errmsg ? errmsg : "");
+		trace_ws("lost", "ResumeSession failed");
 		ws_lost(t);
 		return;
 	}
@@ -1023,6 +1045,7 @@ tunnel_pump(struct tunnel *t)
 	len = chan_stdout(t->chan, &f);
 	if (t->stdout_gone && len > 0) {
 		chan_stdout_consume(t->chan, len, now);
+		trace_stdout(len);
 		len = 0;
 	}
 	if (t->out_w != NULL)
@@ -1053,8 +1076,10 @@ tunnel_pump(struct tunnel *t)
 		if (t->odc_pending || lws_partial_buffered(t->ws))
 			lws_callback_on_writable(t->ws);
 		else if (chan_output(t->chan, &f, &len) == 0 &&
-		    ws_writeable(t, t->ws) != 0)
+		    ws_writeable(t, t->ws) != 0) {
+			trace_ws("drop", "websocket write failed");
 			ws_drop(t);
+		}
 		can = chan_can_recv(t->chan);
 		if (can == t->ws_rx_paused) {
 			if (t->ws_w != NULL)
@@ -1158,6 +1183,8 @@ tunnel_start(const struct tunnel_params *p)
 		    1000;
 	cp.epoch_offset_ms = (int64_t)time(NULL) * 1000 -
 	    (int64_t)loop_now_ms();
+	cp.observe = trace_on() ? trace_chan_event : NULL;
+	trace_chan_params(&cp);
 	buf_init(&t->rx, cp.max_frame);
 	if ((t->tx = malloc(LWS_PRE + TX_MAX + WSF_CLIENT_HDR_MAX)) == NULL ||
 	    (t->chan = chan_new(&cp, loop_now_ms())) == NULL)

@@ -950,6 +950,67 @@ run_lossy(int drop, int dup, int delay, size_t nbytes, const char *what)
 	free(src_down);
 }
 
+/* What the observer (chan_params.observe) reported, as "decision:seq". */
+static char obs_log[1024];
+
+static void
+obs_cb(void *arg, const struct chan_event *ev)
+{
+	char one[96];
+
+	snprintf(one, sizeof(one), "%s%s:%lld%s%s", obs_log[0] ? " " : "",
+	    chan_decision_name(ev->decision), (long long)ev->seq,
+	    ev->acked ? "+ack" : "", ev->digest == CHAN_DIGEST_BAD ? "!" : "");
+	if (strlen(obs_log) + strlen(one) < sizeof(obs_log))
+		strcat(obs_log, one);
+}
+
+static void
+test_observer(void)
+{
+	struct chan_params p;
+	struct chan *c;
+	const uint8_t *out;
+	uint8_t *f;
+	size_t n;
+
+	chan_params_default(&p);
+	p.stdout_max = 4;
+	p.observe = obs_cb;
+	c = open_chan(&p, 0);
+	CHECK_STR(obs_log, "delivered:0+ack acked:0 delivered:1+ack",
+	    "observer: handshake request delivered, our reply acked, "
+	    "handshake complete delivered");
+	obs_log[0] = '\0';
+	(void)!feed(c, MSG_OUTPUT_STREAM, 3, PT_OUTPUT, "cd", 1);
+	(void)!feed(c, MSG_OUTPUT_STREAM, 3, PT_OUTPUT, "cd", 2);
+	(void)!feed(c, MSG_OUTPUT_STREAM, 2, PT_OUTPUT, "ab", 3);
+	(void)!feed(c, MSG_OUTPUT_STREAM, 2, PT_OUTPUT, "ab", 4);
+	CHECK_STR(obs_log, "buffered:3+ack duplicate:3+ack delivered:2+ack "
+	    "drained:3 duplicate:2+ack",
+	    "observer: buffered, duplicate, delivered, then drained");
+	obs_log[0] = '\0';
+	/* stdout holds 4 of 4: the next is refused until it drains. */
+	(void)!feed(c, MSG_OUTPUT_STREAM, 4, PT_OUTPUT, "ef", 5);
+	(void)!feed(c, MSG_OUTPUT_STREAM, 5, PT_OUTPUT, "gh", 5);
+	n = chan_stdout(c, &out);
+	chan_stdout_consume(c, n, 6);
+	CHECK_STR(obs_log, "refused:4 buffered:5+ack",
+	    "observer: refused for flow control, unacknowledged");
+	obs_log[0] = '\0';
+	f = (uint8_t *)(uintptr_t)agent_frame(MSG_OUTPUT_STREAM, 4,
+	    PT_OUTPUT, "ef", 2, &n);
+	f[80] ^= 1;		/* PayloadDigest */
+	(void)!chan_recv(c, f, n, 7);
+	(void)!feed(c, MSG_OUTPUT_STREAM, 4, PT_OUTPUT, "ef", 8);
+	(void)!feed(c, MSG_PAUSE_PUBLICATION, 0, PT_NONE, "", 9);
+	(void)!feed_ack(c, 99, 10);
+	CHECK_STR(obs_log, "dropped:4! delivered:4+ack drained:5 paused:0 "
+	    "ignored:0", "observer: a bad digest dropped, the gap filled, "
+	    "pause, a stale ack ignored");
+	chan_free(c);
+}
+
 int
 main(void)
 {
@@ -962,6 +1023,7 @@ main(void)
 	test_timeouts();
 	test_window_pause_close();
 	test_versions();
+	test_observer();
 	run_lossy(0, 0, 0, 1000000, "clean network");
 	run_lossy(10, 0, 0, 300000, "10% loss");
 	run_lossy(0, 10, 0, 100000, "10% duplicates");
