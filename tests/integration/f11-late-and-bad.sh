@@ -3,9 +3,11 @@
 #   delay 0.1 % by 300 ms   (the agent resends it meanwhile: late copy is a
 #                           duplicate)
 #   malformed 0.1 %         the first send of a message replaced by a frame
-#                           truncated, with a wrong digest, an absurd
-#                           PayloadLength or HeaderLength: never delivered
-#                           (SHA-256), recovered by the agent's resend
+#                           truncated, with a wrong digest or HeaderLength:
+#                           never delivered (SHA-256), recovered by the
+#                           agent's resend; with an absurd PayloadLength:
+#                           taken as the rest of the frame, its digest
+#                           matching (PROTOCOL.md "Strictness")
 #   acks held back          for 1 s every 2 s of streaming, then sent all
 #                           at once: a 64 MiB upload, our RTO resends are
 #                           re-acknowledged by the agent
