@@ -348,10 +348,19 @@ is_shell_session_type(const char *t)
 }
 
 /*
- * Answer a HandshakeRequest (spec 5.3).  We accept exactly a Port session
- * without a "type" property, the shape AWS-StartSSHSession produces; every
- * other action or session type is answered as failed with a reason, which
- * makes the agent end the session, and fails the channel with that reason.
+ * The Properties.type that makes the agent multiplex the port session
+ * (spec 7.1); it compares exactly, and runs every other value, or none,
+ * as one plain stream.
+ */
+#define PORT_TYPE_MUX		"LocalPortForwarding"
+
+/*
+ * Answer a HandshakeRequest (spec 5.3).  We accept a Port session whose
+ * Properties.type is absent (AWS-StartSSHSession) or anything but
+ * LocalPortForwarding: the agent relays those as one plain stream.  Every
+ * other action or session type, and multiplexed port forwarding, is
+ * answered as failed with a reason, which makes the agent end the
+ * session, and fails the channel with that reason.
  */
 static int
 handle_handshake_request(struct chan *c, const uint8_t *p, size_t len,
@@ -388,13 +397,15 @@ handle_handshake_request(struct chan *c, const uint8_t *p, size_t len,
 			const char *st = a->session_type ? a->session_type : "";
 
 			if (strcmp(st, "Port") == 0 &&
-			    a->properties_type == NULL)
+			    (a->properties_type == NULL ||
+			    strcmp(a->properties_type, PORT_TYPE_MUX) != 0))
 				c->session_type_ok = 1;
 			else if (strcmp(st, "Port") == 0)
-				str_set3(text, sizeof(text), "port session "
-				    "type \"", a->properties_type, "\" is not "
-				    "supported by ssm-proxy; use a document "
-				    "such as AWS-StartSSHSession");
+				str_set3(text, sizeof(text), "multiplexed port "
+				    "forwarding (port session type "
+				    PORT_TYPE_MUX ") is not supported yet; "
+				    "use a document such as AWS-StartSSHSession",
+				    NULL, NULL);
 			else if (is_shell_session_type(st))
 				str_set3(text, sizeof(text), "session type ",
 				    st, " is not supported by ssm-proxy; use "

@@ -254,9 +254,9 @@ test_unsupported(void)
 	    "[{\"ActionType\":\"SessionType\",\"ActionParameters\":{"
 	    "\"SessionType\":\"Port\",\"Properties\":{\"portNumber\":\"22\","
 	    "\"type\":\"LocalPortForwarding\",\"localPortNumber\":\"0\"}}}]}",
-	    "port session type \"LocalPortForwarding\" is not supported by "
-	    "ssm-proxy; use a document such as AWS-StartSSHSession",
-	    "multiplexed port session refused");
+	    "multiplexed port forwarding (port session type "
+	    "LocalPortForwarding) is not supported yet; use a document such "
+	    "as AWS-StartSSHSession", "multiplexed port session refused");
 	expect_refusal("{\"AgentVersion\":\"3.3.987.0\",\"RequestedClientActions\":"
 	    "[{\"ActionType\":\"SessionType\",\"ActionParameters\":{"
 	    "\"SessionType\":\"Port\",\"Properties\":{\"portNumber\":\"22\"}}},"
@@ -273,6 +273,60 @@ test_unsupported(void)
 	    "[{\"ActionType\":\"SessionType\",\"ActionParameters\":{"
 	    "\"SessionType\":\"Port\"}},{\"ActionType\":\"Foo\"}]}",
 	    "Unsupported action Foo", "unknown action refused");
+}
+
+/*
+ * Port sessions with a Properties.type other than LocalPortForwarding are
+ * one plain stream on the agent (spec 7.1): accepted, and they carry data.
+ */
+static void
+test_port_types(void)
+{
+	static const char *types[] = { "\"Standard\"", "\"\"",
+	    "\"localportforwarding\"", "\"LocalPortForwarding \"",
+	    "\"InteractiveCommands\"" };
+	struct pl_handshake_response hr;
+	char req[512], what[120];
+	const uint8_t *out;
+	uint8_t fb[4096];
+	struct msg m;
+	struct chan *c;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		snprintf(req, sizeof(req), "{\"AgentVersion\":\"3.3.987.0\","
+		    "\"RequestedClientActions\":[{\"ActionType\":"
+		    "\"SessionType\",\"ActionParameters\":{\"SessionType\":"
+		    "\"Port\",\"Properties\":{\"portNumber\":\"22\","
+		    "\"type\":%s}}}]}", types[i]);
+		c = new_chan(NULL, 0);
+		memset(&hr, 0, sizeof(hr));
+		snprintf(what, sizeof(what), "type %s: request taken",
+		    types[i]);
+		CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 0, PT_HANDSHAKE_REQUEST,
+		    req, 0), 0, what);
+		CHECK(pop(c, &m, fb, &n, 1) == 0 && acked_seq(&m) == 0,
+		    "acked");
+		snprintf(what, sizeof(what), "type %s: ActionStatus 1",
+		    types[i]);
+		CHECK(pop(c, &m, fb, &n, 1) == 0 &&
+		    m.payload_type == PT_HANDSHAKE_RESPONSE &&
+		    pl_decode_handshake_response(m.payload, m.payload_length,
+		    &hr) == 0 && hr.n_actions == 1 &&
+		    hr.actions[0].action_status == PL_STATUS_SUCCESS &&
+		    hr.n_errors == 0, what);
+		pl_handshake_response_free(&hr);
+		CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 1, PT_HANDSHAKE_COMPLETE,
+		    HS_COMPLETE, 2), 0, "complete");
+		snprintf(what, sizeof(what), "type %s: open, data flows",
+		    types[i]);
+		CHECK(chan_state(c) == CHAN_OPEN &&
+		    feed(c, MSG_OUTPUT_STREAM, 2, PT_OUTPUT, "SSH-2.0-x\r\n",
+		    3) == 0 && chan_stdout(c, &out) == 11 &&
+		    memcmp(out, "SSH-2.0-x\r\n", 11) == 0 &&
+		    chan_send(c, "SSH-2.0-y\r\n", 11, 3) == 0, what);
+		chan_free(c);
+	}
 }
 
 static void
@@ -1109,6 +1163,7 @@ main(void)
 {
 	test_handshake();
 	test_unsupported();
+	test_port_types();
 	test_stream_rules();
 	test_reorder_limits();
 	test_reorder_slot_reuse();
