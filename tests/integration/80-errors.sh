@@ -90,10 +90,17 @@ check "  session refused in the handshake, then TerminateSession" logq \
     '[(e["kind"], e.get("api")) for e in L if e["kind"]=="api"][-2:] ==
      [("api", "StartSession"), ("api", "TerminateSession")] and
      not [e for e in L if e.get("event")=="handshake_complete"]'
+check "  the agent got our HandshakeResponse: ActionStatus 2, the reason" \
+    logq '[e["actions"] for e in L if e.get("event")=="handshake_failed"]
+     [-1:] == [[{"type": "SessionType", "status": 2, "error": "'"$LPF"'"}]]'
 emu_ctl config '{"reset": true, "handshake_unknown_action": "Foo"}' \
     >/dev/null || exit 1
 expect "handshake with an unknown action" 3 "Unsupported action Foo" \
     -- "$B" "$TGT" "$P"
+check "  the agent got ActionStatus 2 for it" logq \
+    '[e["actions"][-1] for e in L if e.get("event")=="handshake_failed"]
+     [-1:] == [{"type": "Foo", "status": 2,
+                "error": "Unsupported action Foo"}]'
 # Any other Properties.type is a plain stream on the agent (spec 7.1).
 emu_ctl config '{"reset": true, "agent_pause": false,
     "handshake_type": "Standard"}' >/dev/null || exit 1
