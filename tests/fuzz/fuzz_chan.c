@@ -29,8 +29,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define MAX_SEQ		8192
-#define MODEL_MAX	(1024 * 1024)
+#define MAX_SEQ		2048
+#define MODEL_MAX	(64 * 1024)
 
 #define HS_REQ \
 	"{\"AgentVersion\":\"3.3.987.0\",\"RequestedClientActions\":[" \
