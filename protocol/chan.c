@@ -6,8 +6,9 @@
  * to be numbered (next_seq); acknowledgements are selective, so acked slots
  * may sit between unacked ones until the oldest is acked.  Incoming
  * out-of-order messages live in a second ring indexed the same way from
- * the next sequence number to deliver (expected).  Acknowledgements we owe
- * wait in a small byte queue and go out before any stream message.
+ * the next sequence number to deliver (expected); every read of a slot
+ * checks the sequence number stored in it.  Acknowledgements we owe wait
+ * in a small byte queue and go out before any stream message.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ struct chan {
 	int		 session_type_ok;
 	int		 handshake_seen;
 	int		 paused;
+	int		 probe_due;	/* paused: chan_tick() chose a probe */
 	int		 eof;
 	uint64_t	 created;
 
@@ -67,6 +69,7 @@ struct chan {
 	int64_t		 resend_seq;	/* overdue one to write, or -1 */
 	size_t		 in_flight;	/* payload bytes held */
 	uint64_t	 progress_at;	/* last ack that freed a message */
+	uint64_t	 probe_at;	/* paused: since then, or last probe */
 	double		 rtt, rttvar, rto;
 
 	/* Acknowledgements owed: u32 length, frame; repeated. */
@@ -345,10 +348,19 @@ is_shell_session_type(const char *t)
 }
 
 /*
- * Answer a HandshakeRequest (spec 5.3).  We accept exactly a Port session
- * without a "type" property, the shape AWS-StartSSHSession produces; every
- * other action or session type is answered as failed with a reason, which
- * makes the agent end the session, and fails the channel with that reason.
+ * The Properties.type that makes the agent multiplex the port session
+ * (spec 7.1); it compares exactly, and runs every other value, or none,
+ * as one plain stream.
+ */
+#define PORT_TYPE_MUX		"LocalPortForwarding"
+
+/*
+ * Answer a HandshakeRequest (spec 5.3).  We accept a Port session whose
+ * Properties.type is absent (AWS-StartSSHSession) or anything but
+ * LocalPortForwarding: the agent relays those as one plain stream.  Every
+ * other action or session type, and multiplexed port forwarding, is
+ * answered as failed with a reason, which makes the agent end the
+ * session, and fails the channel with that reason.
  */
 static int
 handle_handshake_request(struct chan *c, const uint8_t *p, size_t len,
@@ -385,13 +397,15 @@ handle_handshake_request(struct chan *c, const uint8_t *p, size_t len,
 			const char *st = a->session_type ? a->session_type : "";
 
 			if (strcmp(st, "Port") == 0 &&
-			    a->properties_type == NULL)
+			    (a->properties_type == NULL ||
+			    strcmp(a->properties_type, PORT_TYPE_MUX) != 0))
 				c->session_type_ok = 1;
 			else if (strcmp(st, "Port") == 0)
-				str_set3(text, sizeof(text), "port session "
-				    "type \"", a->properties_type, "\" is not "
-				    "supported by ssm-proxy; use a document "
-				    "such as AWS-StartSSHSession");
+				str_set3(text, sizeof(text), "multiplexed port "
+				    "forwarding (port session type "
+				    PORT_TYPE_MUX ") is not supported yet; "
+				    "use a document such as AWS-StartSSHSession",
+				    NULL, NULL);
 			else if (is_shell_session_type(st))
 				str_set3(text, sizeof(text), "session type ",
 				    st, " is not supported by ssm-proxy; use "
@@ -491,7 +505,9 @@ deliver(struct chan *c, uint32_t payload_type, const uint8_t *p, size_t len,
 		if (buf_len(&c->stdout_buf) > 0 &&
 		    buf_len(&c->stdout_buf) + len > c->p.stdout_max)
 			return SP_ERR_REFUSED;
-		if (buf_put(&c->stdout_buf, p, len) != 0)
+		/* (An empty payload puts nothing: buf_put() of 0 bytes on a
+		 * buffer never allocated would offset a null pointer.) */
+		if (len > 0 && buf_put(&c->stdout_buf, p, len) != 0)
 			return SP_ERR_REFUSED;
 		c->st.bytes_in += len;
 		return 0;
@@ -522,26 +538,49 @@ deliver(struct chan *c, uint32_t payload_type, const uint8_t *p, size_t len,
 	}
 }
 
+/*
+ * The reorder slot holding sequence number s, or NULL.  Slots are indexed
+ * by s % in_cap, so a slot is only ever read together with the number
+ * stored in it.
+ */
+static struct in_msg *
+in_held(const struct chan *c, int64_t s)
+{
+	struct in_msg *im = &c->in[(uint64_t)s % c->in_cap];
+
+	return im->present && im->seq == s ? im : NULL;
+}
+
+static void
+in_release(struct chan *c, struct in_msg *im)
+{
+	c->in_bytes -= im->len;
+	free(im->payload);
+	memset(im, 0, sizeof(*im));
+}
+
 /* Deliver buffered messages that are now in order. */
 static void
 drain_reorder(struct chan *c, uint64_t now)
 {
 	struct in_msg *im;
 
-	for (;;) {
-		im = &c->in[(uint64_t)c->expected % c->in_cap];
-		if (!im->present || im->seq != c->expected)
-			return;
+	while ((im = in_held(c, c->expected)) != NULL) {
 		if (deliver(c, im->payload_type, im->payload, im->len,
 		    now) == SP_ERR_REFUSED)
 			return;
-		c->in_bytes -= im->len;
-		free(im->payload);
-		memset(im, 0, sizeof(*im));
+		in_release(c, im);
 		c->expected++;
 	}
 }
 
+/*
+ * One output_stream_data message.  The first copy of a sequence number we
+ * accept (deliver, or hold and acknowledge) is the one delivered, once and
+ * in order; any later copy is a duplicate, acknowledged again and dropped,
+ * whatever its bytes.  A held copy stays the one delivered even when the
+ * number comes round in order while stdout is too full for it.
+ */
 static int
 handle_stream(struct chan *c, const struct msg *m, uint64_t now)
 {
@@ -552,7 +591,9 @@ handle_stream(struct chan *c, const struct msg *m, uint64_t now)
 	c->paused = 0;		/* agent rule: any stream data resumes */
 	if (s < 0)
 		return SP_ERR_FIELD;
-	if (s < c->expected) {
+	if (s == c->expected && in_held(c, s) != NULL)
+		drain_reorder(c, now);
+	if (s < c->expected || in_held(c, s) != NULL) {
 		/* Re-ack duplicates, or a lost ack makes the agent resend
 		 * forever (spec 6.3). */
 		c->st.duplicates++;
@@ -564,10 +605,8 @@ handle_stream(struct chan *c, const struct msg *m, uint64_t now)
 			return SP_ERR_REFUSED;
 		}
 		im = &c->in[(uint64_t)s % c->in_cap];
-		if (im->present) {
-			c->st.duplicates++;
-			return queue_ack(c, m, now);
-		}
+		if (im->present)	/* below expected: cannot happen */
+			in_release(c, im);
 		if (c->in_bytes + m->payload_length > c->p.recv_window ||
 		    !ctrl_has_room(c)) {
 			c->st.refused++;
@@ -596,9 +635,10 @@ handle_stream(struct chan *c, const struct msg *m, uint64_t now)
 		c->st.refused++;
 		return r;
 	}
-	if ((r = queue_ack(c, m, now)) != 0)
-		return r;
+	/* Delivered: count it as such even if the ack cannot be queued
+	 * (memory only, after ctrl_has_room); the resend is re-acked. */
 	c->expected++;
+	(void)queue_ack(c, m, now);
 	drain_reorder(c, now);
 	return 0;
 }
@@ -716,6 +756,10 @@ recv_frame(struct chan *c, const uint8_t *frame, size_t len, uint64_t now)
 		return 0;
 	}
 	if (strcmp(m.message_type, MSG_PAUSE_PUBLICATION) == 0) {
+		if (!c->paused) {
+			c->probe_at = now;
+			c->probe_due = 0;
+		}
 		c->paused = 1;
 		return 0;
 	}
@@ -958,8 +1002,9 @@ chan_output(struct chan *c, const uint8_t **frame, size_t *len)
 		c->pend_len = n;
 		return 0;
 	}
-	/* While the agent is away (pause_publication) only acks go out. */
-	if (c->paused)
+	/* While the agent is away (pause_publication) only acks and the
+	 * probes chan_tick() schedules go out. */
+	if (c->paused && !c->probe_due)
 		return SP_ERR_AGAIN;
 	if (c->resend_seq >= c->base_seq && c->resend_seq < c->next_seq &&
 	    (m = out_slot(c, c->resend_seq))->frame != NULL) {
@@ -967,6 +1012,10 @@ chan_output(struct chan *c, const uint8_t **frame, size_t *len)
 		goto data;
 	}
 	c->resend_seq = -1;
+	if (c->paused) {
+		c->probe_due = 0;
+		return SP_ERR_AGAIN;
+	}
 	while (c->send_cursor < c->next_seq &&
 	    out_slot(c, c->send_cursor)->frame == NULL)
 		c->send_cursor++;
@@ -1003,6 +1052,10 @@ chan_output_done(struct chan *c, uint64_t now)
 			c->resend_seq = -1;
 		if (c->pend_seq == c->send_cursor)
 			c->send_cursor++;
+		if (c->paused) {
+			c->probe_at = now;
+			c->probe_due = 0;
+		}
 		break;
 	case PEND_NONE:
 		return;
@@ -1085,10 +1138,24 @@ chan_tick(struct chan *c, uint64_t now)
 		    secs + i, " s (--progress-timeout): giving up");
 		return;
 	}
-	/* Agent rule (spec 6.5): resend the oldest overdue message. */
-	if (c->paused || c->resend_seq >= 0)
+	/*
+	 * pause_publication is advisory (spec 6.6): a start_publication lost
+	 * or never sent must not wedge the session.  While paused, send the
+	 * oldest unacknowledged message (written before or not) once per
+	 * RTO, one at a time; its ack, like any ack or stream data, resumes.
+	 * A resend chosen before the pause waits for the probe or the end
+	 * of the pause.
+	 */
+	if (c->paused) {
+		if (!c->probe_due && c->base_seq < c->next_seq &&
+		    now - c->probe_at > rto_ms(c)) {
+			c->resend_seq = c->base_seq;
+			c->probe_due = 1;
+		}
 		return;
-	if ((m = oldest_sent(c, &s)) != NULL &&
+	}
+	/* Agent rule (spec 6.5): resend the oldest overdue message. */
+	if (c->resend_seq < 0 && (m = oldest_sent(c, &s)) != NULL &&
 	    now - m->last_sent > rto_ms(c))
 		c->resend_seq = s;
 }
@@ -1109,8 +1176,13 @@ chan_deadline(const struct chan *c)
 		if (t < d)
 			d = t;
 	}
-	if (!c->paused && c->resend_seq < 0 &&
-	    (m = oldest_sent(c, &s)) != NULL) {
+	if (c->paused) {
+		if (!c->probe_due && c->base_seq < c->next_seq) {
+			t = c->probe_at + rto_ms(c) + 1;
+			if (t < d)
+				d = t;
+		}
+	} else if (c->resend_seq < 0 && (m = oldest_sent(c, &s)) != NULL) {
 		t = m->last_sent + rto_ms(c) + 1;
 		if (t < d)
 			d = t;
@@ -1122,6 +1194,7 @@ void
 chan_reconnected(struct chan *c, uint64_t now)
 {
 	c->paused = 0;
+	c->probe_due = 0;
 	c->resend_seq = -1;
 	c->send_cursor = c->base_seq;
 	c->pend = PEND_NONE;

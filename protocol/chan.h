@@ -17,6 +17,11 @@
  *    unacknowledged and chan_can_recv() turns false, so the caller stops
  *    reading the websocket until stdout drains.
  * Nothing that was acknowledged is ever dropped.
+ *
+ * Incoming stream data reaches chan_stdout() exactly once and in sequence
+ * order; for each sequence number the payload delivered is that of the
+ * first copy chan_recv() accepted (returned 0 for), later copies being
+ * duplicates whatever their bytes.
  */
 #ifndef SP_CHAN_H
 #define SP_CHAN_H

@@ -41,13 +41,56 @@ is_publication(const char *type)
 	    strcmp(type, MSG_PAUSE_PUBLICATION) == 0;
 }
 
+static int
+digest_ok(const uint8_t *p, size_t len, const uint8_t want[MSG_DIGEST_LEN])
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+
+	sha256(p, len, digest);
+	return memcmp(digest, want, sizeof(digest)) == 0;
+}
+
+/*
+ * Choose the payload among the bytes after PayloadLength (rest of them at
+ * p).  When PayloadLength fills the frame exactly, that is the payload and
+ * its digest is checked when it is non-empty.  When it does not, the
+ * frame is read as the official parsers read every frame, payload = all
+ * of the rest, and kept if that reading's digest matches; else as
+ * PayloadLength says, with the bytes past it ignored, if that shorter
+ * reading's digest matches.  The publication messages carry no digest
+ * worth checking: they take all of the rest.  Sets m->payload_length to
+ * the length of the payload used.
+ */
+static int
+locate_payload(struct msg *m, const uint8_t *p, size_t rest)
+{
+	int publication = is_publication(m->message_type);
+
+	m->payload = p;
+	if (rest == m->payload_length) {
+		if (publication || rest == 0 ||
+		    digest_ok(p, rest, m->payload_digest))
+			return 0;
+		return SP_ERR_DIGEST;
+	}
+	if (rest <= UINT32_MAX &&
+	    (publication || digest_ok(p, rest, m->payload_digest))) {
+		m->payload_length = (uint32_t)rest;
+		return 0;
+	}
+	if (m->payload_length < rest &&
+	    digest_ok(p, m->payload_length, m->payload_digest))
+		return 0;
+	return m->payload_length > rest ? SP_ERR_INCOMPLETE :
+	    SP_ERR_PAYLOAD_LENGTH;
+}
+
 int
 msg_decode(const uint8_t *frame, size_t len, struct msg *m)
 {
 	struct buf b;
-	uint8_t wire_id[MSG_UUID_LEN], digest[SHA256_DIGEST_LENGTH];
+	uint8_t wire_id[MSG_UUID_LEN];
 	uint64_t seq;
-	size_t rest;
 	int r;
 
 	memset(m, 0, sizeof(*m));
@@ -80,16 +123,8 @@ msg_decode(const uint8_t *frame, size_t len, struct msg *m)
 	if ((r = buf_skip(&b, m->header_length - (len - buf_len(&b)))) != 0 ||
 	    (r = buf_get_u32(&b, &m->payload_length)) != 0)
 		goto out;
-	rest = buf_len(&b);
-	if (rest < m->payload_length) {
-		r = SP_ERR_INCOMPLETE;
+	if ((r = locate_payload(m, buf_ptr(&b), buf_len(&b))) != 0)
 		goto out;
-	}
-	if (rest > m->payload_length) {
-		r = SP_ERR_PAYLOAD_LENGTH;
-		goto out;
-	}
-	m->payload = buf_ptr(&b);
 	if (is_publication(m->message_type))
 		return 0;
 	if (m->message_type[0] == '\0') {
@@ -99,13 +134,6 @@ msg_decode(const uint8_t *frame, size_t len, struct msg *m)
 	if (m->created_date == 0) {
 		r = SP_ERR_FIELD;
 		goto out;
-	}
-	if (m->payload_length > 0) {
-		sha256(m->payload, m->payload_length, digest);
-		if (memcmp(digest, m->payload_digest, sizeof(digest)) != 0) {
-			r = SP_ERR_DIGEST;
-			goto out;
-		}
 	}
 	return 0;
  out:

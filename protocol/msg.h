@@ -65,7 +65,9 @@ struct msg {
 	uint8_t		 message_id[MSG_UUID_LEN];	/* canonical order */
 	uint8_t		 payload_digest[MSG_DIGEST_LEN];
 	uint32_t	 payload_type;		/* 0 when HL < 116 */
-	uint32_t	 payload_length;
+	uint32_t	 payload_length;	/* bytes at payload: the
+						 * PayloadLength field unless
+						 * the frame disagreed with it */
 	const uint8_t	*payload;		/* borrowed */
 };
 
@@ -82,14 +84,18 @@ struct msg_out {
 };
 
 /*
- * Decode one complete frame of len bytes.  Checks every bound (spec 4.2):
- * HeaderLength >= 112, the frame holds HeaderLength + 4 + PayloadLength
- * bytes exactly, the type is non-empty, HeaderLength and CreatedDate are
- * non-zero, and the SHA-256 digest matches a non-empty payload; the
- * publication messages are checked for bounds only (spec 4.7).
- * A frame shorter than its header or lengths claim returns
- * SP_ERR_INCOMPLETE, so a caller may feed a growing prefix; trailing bytes
- * return SP_ERR_PAYLOAD_LENGTH.  On error *m is zeroed.
+ * Decode one complete frame of len bytes (spec 4.2, 4.7): HeaderLength >=
+ * 112 and the frame holds at least HeaderLength + 4 bytes, the type is
+ * non-empty, HeaderLength and CreatedDate are non-zero.  The payload is
+ * what PayloadLength says when that fills the frame exactly, checked
+ * against PayloadDigest when non-empty.  When PayloadLength disagrees with
+ * the frame it is not trusted alone (the official parsers never read it):
+ * the payload is the whole rest of the frame if its SHA-256 matches the
+ * digest, else the PayloadLength bytes if theirs does, else the frame is
+ * dropped.  The publication messages get the bounds checks only and the
+ * rest of the frame as payload.  A frame too short for its header, or
+ * for a PayloadLength no reading supports, is SP_ERR_INCOMPLETE; longer
+ * than such a PayloadLength, SP_ERR_PAYLOAD_LENGTH.  On error *m is zeroed.
  */
 int	msg_decode(const uint8_t *frame, size_t len, struct msg *m) SP_WUR;
 

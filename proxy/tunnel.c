@@ -999,6 +999,14 @@ tunnel_pump(struct tunnel *t)
 	case CHAN_FAILED:
 		r = chan_error(t->chan, &txt);
 		log_error("%s", txt[0] ? txt : sp_err_str(r));
+		/* Write what the channel queued before it failed, such as
+		 * the HandshakeResponse that tells the agent why we refused
+		 * the session, before the websocket closes. */
+		if (t->ws != NULL && t->ws_open && !t->odc_pending &&
+		    !lws_partial_buffered(t->ws) &&
+		    chan_output(t->chan, &f, &len) == 0 &&
+		    ws_writeable(t, t->ws) != 0)
+			debug("could not write the last frames");
 		call_terminate_api(t);
 		finish(t, t->was_open ? EXIT_LOST : EXIT_CHANNEL);
 		return;

@@ -142,6 +142,10 @@ DEFAULT_KNOBS = {
     "freeze_ws_after_bytes": 0,     # ws goes silent, TCP open (once per
                                     # session): a dead peer
     "agent_silent": False,          # agent: no acks, no data, no resends
+    "pause_lost_start_after_bytes": 0,  # pause_publication, and no
+                                    # start_publication ever (once per
+                                    # session, when N data bytes came in)
+    "pause_lost_start_secs": 1.0,   # ... every frame ignored this long
     "proxy_auth": None,             # "user:pass" required by the proxy
     "eic_key_validity": 60,         # seconds a pushed key is accepted
     "eic_hold_until_start_session": False,  # hold SendSSHPublicKey's
@@ -398,6 +402,9 @@ class Session:
         self.held = []              # reordered frames: [frame, countdown]
         self.ws_fault_bytes = 0     # data bytes since the last ws fault
         self.ws_froze = False       # freeze_ws_after_bytes done
+        self.paused_once = False    # pause_lost_start_after_bytes done
+        self.away = False           # paused: silent until client data
+        self.away_until = 0.0       # ... and every frame ignored until
         self.frozen = []            # frozen websockets, open until end()
         self.ws_up = asyncio.Event()
         self.streaming_at = None    # monotonic time of target_connected
@@ -407,6 +414,10 @@ class Session:
     # -- helpers ----------------------------------------------------------
     def knob(self, name):
         return self.emu.knobs[name]
+
+    def silent(self):
+        """agent_silent, or away after pause_lost_start_after_bytes."""
+        return self.knob("agent_silent") or self.away
 
     def spawn(self, coro, name):
         t = asyncio.ensure_future(coro)
@@ -699,6 +710,24 @@ class Session:
             return self.freeze_ws()
         return False
 
+    async def maybe_pause(self):
+        """pause_lost_start_after_bytes: once per session, when the data
+        bytes in reach it, the agent goes away: pause_publication to the
+        client, then every frame is ignored for pause_lost_start_secs and
+        no start_publication follows; the agent sends nothing (no data,
+        no resends) until stream data from the client arrives after that:
+        the worst case, an agent with nothing of its own to send."""
+        n = self.knob("pause_lost_start_after_bytes")
+        if not n or self.paused_once or self.stats["input_bytes"] < n:
+            return
+        self.paused_once = True
+        self.away = True
+        self.away_until = time.monotonic() + \
+            self.knob("pause_lost_start_secs")
+        self.stats["injected_lost_starts"] += 1
+        self.event("injected_pause", input_bytes=self.stats["input_bytes"])
+        await self.send_publication(am.PAUSE_PUBLICATION)
+
     def freeze_ws(self):
         """A dead peer: the websocket stops reading and writing entirely
         but its TCP connection stays open (no close frame, no FIN, no
@@ -726,8 +755,7 @@ class Session:
             await asyncio.sleep(RESEND_TICK)
             if self.held and self.ws is not None:
                 await self.release_held(True)
-            if self.ws is None or not self.out_buf or \
-                    self.knob("agent_silent"):
+            if self.ws is None or not self.out_buf or self.silent():
                 continue
             seq, om = next(iter(self.out_buf.items()))
             now = time.monotonic()
@@ -862,7 +890,7 @@ class Session:
                 break
             # No subscriber, no publication: while the client's
             # websocket is away (or the agent is silent), the agent waits.
-            while (self.ws is None or self.knob("agent_silent")) and \
+            while (self.ws is None or self.silent()) and \
                     self.state != "ended":
                 if self.ws is None:
                     await self.ws_up.wait()
@@ -885,6 +913,9 @@ class Session:
         self.stats["frames_in"] += 1
         if self.knob("agent_silent"):
             self.stats["ignored_silent"] += 1
+            return
+        if self.away and time.monotonic() < self.away_until:
+            self.stats["ignored_away"] += 1
             return
         try:
             msg = am.decode(data, strict=True)
@@ -914,10 +945,15 @@ class Session:
             self.stats["validation_failures"] += 1
             self.event("validation_failure", error=p,
                        message_type=msg.message_type)
+        if self.away and msg.message_type == am.INPUT_STREAM_DATA:
+            # Back, without start_publication: client data ends it.
+            self.away = False
+            self.event("pause_ended", ignored=self.stats["ignored_away"])
         if msg.message_type == am.ACKNOWLEDGE:
             await self.on_ack(msg)
         elif msg.message_type == am.INPUT_STREAM_DATA:
             await self.on_input(msg)
+            await self.maybe_pause()    # after the acks it made
         else:
             self.stats["unexpected_type"] += 1
             self.event("unexpected_message", message_type=msg.message_type)

@@ -1,11 +1,15 @@
 /*
  * libFuzzer target for msg_decode (protocol/msg.c).
  *
- * Beyond "no crash": a failed decode leaves the struct zeroed; a decoded
- * frame's strict prefix is SP_ERR_INCOMPLETE; and a decoded HeaderLength
- * 116 frame re-encodes to the same fields, and to the very same bytes
- * when its header is in the form msg_encode writes (space padding,
- * SchemaVersion 1, a true digest, a non-nil MessageId).
+ * Beyond "no crash": a failed decode leaves the struct zeroed; the payload
+ * decoded is either the whole rest of the frame or, with bytes left over,
+ * exactly PayloadLength bytes whose digest matches; a prefix that cuts
+ * into that payload does not decode (but for the publication messages,
+ * which have no digest, and an empty prefix that PayloadLength 0 fits);
+ * and a decoded HeaderLength 116 frame re-encodes
+ * to the same fields, and to the very same bytes when its header is in
+ * the form msg_encode writes (space padding, SchemaVersion 1, a true
+ * digest, a non-nil MessageId, PayloadLength equal to the payload's).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +56,23 @@ same_trimmed(const char *a, const char *b)
 	return la == lb && memcmp(a, b, la) == 0;
 }
 
+static uint32_t
+wire_payload_length(const uint8_t *data, const struct msg *m)
+{
+	const uint8_t *p = data + m->header_length;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static int
+is_publication(const char *t)
+{
+	return strcmp(t, MSG_START_PUBLICATION) == 0 ||
+	    strcmp(t, MSG_PAUSE_PUBLICATION) == 0;
+}
+
+/* size: the bytes up to the end of the payload decoded. */
 static void
 check_reencode(const uint8_t *data, size_t size, const struct msg *m)
 {
@@ -81,7 +102,8 @@ check_reencode(const uint8_t *data, size_t size, const struct msg *m)
 	canonical = memcmp(data + 4, pad, sizeof(pad)) == 0 &&
 	    m->schema_version == 1 &&
 	    memcmp(m->payload_digest, digest, sizeof(digest)) == 0 &&
-	    memcmp(m->message_id, nil, sizeof(nil)) != 0;
+	    memcmp(m->message_id, nil, sizeof(nil)) != 0 &&
+	    wire_payload_length(data, m) == m->payload_length;
 
 	buf_init(&b, size + 64);
 	r = msg_encode(&b, &o);
@@ -116,19 +138,40 @@ check_reencode(const uint8_t *data, size_t size, const struct msg *m)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	uint8_t digest[SHA256_DIGEST_LENGTH];
 	struct msg m, p;
+	size_t used;
+	int r;
 
 	if (msg_decode(data, size, &m) != 0) {
 		if (!is_zero(&m, sizeof(m)))
 			abort();
 		return 0;
 	}
+	used = m.header_length + 4 + (size_t)m.payload_length;
 	if (size == 0 || m.payload != data + m.header_length + 4 ||
-	    m.header_length + 4 + (size_t)m.payload_length != size)
+	    used > size)
 		abort();
-	if (msg_decode(data, size - 1, &p) != SP_ERR_INCOMPLETE)
+	if (!is_publication(m.message_type) &&
+	    (used < size || wire_payload_length(data, &m) !=
+	    m.payload_length || m.payload_length > 0)) {
+		SHA256(m.payload_length > 0 ? m.payload : (const uint8_t *)"",
+		    m.payload_length, digest);
+		if (memcmp(digest, m.payload_digest, sizeof(digest)) != 0)
+			abort();
+	}
+	if (used < size && (is_publication(m.message_type) ||
+	    wire_payload_length(data, &m) != m.payload_length))
 		abort();
+	r = msg_decode(data, size - 1, &p);
+	if (size - 1 >= used) {
+		if (r != 0 || p.payload_length != m.payload_length)
+			abort();
+	} else if (r == 0 && !is_publication(m.message_type) &&
+	    !(size - 1 == m.header_length + 4 &&
+	    wire_payload_length(data, &m) == 0))
+		abort();	/* (an empty payload has no digest to check) */
 	if (m.header_length == MSG_HL_NORMAL)
-		check_reencode(data, size, &m);
+		check_reencode(data, used, &m);
 	return 0;
 }

@@ -81,14 +81,35 @@ expect "AWS_CA_BUNDLE that does not exist" 1 "cannot load the CA bundle $T/none.
     -- env AWS_CA_BUNDLE="$T/none.pem" "$SSM_PROXY" "$TGT" "$P"
 check "  no request reached the API" [ "$(wc -l <"$EMU_REQUEST_LOG")" -eq "$nlog" ]
 
+LPF='multiplexed port forwarding (port session type LocalPortForwarding) is not supported yet; use a document such as AWS-StartSSHSession'
 emu_ctl config '{"reset": true, "handshake_type": "LocalPortForwarding"}' \
     >/dev/null || exit 1
-expect "handshake for a LocalPortForwarding document" 3 'port session type "LocalPortForwarding" is not supported by ssm-proxy; use a document such as AWS-StartSSHSession' \
+expect "handshake for a LocalPortForwarding document" 3 "$LPF" \
     -- "$B" "$TGT" "$P"
 check "  session refused in the handshake, then TerminateSession" logq \
     '[(e["kind"], e.get("api")) for e in L if e["kind"]=="api"][-2:] ==
      [("api", "StartSession"), ("api", "TerminateSession")] and
      not [e for e in L if e.get("event")=="handshake_complete"]'
+check "  the agent got our HandshakeResponse: ActionStatus 2, the reason" \
+    logq '[e["actions"] for e in L if e.get("event")=="handshake_failed"]
+     [-1:] == [[{"type": "SessionType", "status": 2, "error": "'"$LPF"'"}]]'
+emu_ctl config '{"reset": true, "handshake_unknown_action": "Foo"}' \
+    >/dev/null || exit 1
+expect "handshake with an unknown action" 3 "Unsupported action Foo" \
+    -- "$B" "$TGT" "$P"
+check "  the agent got ActionStatus 2 for it" logq \
+    '[e["actions"][-1] for e in L if e.get("event")=="handshake_failed"]
+     [-1:] == [{"type": "Foo", "status": 2,
+                "error": "Unsupported action Foo"}]'
+# Any other Properties.type is a plain stream on the agent (spec 7.1).
+emu_ctl config '{"reset": true, "agent_pause": false,
+    "handshake_type": "Standard"}' >/dev/null || exit 1
+out=$("${SSH[@]}" "$DEST" 'echo port-type-ok' 2>"$T/ssh.err")
+check "Port session with type Standard carries ssh (got '$out')" \
+    [ "$out" = port-type-ok ]
+check "  ssm-proxy exit 0, sanitizer-clean" px_check 1
+check "  the emulator sent the type and completed the handshake" logq \
+    '[e for e in L if e.get("event")=="handshake_complete"]'
 emu_ctl config '{"reset": true}' >/dev/null
 check "every run sanitizer-clean" san_clean "$T"/err.*
 it_done "failures: exact one-line messages, exit 1/2/3 ($n runs)"

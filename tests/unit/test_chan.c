@@ -255,9 +255,9 @@ test_unsupported(void)
 	    "[{\"ActionType\":\"SessionType\",\"ActionParameters\":{"
 	    "\"SessionType\":\"Port\",\"Properties\":{\"portNumber\":\"22\","
 	    "\"type\":\"LocalPortForwarding\",\"localPortNumber\":\"0\"}}}]}",
-	    "port session type \"LocalPortForwarding\" is not supported by "
-	    "ssm-proxy; use a document such as AWS-StartSSHSession",
-	    "multiplexed port session refused");
+	    "multiplexed port forwarding (port session type "
+	    "LocalPortForwarding) is not supported yet; use a document such "
+	    "as AWS-StartSSHSession", "multiplexed port session refused");
 	expect_refusal("{\"AgentVersion\":\"3.3.987.0\",\"RequestedClientActions\":"
 	    "[{\"ActionType\":\"SessionType\",\"ActionParameters\":{"
 	    "\"SessionType\":\"Port\",\"Properties\":{\"portNumber\":\"22\"}}},"
@@ -274,6 +274,60 @@ test_unsupported(void)
 	    "[{\"ActionType\":\"SessionType\",\"ActionParameters\":{"
 	    "\"SessionType\":\"Port\"}},{\"ActionType\":\"Foo\"}]}",
 	    "Unsupported action Foo", "unknown action refused");
+}
+
+/*
+ * Port sessions with a Properties.type other than LocalPortForwarding are
+ * one plain stream on the agent (spec 7.1): accepted, and they carry data.
+ */
+static void
+test_port_types(void)
+{
+	static const char *types[] = { "\"Standard\"", "\"\"",
+	    "\"localportforwarding\"", "\"LocalPortForwarding \"",
+	    "\"InteractiveCommands\"" };
+	struct pl_handshake_response hr;
+	char req[512], what[120];
+	const uint8_t *out;
+	uint8_t fb[4096];
+	struct msg m;
+	struct chan *c;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		snprintf(req, sizeof(req), "{\"AgentVersion\":\"3.3.987.0\","
+		    "\"RequestedClientActions\":[{\"ActionType\":"
+		    "\"SessionType\",\"ActionParameters\":{\"SessionType\":"
+		    "\"Port\",\"Properties\":{\"portNumber\":\"22\","
+		    "\"type\":%s}}}]}", types[i]);
+		c = new_chan(NULL, 0);
+		memset(&hr, 0, sizeof(hr));
+		snprintf(what, sizeof(what), "type %s: request taken",
+		    types[i]);
+		CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 0, PT_HANDSHAKE_REQUEST,
+		    req, 0), 0, what);
+		CHECK(pop(c, &m, fb, &n, 1) == 0 && acked_seq(&m) == 0,
+		    "acked");
+		snprintf(what, sizeof(what), "type %s: ActionStatus 1",
+		    types[i]);
+		CHECK(pop(c, &m, fb, &n, 1) == 0 &&
+		    m.payload_type == PT_HANDSHAKE_RESPONSE &&
+		    pl_decode_handshake_response(m.payload, m.payload_length,
+		    &hr) == 0 && hr.n_actions == 1 &&
+		    hr.actions[0].action_status == PL_STATUS_SUCCESS &&
+		    hr.n_errors == 0, what);
+		pl_handshake_response_free(&hr);
+		CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 1, PT_HANDSHAKE_COMPLETE,
+		    HS_COMPLETE, 2), 0, "complete");
+		snprintf(what, sizeof(what), "type %s: open, data flows",
+		    types[i]);
+		CHECK(chan_state(c) == CHAN_OPEN &&
+		    feed(c, MSG_OUTPUT_STREAM, 2, PT_OUTPUT, "SSH-2.0-x\r\n",
+		    3) == 0 && chan_stdout(c, &out) == 11 &&
+		    memcmp(out, "SSH-2.0-x\r\n", 11) == 0 &&
+		    chan_send(c, "SSH-2.0-y\r\n", 11, 3) == 0, what);
+		chan_free(c);
+	}
 }
 
 static void
@@ -372,6 +426,94 @@ test_reorder_limits(void)
 	CHECK(pop(c, &m, fb, &n, 1) == -1, "6 not acked");
 	CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 1000000, PT_OUTPUT, "x", 1),
 	    SP_ERR_REFUSED, "far-future message dropped unacked");
+	chan_free(c);
+}
+
+/* Feed an Output message of n bytes of byte ch. */
+static int
+feed_n(struct chan *c, int64_t seq, int ch, size_t n, uint64_t now)
+{
+	char b[1024];
+
+	if (n >= sizeof(b))
+		abort();
+	memset(b, ch, n);
+	b[n] = '\0';
+	return feed(c, MSG_OUTPUT_STREAM, seq, PT_OUTPUT, b, now);
+}
+
+/* Move stdout into got; return the bytes moved. */
+static size_t
+take_stdout(struct chan *c, struct buf *got, uint64_t now)
+{
+	const uint8_t *o;
+	size_t n, all = 0;
+
+	while ((n = chan_stdout(c, &o)) > 0) {
+		if (buf_put(got, o, n) != 0)
+			abort();
+		chan_stdout_consume(c, n, now);
+		all += n;
+	}
+	return all;
+}
+
+/*
+ * Issue 12: a message held in the reorder buffer (acknowledged) while
+ * stdout is full, then sent again with other bytes, must not be delivered
+ * directly beside its held copy: that left the slot behind, and the
+ * message 32 numbers later, which maps to the same slot, was acknowledged
+ * as a duplicate and never delivered.  The first accepted payload of each
+ * sequence number is the one delivered, once, in order.
+ */
+static void
+test_reorder_slot_reuse(void)
+{
+	struct chan_params p;
+	struct chan *c;
+	struct buf got, want;
+	const uint8_t *o;
+	char three[3];
+	size_t k;
+	int64_t s;
+	int ok = 1;
+
+	chan_params_default(&p);
+	p.stdout_max = 100;
+	p.recv_window = 1024;		/* 1024 / 64 + 16 = 32 slots */
+	c = open_chan(&p, 0);		/* next agent seq: 2 */
+	buf_init(&got, 1 << 20);
+	buf_init(&want, 1 << 20);
+	CHECK_EQ(feed_n(c, 3, 'B', 50, 1), 0, "seq 3 held");
+	CHECK_EQ(feed_n(c, 2, 'A', 90, 2), 0, "seq 2 delivered");
+	CHECK_EQ(chan_stdout(c, &o), 90,
+	    "seq 3 waits: stdout is full");
+	CHECK_EQ(feed_n(c, 3, 'b', 5, 3), 0,
+	    "seq 3 again, other bytes: acknowledged");
+	CHECK_EQ(chan_stdout(c, &o), 90,
+	    "the copy sent again is not delivered beside the held one");
+	CHECK_EQ(take_stdout(c, &got, 4), 140, "the held copy follows");
+	for (k = 0; k < 140; k++)
+		(void)!buf_put(&want, k < 90 ? "A" : "B", 1);
+	/* Seq 35 uses seq 3's slot: held while 4..34 are missing. */
+	CHECK_EQ(feed_n(c, 35, 'z', 7, 5), 0, "seq 35 held");
+	for (s = 4; s < 35; s++) {
+		if (feed_n(c, s, 'a' + (int)(s % 26), 3, 6) != 0)
+			ok = 0;
+		take_stdout(c, &got, 6);
+		memset(three, 'a' + (int)(s % 26), sizeof(three));
+		(void)!buf_put(&want, three, sizeof(three));
+	}
+	CHECK(ok, "seqs 4 to 34 accepted");
+	(void)!buf_put(&want, "zzzzzzz", 7);
+	CHECK_EQ(feed_n(c, 36, 'y', 2, 7), 0, "seq 36 accepted");
+	take_stdout(c, &got, 8);
+	(void)!buf_put(&want, "yy", 2);
+	CHECK_MEM(buf_ptr(&got), buf_len(&got), buf_ptr(&want),
+	    buf_len(&want), "every seq once, in order, first payload");
+	CHECK_EQ(chan_state(c), CHAN_OPEN, "still open");
+	buf_release(&got);
+	buf_release(&want);
 	chan_free(c);
 }
 
@@ -612,6 +754,78 @@ test_window_pause_close(void)
 	    "{\"MessageType\":\"channel_closed\",\"Output\":\"Session idle\"}",
 	    2), 0, "channel_closed");
 	CHECK_STR(chan_close_output(c), "Session idle", "Output kept");
+	chan_free(c);
+}
+
+/*
+ * pause_publication is advisory (spec 6.6): when the start_publication is
+ * lost, the oldest unacknowledged message goes again once per RTO while
+ * paused, one at a time, and an ack or stream data resumes everything.
+ */
+static void
+test_pause_lost_start(void)
+{
+	struct chan *c = open_chan(NULL, 0);
+	struct chan_stats st;
+	uint8_t fb[4096], first[4096];
+	struct msg m;
+	size_t n, n1;
+	uint64_t d, rto;
+
+	CHECK(chan_send(c, "one", 3, 10) == 0, "send one");
+	CHECK(pop(c, &m, first, &n1, 10) == 0 && m.sequence_number == 1,
+	    "seq 1 out");
+	CHECK_EQ(feed(c, MSG_PAUSE_PUBLICATION, 0, 0, "", 20), 0, "pause");
+	CHECK(chan_send(c, "two", 3, 20) == 0, "stdin still taken");
+	CHECK(pop(c, &m, fb, &n, 20) == -1, "nothing new while paused");
+	chan_get_stats(c, &st);
+	rto = (uint64_t)st.rto_ms;
+	d = chan_deadline(c);
+	CHECK_EQ(d, 20 + rto + 1, "probe due an RTO after the pause");
+	chan_tick(c, d - 1);
+	CHECK(pop(c, &m, fb, &n, d - 1) == -1, "no probe before");
+	chan_tick(c, d);
+	CHECK(pop(c, &m, fb, &n, d) == 0, "probe at RTO while paused");
+	CHECK_MEM(fb, n, first, n1, "the probe is seq 1, unchanged");
+	CHECK(pop(c, &m, fb, &n, d) == -1, "one message, not the queue");
+	CHECK_EQ(chan_deadline(c), d + rto + 1, "next probe an RTO later");
+	chan_tick(c, d + rto + 1);
+	CHECK(pop(c, &m, fb, &n, d + rto + 1) == 0 &&
+	    m.sequence_number == 1, "probe again");
+	CHECK(pop(c, &m, fb, &n, d + rto + 1) == -1, "still one at a time");
+	/* The probe's ack resumes: the data queued meanwhile goes. */
+	CHECK_EQ(feed_ack(c, 1, d + rto + 5), 0, "ack of seq 1");
+	CHECK(pop(c, &m, fb, &n, d + rto + 5) == 0 &&
+	    m.sequence_number == 2 && m.payload_length == 3 &&
+	    memcmp(m.payload, "two", 3) == 0,
+	    "an ack resumes: seq 2 (queued while paused) out");
+	CHECK_EQ(feed_ack(c, 2, d + rto + 6), 0, "ack of seq 2");
+	CHECK_EQ(chan_idle(c), 1, "idle");
+	CHECK_EQ(chan_deadline(c), UINT64_MAX, "no probe when idle");
+
+	/* Paused with nothing written: data queued during the pause is the
+	 * probe; stream data from the agent resumes too. */
+	chan_get_stats(c, &st);
+	rto = (uint64_t)st.rto_ms;
+	CHECK_EQ(feed(c, MSG_PAUSE_PUBLICATION, 0, 0, "", 2000), 0,
+	    "pause again");
+	CHECK_EQ(chan_deadline(c), UINT64_MAX, "nothing to probe with");
+	CHECK(chan_send(c, "three", 5, 2001) == 0, "send three");
+	CHECK(pop(c, &m, fb, &n, 2001) == -1, "held while paused");
+	d = chan_deadline(c);
+	CHECK_EQ(d, 2000 + rto + 1, "probe due");
+	chan_tick(c, d);
+	CHECK(pop(c, &m, fb, &n, d) == 0 && m.sequence_number == 3,
+	    "a message never written is the probe");
+	CHECK(chan_send(c, "four", 4, d) == 0, "send four");
+	CHECK(pop(c, &m, fb, &n, d) == -1, "four held");
+	CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 2, PT_OUTPUT, "x", d + 1), 0,
+	    "agent data");
+	CHECK(pop(c, &m, fb, &n, d + 1) == 0 && acked_seq(&m) == 2,
+	    "its ack");
+	CHECK(pop(c, &m, fb, &n, d + 1) == 0 && m.sequence_number == 4,
+	    "stream data resumes: four out");
+	CHECK_EQ(chan_state(c), CHAN_OPEN, "open throughout");
 	chan_free(c);
 }
 
@@ -1016,12 +1230,15 @@ main(void)
 {
 	test_handshake();
 	test_unsupported();
+	test_port_types();
 	test_stream_rules();
 	test_reorder_limits();
+	test_reorder_slot_reuse();
 	test_rto();
 	test_fast_retransmit();
 	test_timeouts();
 	test_window_pause_close();
+	test_pause_lost_start();
 	test_versions();
 	test_observer();
 	run_lossy(0, 0, 0, 1000000, "clean network");

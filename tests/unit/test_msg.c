@@ -196,17 +196,18 @@ test_prefixes(void)
 		    "fails", v->name);
 		CHECK(ok, what);
 
-		/* Trailing bytes are refused. */
+		/* Trailing bytes: PayloadLength and the digest still agree
+		 * on the payload, which is kept; the rest is ignored. */
 		frame = realloc(frame, len + 16);
 		memset(frame + len, 0, 16);
-		snprintf(what, sizeof(what), "%s: one trailing byte",
+		snprintf(what, sizeof(what), "%s: one trailing byte ignored",
 		    v->name);
-		CHECK_EQ(decode_exact(frame, len + 1, &m, NULL),
-		    SP_ERR_PAYLOAD_LENGTH, what);
-		snprintf(what, sizeof(what), "%s: 16 trailing bytes",
+		CHECK(decode_exact(frame, len + 1, &m, NULL) == 0 &&
+		    m.payload_length == v->plen, what);
+		snprintf(what, sizeof(what), "%s: 16 trailing bytes ignored",
 		    v->name);
-		CHECK_EQ(decode_exact(frame, len + 16, &m, NULL),
-		    SP_ERR_PAYLOAD_LENGTH, what);
+		CHECK(decode_exact(frame, len + 16, &m, NULL) == 0 &&
+		    m.payload_length == v->plen, what);
 		free(frame);
 	}
 }
@@ -284,9 +285,9 @@ flip_ok(const struct vec *v, size_t off, uint32_t before, uint32_t after,
 		return r == SP_ERR_DIGEST;
 	if (off < pl)			/* PayloadType (HL 116) */
 		return r == 0 && diff == F_PTYPE;
-	if (off < pl + 4)		/* PayloadLength */
-		return r == (after > before ? SP_ERR_INCOMPLETE :
-		    SP_ERR_PAYLOAD_LENGTH);
+	if (off < pl + 4)		/* PayloadLength: the digest of the
+					 * whole rest still matches */
+		return r == 0 && diff == 0 && after != before;
 	return r == SP_ERR_DIGEST;	/* payload */
 }
 
@@ -430,15 +431,7 @@ test_negative(void)
 	free(big);
 	free(frame);
 
-	/* PayloadLength against the frame. */
-	check_v1_patch(116, "00000006", SP_ERR_PAYLOAD_LENGTH,
-	    "PayloadLength one short");
-	check_v1_patch(116, "00000008", SP_ERR_INCOMPLETE,
-	    "PayloadLength one long");
-	check_v1_patch(116, "ffffffff", SP_ERR_INCOMPLETE,
-	    "PayloadLength 2^32-1");
-	check_v1_patch(116, "00000000", SP_ERR_PAYLOAD_LENGTH,
-	    "PayloadLength 0 with payload");
+	/* PayloadLength against the frame: test_length_mismatch(). */
 
 	/* MessageType, CreatedDate, digest. */
 	check_v1_patch(4, "20202020202020202020202020202020"
@@ -481,13 +474,24 @@ test_negative(void)
 		    pubs[i]);
 		CHECK_EQ(decode_exact(frame, len, &m, NULL), 0, what);
 		CHECK_STR(m.message_type, pubs[i], "publication type");
-		snprintf(what, sizeof(what), "%s: bounds still checked",
-		    pubs[i]);
-		CHECK_EQ(decode_exact(frame, len - 1, &m, NULL),
-		    SP_ERR_INCOMPLETE, what);
+		snprintf(what, sizeof(what), "%s: a short frame has the "
+		    "bytes there are", pubs[i]);
+		CHECK(decode_exact(frame, len - 1, &m, NULL) == 0 &&
+		    m.payload_length == 1, what);
 		frame[119] = 1;				/* PayloadLength */
-		CHECK_EQ(decode_exact(frame, len, &m, NULL),
-		    SP_ERR_PAYLOAD_LENGTH, what);
+		snprintf(what, sizeof(what), "%s: wrong PayloadLength, the "
+		    "rest of the frame is the payload", pubs[i]);
+		CHECK(decode_exact(frame, len, &m, NULL) == 0 &&
+		    m.payload_length == 2, what);
+		frame[116] = 0xff;
+		CHECK(decode_exact(frame, len, &m, NULL) == 0 &&
+		    m.payload_length == 2, what);
+		CHECK(decode_exact(frame, 120, &m, NULL) == 0 &&
+		    m.payload_length == 0, what);
+		snprintf(what, sizeof(what), "%s: HeaderLength + 4 bytes at "
+		    "least", pubs[i]);
+		CHECK_EQ(decode_exact(frame, 119, &m, NULL),
+		    SP_ERR_INCOMPLETE, what);
 		frame[3] = 100;				/* HeaderLength */
 		CHECK_EQ(decode_exact(frame, len, &m, NULL),
 		    SP_ERR_HEADER_LENGTH, what);
@@ -498,6 +502,111 @@ test_negative(void)
 	CHECK_EQ(msg_decode((const uint8_t *)"", 0, &m), SP_ERR_INCOMPLETE,
 	    "empty input");
 	CHECK_EQ(msg_decode(NULL, 0, &m), SP_ERR_INCOMPLETE, "NULL input");
+}
+
+/*
+ * A frame of vector i (V1: HeaderLength 116, V6: 112) with PayloadLength
+ * set to pl and the payload replaced by body, whose digest field holds
+ * SHA-256 of the first dlen bytes of body.
+ */
+static uint8_t *
+mismatched(size_t i, uint32_t pl, const char *body, size_t dlen,
+    size_t *lenp)
+{
+	const struct vec *v = &vecs[i];
+	uint8_t *frame, *f;
+	size_t len, blen = strlen(body);
+
+	frame = test_unhex(v->hex, &len);
+	if ((f = malloc(v->hl + 4 + blen + 1)) == NULL)
+		abort();
+	memcpy(f, frame, v->hl);
+	f[v->hl] = (uint8_t)(pl >> 24);
+	f[v->hl + 1] = (uint8_t)(pl >> 16);
+	f[v->hl + 2] = (uint8_t)(pl >> 8);
+	f[v->hl + 3] = (uint8_t)pl;
+	memcpy(f + v->hl + 4, body, blen);
+	SHA256((const uint8_t *)body, dlen, f + 80);
+	free(frame);
+	*lenp = v->hl + 4 + blen;
+	return f;
+}
+
+static void
+check_mismatch(size_t i, uint32_t pl, const char *body, size_t dlen,
+    int want, size_t want_len, const char *what)
+{
+	struct msg m;
+	uint8_t *f, *copy;
+	size_t len;
+	char w[160];
+	int r;
+
+	f = mismatched(i, pl, body, dlen, &len);
+	r = decode_exact(f, len, &m, &copy);
+	snprintf(w, sizeof(w), "%s, %s: %s", vecs[i].name, what,
+	    want == 0 ? "accepted" : sp_err_str(want));
+	CHECK_EQ(r, want, w);
+	if (want == 0) {
+		snprintf(w, sizeof(w), "%s, %s: payload of %zu bytes",
+		    vecs[i].name, what, want_len);
+		CHECK(m.payload == copy + vecs[i].hl + 4 &&
+		    m.payload_length == want_len &&
+		    memcmp(m.payload, body, want_len) == 0 &&
+		    m.header_length == vecs[i].hl, w);
+	} else {
+		snprintf(w, sizeof(w), "%s, %s: zeroed", vecs[i].name, what);
+		CHECK(is_zero(&m, sizeof(m)), w);
+	}
+	free(copy);
+	free(f);
+}
+
+/*
+ * PayloadLength that disagrees with the frame (spec 4.2, revised): the
+ * official parsers take the whole rest of the frame and never read
+ * PayloadLength, so that reading is accepted when its digest matches;
+ * the PayloadLength reading when its digest matches; neither, dropped.
+ * Both layouts: V1 (HeaderLength 116) and V6 (112, channel_closed).
+ */
+static void
+test_length_mismatch(void)
+{
+	static const size_t which[] = { 0, 6 };
+	size_t k, i;
+
+	for (k = 0; k < 2; k++) {
+		i = which[k];
+		/* Lengths agree: the plain case, digest checked. */
+		check_mismatch(i, 7, "payload", 7, 0, 7, "lengths agree");
+		check_mismatch(i, 7, "payload", 6, SP_ERR_DIGEST, 0,
+		    "lengths agree, digest of a prefix");
+		/* Digest of the whole rest: that is the payload. */
+		check_mismatch(i, 8, "payload", 7, 0, 7,
+		    "PayloadLength one too large, digest of the rest");
+		check_mismatch(i, 0xffffffff, "payload", 7, 0, 7,
+		    "PayloadLength 2^32-1, digest of the rest");
+		check_mismatch(i, 6, "payload", 7, 0, 7,
+		    "PayloadLength one too small, digest of the rest");
+		check_mismatch(i, 0, "payload", 7, 0, 7,
+		    "PayloadLength 0 with bytes, digest of the rest");
+		/* Digest of what PayloadLength says: bytes past it ignored. */
+		check_mismatch(i, 4, "payload", 4, 0, 4,
+		    "PayloadLength too small, digest of its bytes");
+		check_mismatch(i, 0, "payload", 0, 0, 0,
+		    "PayloadLength 0 with bytes, digest of nothing");
+		/* Neither reading matches the digest: dropped. */
+		check_mismatch(i, 8, "payload", 3, SP_ERR_INCOMPLETE, 0,
+		    "PayloadLength too large, digest of neither");
+		check_mismatch(i, 4, "payload", 3, SP_ERR_PAYLOAD_LENGTH, 0,
+		    "PayloadLength too small, digest of neither");
+		check_mismatch(i, 0, "payload", 3, SP_ERR_PAYLOAD_LENGTH, 0,
+		    "PayloadLength 0 with bytes, digest of neither");
+		check_mismatch(i, 1, "", 0, 0, 0,
+		    "PayloadLength 1, no bytes, digest of nothing");
+		check_mismatch(i, 1, "", 1, SP_ERR_INCOMPLETE, 0,
+		    "PayloadLength 1, no bytes, digest of neither");
+	}
 }
 
 static void
@@ -663,6 +772,7 @@ main(void)
 	test_prefixes();
 	test_bit_flips();
 	test_negative();
+	test_length_mismatch();
 	test_encode_errors();
 	test_round_trip();
 	test_uuid();

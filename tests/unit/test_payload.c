@@ -646,6 +646,29 @@ test_handshake_request(void)
 	    "Properties.type read");
 	pl_handshake_request_free(&h);
 
+	/* Any other type is kept as it is: chan.c runs it as a plain
+	 * stream, as the agent does (spec 7.1). */
+	check_dec(&hreq_codec, "{\"RequestedClientActions\":[{"
+	    "\"ActionType\":\"SessionType\",\"ActionParameters\":{"
+	    "\"SessionType\":\"Port\",\"Properties\":{\"portNumber\":"
+	    "\"22\",\"type\":\"Standard\"}}}]}", 0, &h, "type Standard");
+	CHECK(h.n_actions == 1 &&
+	    str_eq(h.actions[0].properties_type, "Standard"),
+	    "Properties.type Standard read");
+	pl_handshake_request_free(&h);
+	check_dec(&hreq_codec, "{\"RequestedClientActions\":[{"
+	    "\"ActionType\":\"SessionType\",\"ActionParameters\":{"
+	    "\"SessionType\":\"Port\",\"Properties\":{\"portNumber\":"
+	    "\"22\",\"type\":\"\"}}}]}", 0, &h, "type empty");
+	CHECK(h.n_actions == 1 && str_eq(h.actions[0].properties_type, ""),
+	    "Properties.type empty, not absent");
+	pl_handshake_request_free(&h);
+	check_dec(&hreq_codec, "{\"RequestedClientActions\":[{"
+	    "\"ActionType\":\"SessionType\",\"ActionParameters\":{"
+	    "\"SessionType\":\"Port\",\"Properties\":{\"portNumber\":"
+	    "\"22\",\"type\":1}}}]}", SP_ERR_JSON_TYPE, &h,
+	    "type not a string (the agent cannot read it either)");
+
 	check_dec(&hreq_codec, "{\"AgentVersion\":\"3.3.987.0\","
 	    "\"RequestedClientActions\":[{\"ActionType\":\"SessionType\","
 	    "\"ActionParameters\":{\"SessionType\":\"Standard_Stream\","
