@@ -9,6 +9,10 @@
 #include <limits.h>
 #include <getopt.h>
 #include <pwd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +97,50 @@ struct key_opts {
 
 static volatile sig_atomic_t got_signal;
 static struct loop *signal_loop;
+
+/*
+ * Credentials, tokens and keys live in this process's memory: no core
+ * file may hold them.  Not dumpable also keeps other processes of the
+ * same user (but root) from reading /proc/PID/mem, environ and smaps.
+ */
+static void
+no_core_dumps(void)
+{
+	struct rlimit rl;
+
+	rl.rlim_cur = rl.rlim_max = 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+#ifdef PR_SET_DUMPABLE
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+/*
+ * stdin's and stdout's file status flags as they came: their open file
+ * descriptions may be a terminal or pipe that ssh or the shell shares,
+ * and tunnel.c makes stdout non-blocking.  Put back at exit, whatever the
+ * path (the signals that end a session come back through main).
+ */
+static int saved_flags[2] = { -1, -1 };
+
+static void
+restore_fd_flags(void)
+{
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDOUT_FILENO; fd++)
+		if (saved_flags[fd] != -1)
+			(void)fcntl(fd, F_SETFL, saved_flags[fd]);
+}
+
+static void
+save_fd_flags(void)
+{
+	saved_flags[STDIN_FILENO] = fcntl(STDIN_FILENO, F_GETFL);
+	saved_flags[STDOUT_FILENO] = fcntl(STDOUT_FILENO, F_GETFL);
+	if (atexit(restore_fd_flags) != 0)
+		saved_flags[STDIN_FILENO] = saved_flags[STDOUT_FILENO] = -1;
+}
 
 static void
 usage(FILE *f)
@@ -894,6 +942,8 @@ main(int argc, char **argv)
 	unsigned int secs;
 	int ch, verbose = 0, quiet = 0, r;
 
+	no_core_dumps();
+	save_fd_flags();
 	memset(&s, 0, sizeof(s));
 	memset(&co, 0, sizeof(co));
 	memset(&ko, 0, sizeof(ko));
