@@ -703,6 +703,7 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 	struct awscfg_endpoint ep;
 	struct http_req hr;
 	struct http_resp resp;
+	struct sigv4_url *u;
 	char path[1400], dir[1200], hex[41], hdr[8192];
 	char full[ENDPOINT_URL_MAX + 512];
 	char *text = NULL, *file = NULL, *token = NULL, *ea = NULL,
@@ -777,6 +778,10 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 	hr.headers[hr.nheaders++] = hdr;
 	hr.ca_file = x->cfg->ca_bundle;
 	hr.timeout_ms = 30000;
+	if (sigv4_url_split(full, &u) == 0) {
+		hr.proxy = awscfg_https_proxy_for(x->cfg, u->host, u->port);
+		sigv4_url_free(u);
+	}
 	debug("GetRoleCredentials %s/%s at %s", acct, role, ep.url);
 	if ((r = http_do(&hr, &resp, x->err)) != 0)
 		goto out;

@@ -55,6 +55,7 @@ enum step {
 struct session {
 	struct loop		*loop;
 	struct api		*api;
+	struct api		*eic_api;	/* api unless its proxy differs */
 	struct awscfg		*cfg;
 	struct creds		*creds;
 	struct sigv4_creds	 sc;
@@ -229,6 +230,23 @@ parse_seconds(const char *s, unsigned int min, unsigned int max,
 		return -1;
 	*out = (unsigned int)v;
 	return 0;
+}
+
+/*
+ * The proxy for an endpoint URL: the one rule, awscfg_https_proxy_for()
+ * (HTTPS_PROXY, NO_PROXY), for every AWS endpoint and the websocket.
+ */
+static const char *
+proxy_for_url(const struct awscfg *cfg, const char *url)
+{
+	struct sigv4_url *u;
+	const char *proxy = NULL;
+
+	if (sigv4_url_split(url, &u) == 0) {
+		proxy = awscfg_https_proxy_for(cfg, u->host, u->port);
+		sigv4_url_free(u);
+	}
+	return proxy;
 }
 
 /* "http://host:port[/]" to host and port for libwebsockets' CONNECT. */
@@ -655,7 +673,7 @@ push_key(struct session *s)
 	rq.creds = &s->sc;
 	debug("SendSSHPublicKey %s@%s at %s, region %s", s->os_user,
 	    s->target, s->eic_ep.url, s->eic_ep.signing_region);
-	r = api_call(s->api, &rq, push_done, s, NULL);
+	r = api_call(s->eic_api, &rq, push_done, s, NULL);
 	free(body);
 	if (r != 0) {
 		log_error("cannot call SendSSHPublicKey at %s: %s",
@@ -934,7 +952,6 @@ main(int argc, char **argv)
 	struct api_options ao;
 	struct loop_params lp;
 	struct session s;
-	struct sigv4_url *u = NULL;
 	struct errmsg err;
 	struct sigaction sa;
 	struct key_opts ko;
@@ -1148,13 +1165,16 @@ main(int argc, char **argv)
 	memset(&ao, 0, sizeof(ao));
 	ao.ca_file = s.cfg->ca_bundle;
 	ao.max_attempts = (unsigned int)s.cfg->max_attempts;
-	proxy = NULL;
-	if (sigv4_url_split(s.ep.url, &u) == 0) {
-		proxy = awscfg_https_proxy_for(s.cfg, u->host, u->port);
-		sigv4_url_free(u);
-	}
-	ao.proxy = proxy;
+	ao.proxy = proxy = proxy_for_url(s.cfg, s.ep.url);
 	if ((s.api = api_new(s.loop, &ao, &msg)) == NULL) {
+		log_error("%s", msg);
+		s.exit_code = EXIT_API;
+		goto out;
+	}
+	s.eic_api = s.api;
+	if (s.os_user != NULL &&
+	    (ao.proxy = proxy_for_url(s.cfg, s.eic_ep.url)) != proxy &&
+	    (s.eic_api = api_new(s.loop, &ao, &msg)) == NULL) {
 		log_error("%s", msg);
 		s.exit_code = EXIT_API;
 		goto out;
@@ -1181,6 +1201,8 @@ main(int argc, char **argv)
 	tunnel_detach(s.tunnel);
 	if (s.loop != NULL)
 		loop_timer_cancel(&s.start_timer);
+	if (s.eic_api != s.api)
+		api_free(s.eic_api);
 	api_free(s.api);
 	loop_free(s.loop);
 	tunnel_free(s.tunnel);
