@@ -341,6 +341,7 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 		goto out;
 	}
 	hr.proxy = awscfg_https_proxy_for(x->cfg, u->host, u->port);
+	http_warn_cleartext(url);
 	if (!web) {
 		memset(&rq, 0, sizeof(rq));
 		memset(&pa, 0, sizeof(pa));
@@ -782,6 +783,7 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 		hr.proxy = awscfg_https_proxy_for(x->cfg, u->host, u->port);
 		sigv4_url_free(u);
 	}
+	http_warn_cleartext(full);
 	debug("GetRoleCredentials %s/%s at %s", acct, role, ep.url);
 	if ((r = http_do(&hr, &resp, x->err)) != 0)
 		goto out;

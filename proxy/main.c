@@ -29,6 +29,7 @@
 #include "creds.h"
 #include "eic.h"
 #include "errmsg.h"
+#include "http.h"
 #include "log.h"
 #include "loop.h"
 #include "sigv4.h"
@@ -1179,6 +1180,9 @@ main(int argc, char **argv)
 		s.exit_code = EXIT_API;
 		goto out;
 	}
+	http_warn_cleartext(s.ep.url);
+	if (s.os_user != NULL)
+		http_warn_cleartext(s.eic_ep.url);
 	loop_set_after(s.loop, after_pass, &s);
 	/* The agent gets the key as late as possible: its lifetime runs. */
 	if (ko.ephemeral && (s.exit_code = prepare_key(&s, &ko)) != 0)
