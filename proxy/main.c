@@ -301,6 +301,20 @@ tunnel_done(void *arg, int code)
 	finish(arg, code);
 }
 
+/*
+ * TerminateSession did not succeed.  Refused by policy, the session lives
+ * on at the service until it times out: say so at the default verbosity.
+ */
+static void
+terminate_failed(struct session *s, const struct api_result *res)
+{
+	if (strcmp(res->error_code, "AccessDeniedException") == 0)
+		log_info("warning: %s (session %s stays open until the service "
+		    "ends it)", res->message, s->started.session_id);
+	else
+		log_verbose("%s", res->message);
+}
+
 static void
 terminate_done(void *arg, const struct api_result *res)
 {
@@ -309,7 +323,7 @@ terminate_done(void *arg, const struct api_result *res)
 	if (res->ok)
 		debug("session %s terminated", s->started.session_id);
 	else
-		log_verbose("%s", res->message);
+		terminate_failed(s, res);
 	if (s->tunnel != NULL)
 		tunnel_api_done(s->tunnel);
 }
@@ -455,7 +469,7 @@ end_done(void *arg, const struct api_result *res)
 	if (res->ok)
 		debug("session %s terminated", s->started.session_id);
 	else
-		log_verbose("%s", res->message);
+		terminate_failed(s, res);
 	finish(s, s->end_code);
 }
 
