@@ -367,6 +367,34 @@ ws_writeable(struct tunnel *t, struct lws *wsi)
 	return 0;
 }
 
+/*
+ * At -vv, name the stream data the channel takes and drops: a PayloadType
+ * a port session has no use for (StdErr, ExitCode, ...).  Decoded again
+ * only at that level.
+ */
+static void
+note_unused(const uint8_t *p, size_t len)
+{
+	struct msg m;
+
+	if (log_get_level() < LOG_DEBUG1 || msg_decode(p, len, &m) != 0 ||
+	    strcmp(m.message_type, "output_stream_data") != 0)
+		return;
+	switch (m.payload_type) {
+	case PT_OUTPUT:
+	case PT_HANDSHAKE_REQUEST:
+	case PT_HANDSHAKE_COMPLETE:
+	case PT_ENC_CHALLENGE_REQUEST:
+	case PT_FLAG:
+		return;
+	default:
+		debug("dropped %u bytes of stream data of PayloadType %u "
+		    "(sequence %lld): a port session does not use it",
+		    m.payload_length, m.payload_type,
+		    (long long)m.sequence_number);
+	}
+}
+
 /* A whole message for the channel. */
 static void
 deliver(struct tunnel *t, const uint8_t *p, size_t len)
@@ -377,8 +405,10 @@ deliver(struct tunnel *t, const uint8_t *p, size_t len)
 		return;
 	r = chan_recv(t->chan, p, len, loop_now_ms());
 	t->rate_msgs++;
-	if (r == 0)
+	if (r == 0) {
 		t->attempts = 0;	/* this websocket works */
+		note_unused(p, len);
+	}
 	if (r != 0 && r != SP_ERR_IGNORED && r != SP_ERR_REFUSED)
 		debug("dropped a frame: %s", sp_err_str(r));
 	else if (r == SP_ERR_IGNORED)
