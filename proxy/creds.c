@@ -371,8 +371,13 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 		hr.headers[hr.nheaders++] = auth;
 		hr.headers[hr.nheaders++] = date;
 		if (src->session_token != NULL) {
-			snprintf(tok, sizeof(tok), "X-Amz-Security-Token: %s",
-			    src->session_token);
+			if ((size_t)snprintf(tok, sizeof(tok),
+			    "X-Amz-Security-Token: %s", src->session_token) >=
+			    sizeof(tok)) {
+				r = errmsg_set(x->err, CFG_ERR_VALUE, "%s: the "
+				    "session token is too long", op);
+				goto out;
+			}
 			hr.headers[hr.nheaders++] = tok;
 		}
 	}
@@ -770,9 +775,15 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 		r = nomem(x->err);
 		goto out;
 	}
-	snprintf(full, sizeof(full), "%s/federation/credentials?role_name=%s"
-	    "&account_id=%s", ep.url, er, ea);
-	snprintf(hdr, sizeof(hdr), "x-amz-sso_bearer_token: %s", token);
+	if ((size_t)snprintf(full, sizeof(full), "%s/federation/credentials?"
+	    "role_name=%s&account_id=%s", ep.url, er, ea) >= sizeof(full) ||
+	    (size_t)snprintf(hdr, sizeof(hdr), "x-amz-sso_bearer_token: %s",
+	    token) >= sizeof(hdr)) {
+		r = errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: "
+		    "sso_role_name, sso_account_id or the SSO token is too "
+		    "long", pr->name);
+		goto out;
+	}
 	memset(&hr, 0, sizeof(hr));
 	hr.method = "GET";
 	hr.url = full;
@@ -1044,7 +1055,12 @@ from_container(struct rctx *x, struct creds **out)
 			    "authorization token holds a line break");
 			goto out;
 		}
-		snprintf(hdr, sizeof(hdr), "Authorization: %s", t);
+		if ((size_t)snprintf(hdr, sizeof(hdr), "Authorization: %s",
+		    t) >= sizeof(hdr)) {
+			r = errmsg_set(x->err, CFG_ERR_VALUE, "the container "
+			    "authorization token is too long");
+			goto out;
+		}
 		hr.headers[hr.nheaders++] = hdr;
 	}
 	if ((r = http_do(&hr, &resp, x->err)) != 0) {

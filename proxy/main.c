@@ -909,7 +909,12 @@ prepare_key(struct session *s, const struct key_opts *ko)
 		    "RSA key and the home directory is unknown");
 		return EXIT_KEY;
 	}
-	snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub", home);
+	if ((size_t)snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub",
+	    home) >= sizeof(path)) {
+		log_error("no key to push: the home directory's path is too "
+		    "long");
+		return EXIT_KEY;
+	}
 	if (access(path, F_OK) != 0) {
 		snprintf(path, sizeof(path), "%s/.ssh/id_rsa.pub", home);
 		if (access(path, F_OK) != 0) {
