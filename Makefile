@@ -31,8 +31,18 @@ WERROR		?=
 WARN		:= -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 \
 		   -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
 		   -Wno-unused-parameter
-HARDEN		:= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
-		   -fstack-clash-protection
+# Options some compilers lack, each kept only if a probe compiles with
+# -Werror: _FORTIFY_SOURCE=3 (gcc 12, glibc 2.34; else 2) and
+# -fcf-protection (x86 IBT/SHSTK).  Undefined first: some compilers
+# predefine _FORTIFY_SOURCE.
+cc_probe	= $(shell printf '\043include <string.h>\nint x;\n' | \
+		  $(CC) -O2 -Werror $(1) -x c -c -o /dev/null - \
+		  >/dev/null 2>&1 && echo ok)
+FORTIFY		:= -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=$(if $(call \
+		   cc_probe,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3),3,2)
+CF_PROTECT	:= $(if $(call cc_probe,-fcf-protection),-fcf-protection)
+HARDEN		:= -fstack-protector-strong $(FORTIFY) -fPIE \
+		   -fstack-clash-protection $(CF_PROTECT)
 HARDEN_LD	:= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 OPT		?= -O2 -g
 SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all \

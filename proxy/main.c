@@ -9,6 +9,10 @@
 #include <limits.h>
 #include <getopt.h>
 #include <pwd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@
 #include "creds.h"
 #include "eic.h"
 #include "errmsg.h"
+#include "http.h"
 #include "log.h"
 #include "loop.h"
 #include "sigv4.h"
@@ -52,6 +57,7 @@ enum step {
 struct session {
 	struct loop		*loop;
 	struct api		*api;
+	struct api		*eic_api;	/* api unless its proxy differs */
 	struct awscfg		*cfg;
 	struct creds		*creds;
 	struct sigv4_creds	 sc;
@@ -94,6 +100,50 @@ struct key_opts {
 
 static volatile sig_atomic_t got_signal;
 static struct loop *signal_loop;
+
+/*
+ * Credentials, tokens and keys live in this process's memory: no core
+ * file may hold them.  Not dumpable also keeps other processes of the
+ * same user (but root) from reading /proc/PID/mem, environ and smaps.
+ */
+static void
+no_core_dumps(void)
+{
+	struct rlimit rl;
+
+	rl.rlim_cur = rl.rlim_max = 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+#ifdef PR_SET_DUMPABLE
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+/*
+ * stdin's and stdout's file status flags as they came: their open file
+ * descriptions may be a terminal or pipe that ssh or the shell shares,
+ * and tunnel.c makes stdout non-blocking.  Put back at exit, whatever the
+ * path (the signals that end a session come back through main).
+ */
+static int saved_flags[2] = { -1, -1 };
+
+static void
+restore_fd_flags(void)
+{
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDOUT_FILENO; fd++)
+		if (saved_flags[fd] != -1)
+			(void)fcntl(fd, F_SETFL, saved_flags[fd]);
+}
+
+static void
+save_fd_flags(void)
+{
+	saved_flags[STDIN_FILENO] = fcntl(STDIN_FILENO, F_GETFL);
+	saved_flags[STDOUT_FILENO] = fcntl(STDOUT_FILENO, F_GETFL);
+	if (atexit(restore_fd_flags) != 0)
+		saved_flags[STDIN_FILENO] = saved_flags[STDOUT_FILENO] = -1;
+}
 
 static void
 usage(FILE *f)
@@ -184,6 +234,23 @@ parse_seconds(const char *s, unsigned int min, unsigned int max,
 	return 0;
 }
 
+/*
+ * The proxy for an endpoint URL: the one rule, awscfg_https_proxy_for()
+ * (HTTPS_PROXY, NO_PROXY), for every AWS endpoint and the websocket.
+ */
+static const char *
+proxy_for_url(const struct awscfg *cfg, const char *url)
+{
+	struct sigv4_url *u;
+	const char *proxy = NULL;
+
+	if (sigv4_url_split(url, &u) == 0) {
+		proxy = awscfg_https_proxy_for(cfg, u->host, u->port);
+		sigv4_url_free(u);
+	}
+	return proxy;
+}
+
 /* "http://host:port[/]" to host and port for libwebsockets' CONNECT. */
 static int
 parse_proxy(const char *url, char *host, size_t hostsz, unsigned int *port)
@@ -235,6 +302,20 @@ tunnel_done(void *arg, int code)
 	finish(arg, code);
 }
 
+/*
+ * TerminateSession did not succeed.  Refused by policy, the session lives
+ * on at the service until it times out: say so at the default verbosity.
+ */
+static void
+terminate_failed(struct session *s, const struct api_result *res)
+{
+	if (strcmp(res->error_code, "AccessDeniedException") == 0)
+		log_info("warning: %s (session %s stays open until the service "
+		    "ends it)", res->message, s->started.session_id);
+	else
+		log_verbose("%s", res->message);
+}
+
 static void
 terminate_done(void *arg, const struct api_result *res)
 {
@@ -243,7 +324,7 @@ terminate_done(void *arg, const struct api_result *res)
 	if (res->ok)
 		debug("session %s terminated", s->started.session_id);
 	else
-		log_verbose("%s", res->message);
+		terminate_failed(s, res);
 	if (s->tunnel != NULL)
 		tunnel_api_done(s->tunnel);
 }
@@ -389,7 +470,7 @@ end_done(void *arg, const struct api_result *res)
 	if (res->ok)
 		debug("session %s terminated", s->started.session_id);
 	else
-		log_verbose("%s", res->message);
+		terminate_failed(s, res);
 	finish(s, s->end_code);
 }
 
@@ -608,7 +689,7 @@ push_key(struct session *s)
 	rq.creds = &s->sc;
 	debug("SendSSHPublicKey %s@%s at %s, region %s", s->os_user,
 	    s->target, s->eic_ep.url, s->eic_ep.signing_region);
-	r = api_call(s->api, &rq, push_done, s, NULL);
+	r = api_call(s->eic_api, &rq, push_done, s, NULL);
 	free(body);
 	if (r != 0) {
 		log_error("cannot call SendSSHPublicKey at %s: %s",
@@ -829,7 +910,12 @@ prepare_key(struct session *s, const struct key_opts *ko)
 		    "RSA key and the home directory is unknown");
 		return EXIT_KEY;
 	}
-	snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub", home);
+	if ((size_t)snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub",
+	    home) >= sizeof(path)) {
+		log_error("no key to push: the home directory's path is too "
+		    "long");
+		return EXIT_KEY;
+	}
 	if (access(path, F_OK) != 0) {
 		snprintf(path, sizeof(path), "%s/.ssh/id_rsa.pub", home);
 		if (access(path, F_OK) != 0) {
@@ -888,7 +974,6 @@ main(int argc, char **argv)
 	struct api_options ao;
 	struct loop_params lp;
 	struct session s;
-	struct sigv4_url *u = NULL;
 	struct errmsg err;
 	struct sigaction sa;
 	struct key_opts ko;
@@ -896,6 +981,8 @@ main(int argc, char **argv)
 	unsigned int secs;
 	int ch, verbose = 0, quiet = 0, r;
 
+	no_core_dumps();
+	save_fd_flags();
 	memset(&s, 0, sizeof(s));
 	memset(&co, 0, sizeof(co));
 	memset(&ko, 0, sizeof(ko));
@@ -1110,17 +1197,23 @@ main(int argc, char **argv)
 	memset(&ao, 0, sizeof(ao));
 	ao.ca_file = s.cfg->ca_bundle;
 	ao.max_attempts = (unsigned int)s.cfg->max_attempts;
-	proxy = NULL;
-	if (sigv4_url_split(s.ep.url, &u) == 0) {
-		proxy = awscfg_https_proxy_for(s.cfg, u->host, u->port);
-		sigv4_url_free(u);
-	}
-	ao.proxy = proxy;
+	ao.proxy = proxy = proxy_for_url(s.cfg, s.ep.url);
 	if ((s.api = api_new(s.loop, &ao, &msg)) == NULL) {
 		log_error("%s", msg);
 		s.exit_code = EXIT_API;
 		goto out;
 	}
+	s.eic_api = s.api;
+	if (s.os_user != NULL &&
+	    (ao.proxy = proxy_for_url(s.cfg, s.eic_ep.url)) != proxy &&
+	    (s.eic_api = api_new(s.loop, &ao, &msg)) == NULL) {
+		log_error("%s", msg);
+		s.exit_code = EXIT_API;
+		goto out;
+	}
+	http_warn_cleartext(s.ep.url);
+	if (s.os_user != NULL)
+		http_warn_cleartext(s.eic_ep.url);
 	loop_set_after(s.loop, after_pass, &s);
 	/* The agent gets the key as late as possible: its lifetime runs. */
 	if (ko.ephemeral && (s.exit_code = prepare_key(&s, &ko)) != 0)
@@ -1143,6 +1236,8 @@ main(int argc, char **argv)
 	tunnel_detach(s.tunnel);
 	if (s.loop != NULL)
 		loop_timer_cancel(&s.start_timer);
+	if (s.eic_api != s.api)
+		api_free(s.eic_api);
 	api_free(s.api);
 	loop_free(s.loop);
 	tunnel_free(s.tunnel);

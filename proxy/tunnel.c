@@ -376,6 +376,34 @@ ws_writeable(struct tunnel *t, struct lws *wsi)
 	return 0;
 }
 
+/*
+ * At -vv, name the stream data the channel takes and drops: a PayloadType
+ * a port session has no use for (StdErr, ExitCode, ...).  Decoded again
+ * only at that level.
+ */
+static void
+note_unused(const uint8_t *p, size_t len)
+{
+	struct msg m;
+
+	if (log_get_level() < LOG_DEBUG1 || msg_decode(p, len, &m) != 0 ||
+	    strcmp(m.message_type, "output_stream_data") != 0)
+		return;
+	switch (m.payload_type) {
+	case PT_OUTPUT:
+	case PT_HANDSHAKE_REQUEST:
+	case PT_HANDSHAKE_COMPLETE:
+	case PT_ENC_CHALLENGE_REQUEST:
+	case PT_FLAG:
+		return;
+	default:
+		debug("dropped %u bytes of stream data of PayloadType %u "
+		    "(sequence %lld): a port session does not use it",
+		    m.payload_length, m.payload_type,
+		    (long long)m.sequence_number);
+	}
+}
+
 /* A whole message for the channel. */
 static void
 deliver(struct tunnel *t, const uint8_t *p, size_t len)
@@ -386,8 +414,10 @@ deliver(struct tunnel *t, const uint8_t *p, size_t len)
 		return;
 	r = chan_recv(t->chan, p, len, loop_now_ms());
 	t->rate_msgs++;
-	if (r == 0)
+	if (r == 0) {
 		t->attempts = 0;	/* this websocket works */
+		note_unused(p, len);
+	}
 	if (r != 0 && r != SP_ERR_IGNORED && r != SP_ERR_REFUSED)
 		debug("dropped a frame: %s", sp_err_str(r));
 	else if (r == SP_ERR_IGNORED)
@@ -767,28 +797,51 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 }
 
 /*
+ * lws_create_vhost() given no proxy takes one from http_proxy, an
+ * environment variable that is not for HTTPS and that NO_PROXY does not
+ * govern; the proxy is main.c's choice (awscfg_https_proxy_for) alone.  So
+ * the variable is hidden while the vhost is made, and put back for the
+ * programs (credential_process) that may want it.
+ */
+static struct lws_vhost *
+create_vhost(struct tunnel *t, struct lws_context_creation_info *vinfo)
+{
+	struct lws_vhost *vh;
+	const char *v;
+	char *saved = NULL;
+
+	if (vinfo->http_proxy_address == NULL &&
+	    (v = getenv("http_proxy")) != NULL) {
+		if ((saved = strdup(v)) == NULL || unsetenv("http_proxy") != 0) {
+			free(saved);
+			return NULL;
+		}
+	}
+	vh = lws_create_vhost(loop_context(t->p.loop), vinfo);
+	if (saved != NULL) {
+		(void)setenv("http_proxy", saved, 1);
+		free(saved);
+	}
+	return vh;
+}
+
+/*
  * One vhost for the websocket: TLS and proxy, set once.  The TLS context is
- * ours, on the trust anchors the API calls use (castore.h), with the modes
- * lws sets on the contexts it makes; lws checks the peer and its name on
- * each connection.
+ * ours (castore_client_ctx), on the trust anchors the API calls use; lws
+ * checks the peer and its name on each connection.
  */
 static int
 make_vhost(struct tunnel *t)
 {
 	struct lws_context_creation_info vinfo;
 	struct errmsg err;
-	X509_STORE *ca;
 
 	errmsg_clear(&err);
-	if ((ca = castore_get(t->p.ca_file, &err)) == NULL ||
-	    (t->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+	if ((t->ssl_ctx = castore_client_ctx(t->p.ca_file, &err)) == NULL) {
 		log_error("cannot set up TLS for the websocket: %s",
 		    err.msg[0] != '\0' ? err.msg : "out of memory");
 		return -1;
 	}
-	SSL_CTX_set1_cert_store(t->ssl_ctx, ca);
-	SSL_CTX_set_mode(t->ssl_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-	    SSL_MODE_RELEASE_BUFFERS);
 	memset(&vinfo, 0, sizeof(vinfo));
 	t->protocols[0].name = WS_PROTOCOL;
 	t->protocols[0].callback = ws_callback;
@@ -800,8 +853,7 @@ make_vhost(struct tunnel *t)
 	vinfo.provided_client_ssl_ctx = t->ssl_ctx;
 	vinfo.http_proxy_address = t->p.proxy_host;
 	vinfo.http_proxy_port = t->p.proxy_port;
-	if ((t->vh = lws_create_vhost(loop_context(t->p.loop), &vinfo)) ==
-	    NULL) {
+	if ((t->vh = create_vhost(t, &vinfo)) == NULL) {
 		log_error("cannot set up the websocket's vhost");
 		return -1;
 	}

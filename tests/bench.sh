@@ -16,7 +16,9 @@
 #
 # ssm-proxy's CPU (user+sys, from wait4 via /usr/bin/time) and peak RSS
 # (ru_maxrss) are exact; VmRSS/VmHWM/Private_Dirty (smaps_rollup) are
-# sampled every 20 ms by tests/bench_helper.py while a transfer runs.  The
+# sampled every 20 ms by tests/bench_helper.py while a transfer runs.
+# ssm-proxy is not dumpable (no core files), so only root reads its
+# smaps_rollup: run as another user, the table says why PrivDrt is empty.  The
 # emulator's CPU is read from /proc/PID/stat before and after each phase.
 set -u
 cd "$(dirname "$0")/.." || exit 2

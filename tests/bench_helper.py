@@ -5,6 +5,10 @@
         Print "ready", then every INTERVAL_MS look at every process running
         EXE that descends from ROOTPID: VmRSS, VmHWM and Private_Dirty (from
         /proc/PID/smaps_rollup).  On SIGTERM write the peaks to OUT.json.
+        ssm-proxy makes itself not dumpable (no core files): only root may
+        then read its /proc/PID/exe and smaps_rollup.  Run as another user,
+        processes are recognised by their command line instead, and
+        Private_Dirty is left out with the reason in "private_dirty_note".
     bench_helper.py wrap OUT -- COMMAND...
         ProxyCommand wrapper: COMMAND's rusage ("wall user sys maxrss_kib")
         to OUT, signals from ssh passed on; OUT.lock held until written.
@@ -60,6 +64,17 @@ def _kb(text, key):
     return 0
 
 
+def _is_exe(pid, exe):
+    """pid runs exe: its /proc/PID/exe, or, when that is not readable (a
+    process that is not dumpable, and we are not root), argv[0]."""
+    try:
+        return os.readlink("/proc/%d/exe" % pid) == exe
+    except PermissionError:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+        return os.path.realpath(argv0) == exe
+
+
 def sample(exe, root, interval_ms, out):
     exe = os.path.realpath(exe)
     root = int(root)
@@ -68,6 +83,7 @@ def sample(exe, root, interval_ms, out):
     per = {}            # pid -> peaks
     known = {}          # pid -> is one of ours
     peak_sum_rss = peak_sum_pd = peak_count = ticks = 0
+    pd_denied = False
     print("ready", flush=True)
     sys.stdout = open(os.devnull, "w")
     while not stop.is_set():
@@ -80,15 +96,17 @@ def sample(exe, root, interval_ms, out):
             try:
                 ours = known.get(pid)
                 if ours is None:    # decided once per process
-                    ours = known[pid] = (
-                        os.readlink("/proc/%d/exe" % pid) == exe and
-                        root in _ancestors(pid))
+                    ours = known[pid] = (_is_exe(pid, exe) and
+                                         root in _ancestors(pid))
                 if not ours:
                     continue
                 with open("/proc/%d/status" % pid) as f:
                     st = f.read()
-                with open("/proc/%d/smaps_rollup" % pid) as f:
-                    sm = f.read()
+                try:
+                    with open("/proc/%d/smaps_rollup" % pid) as f:
+                        sm = f.read()
+                except PermissionError:
+                    sm, pd_denied = "", True
             except OSError:
                 continue
             rss, hwm = _kb(st, "VmRSS:"), _kb(st, "VmHWM:")
@@ -117,6 +135,12 @@ def sample(exe, root, interval_ms, out):
         "sum_max_rss_kib": sum(p["rss"] for p in per.values()),
         "peak_sum_private_dirty_kib": peak_sum_pd,
     }
+    if pd_denied:
+        for k in ("max_private_dirty_kib", "peak_sum_private_dirty_kib"):
+            del res[k]
+        res["private_dirty_note"] = (
+            "smaps_rollup not readable: ssm-proxy is not dumpable "
+            "(PR_SET_DUMPABLE 0, no core files); run the bench as root")
     with open(out + ".tmp", "w") as f:
         json.dump(res, f)
     os.rename(out + ".tmp", out)
@@ -294,6 +318,10 @@ def report(results, out):
             w("  %s %.0f ms;" % (k[6:], e["median_ms"]))
     w("  cpu s (user+sys), maxRSS and PrivDrt (peak Private_Dirty) are the "
       "ProxyCommand's; emu% = emulator CPU)")
+    notes = {e["private_dirty_note"] for e in R.values()
+             if e.get("private_dirty_note")}
+    for n in sorted(notes):
+        w("  PrivDrt missing: %s" % n)
     w("  %-26s %5s %7s %7s %7s %7s %9s %7s %7s %5s %s" % (
         "phase", "MiB", "wall s", "MiB/s", "net", "cpu s", "cpu s/GiB",
         "maxRSS", "PrivDrt", "emu%", "sha256"))

@@ -91,6 +91,26 @@ castore_get(const char *ca_file, struct errmsg *err)
 	return c->store;
 }
 
+SSL_CTX *
+castore_client_ctx(const char *ca_file, struct errmsg *err)
+{
+	X509_STORE *ca;
+	SSL_CTX *ctx;
+
+	if ((ca = castore_get(ca_file, err)) == NULL)
+		return NULL;
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		errmsg_set(err, SP_ERR_ALLOC, "out of memory");
+		return NULL;
+	}
+	SSL_CTX_set1_cert_store(ctx, ca);
+	/* Whoever uses it checks the peer too; this holds if they did not. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	    SSL_MODE_RELEASE_BUFFERS);
+	return ctx;
+}
+
 void
 castore_free(void)
 {

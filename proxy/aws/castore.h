@@ -9,6 +9,7 @@
 #ifndef SSM_CASTORE_H
 #define SSM_CASTORE_H
 
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "errmsg.h"
@@ -20,6 +21,13 @@
  * cannot be read, with err (may be NULL) saying why.
  */
 X509_STORE	*castore_get(const char *ca_file, struct errmsg *err);
+/*
+ * A client TLS context on castore_get(ca_file)'s anchors that verifies the
+ * peer (SSL_VERIFY_PEER), with the modes libwebsockets sets on contexts it
+ * makes itself; the caller frees it.  NULL with err when it cannot be made.
+ * Host names are the caller's to check.
+ */
+SSL_CTX		*castore_client_ctx(const char *ca_file, struct errmsg *err);
 /* Drop every store loaded (at exit); those up-referenced live on. */
 void		 castore_free(void);
 

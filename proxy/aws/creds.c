@@ -341,6 +341,7 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 		goto out;
 	}
 	hr.proxy = awscfg_https_proxy_for(x->cfg, u->host, u->port);
+	http_warn_cleartext(url);
 	if (!web) {
 		memset(&rq, 0, sizeof(rq));
 		memset(&pa, 0, sizeof(pa));
@@ -370,8 +371,13 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 		hr.headers[hr.nheaders++] = auth;
 		hr.headers[hr.nheaders++] = date;
 		if (src->session_token != NULL) {
-			snprintf(tok, sizeof(tok), "X-Amz-Security-Token: %s",
-			    src->session_token);
+			if ((size_t)snprintf(tok, sizeof(tok),
+			    "X-Amz-Security-Token: %s", src->session_token) >=
+			    sizeof(tok)) {
+				r = errmsg_set(x->err, CFG_ERR_VALUE, "%s: the "
+				    "session token is too long", op);
+				goto out;
+			}
 			hr.headers[hr.nheaders++] = tok;
 		}
 	}
@@ -703,6 +709,7 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 	struct awscfg_endpoint ep;
 	struct http_req hr;
 	struct http_resp resp;
+	struct sigv4_url *u;
 	char path[1400], dir[1200], hex[41], hdr[8192];
 	char full[ENDPOINT_URL_MAX + 512];
 	char *text = NULL, *file = NULL, *token = NULL, *ea = NULL,
@@ -768,15 +775,26 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 		r = nomem(x->err);
 		goto out;
 	}
-	snprintf(full, sizeof(full), "%s/federation/credentials?role_name=%s"
-	    "&account_id=%s", ep.url, er, ea);
-	snprintf(hdr, sizeof(hdr), "x-amz-sso_bearer_token: %s", token);
+	if ((size_t)snprintf(full, sizeof(full), "%s/federation/credentials?"
+	    "role_name=%s&account_id=%s", ep.url, er, ea) >= sizeof(full) ||
+	    (size_t)snprintf(hdr, sizeof(hdr), "x-amz-sso_bearer_token: %s",
+	    token) >= sizeof(hdr)) {
+		r = errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: "
+		    "sso_role_name, sso_account_id or the SSO token is too "
+		    "long", pr->name);
+		goto out;
+	}
 	memset(&hr, 0, sizeof(hr));
 	hr.method = "GET";
 	hr.url = full;
 	hr.headers[hr.nheaders++] = hdr;
 	hr.ca_file = x->cfg->ca_bundle;
 	hr.timeout_ms = 30000;
+	if (sigv4_url_split(full, &u) == 0) {
+		hr.proxy = awscfg_https_proxy_for(x->cfg, u->host, u->port);
+		sigv4_url_free(u);
+	}
+	http_warn_cleartext(full);
 	debug("GetRoleCredentials %s/%s at %s", acct, role, ep.url);
 	if ((r = http_do(&hr, &resp, x->err)) != 0)
 		goto out;
@@ -1037,7 +1055,12 @@ from_container(struct rctx *x, struct creds **out)
 			    "authorization token holds a line break");
 			goto out;
 		}
-		snprintf(hdr, sizeof(hdr), "Authorization: %s", t);
+		if ((size_t)snprintf(hdr, sizeof(hdr), "Authorization: %s",
+		    t) >= sizeof(hdr)) {
+			r = errmsg_set(x->err, CFG_ERR_VALUE, "the container "
+			    "authorization token is too long");
+			goto out;
+		}
 		hr.headers[hr.nheaders++] = hdr;
 	}
 	if ((r = http_do(&hr, &resp, x->err)) != 0) {

@@ -1,6 +1,10 @@
 /* Blocking HTTP client; see http.h. */
+#include <arpa/inet.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -8,6 +12,7 @@
 
 #include "castore.h"
 #include "http.h"
+#include "log.h"
 
 struct sink {
 	char	*buf;
@@ -64,6 +69,64 @@ http_origin(const char *url, char *out, size_t outsz)
 	p = p == NULL ? url : p + 3;
 	n = strcspn(p, "/?#");
 	snprintf(out, outsz, "%.*s%.*s", (int)(p - url), url, (int)n, p);
+}
+
+int
+http_is_cleartext(const char *url)
+{
+	char host[256];
+	const char *p, *e;
+	unsigned char a[16];
+	size_t n;
+
+	if (strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	p = url + 7;
+	if (*p == '[') {
+		if ((e = strchr(++p, ']')) == NULL)
+			return 1;
+	} else
+		e = p + strcspn(p, ":/?#");
+	if ((n = (size_t)(e - p)) == 0 || n >= sizeof(host))
+		return 1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (host[n - 1] == '.')
+		host[--n] = '\0';
+	if (strcasecmp(host, "localhost") == 0 || (n > 10 &&
+	    strcasecmp(host + n - 10, ".localhost") == 0))
+		return 0;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] != 127;
+	if (inet_pton(AF_INET6, host, a) == 1) {
+		static const unsigned char lo[16] = { [15] = 1 };
+		static const unsigned char v4map[12] = { [10] = 0xff,
+		    [11] = 0xff };
+
+		return memcmp(a, lo, 16) != 0 &&
+		    !(memcmp(a, v4map, 12) == 0 && a[12] == 127);
+	}
+	return 1;
+}
+
+void
+http_warn_cleartext(const char *url)
+{
+	static char warned[4][256];	/* origins warned about */
+	static size_t nwarned;
+	char origin[256];
+	size_t i;
+
+	if (!http_is_cleartext(url))
+		return;
+	http_origin(url, origin, sizeof(origin));
+	for (i = 0; i < nwarned; i++)
+		if (strcmp(warned[i], origin) == 0)
+			return;
+	if (nwarned < sizeof(warned) / sizeof(warned[0]))
+		memcpy(warned[nwarned++], origin, sizeof(origin));
+	log_info("warning: %s is plain HTTP: credential-derived headers and "
+	    "the session token travel in clear text", origin);
 }
 
 int

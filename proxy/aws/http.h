@@ -45,5 +45,17 @@ int	http_do(const struct http_req *req, struct http_resp *resp,
 void	http_resp_free(struct http_resp *resp);
 /* "scheme://host[:port]" of url in out (for messages). */
 void	http_origin(const char *url, char *out, size_t outsz);
+/*
+ * 1 if url is http:// to a host that is not a loopback address (localhost,
+ * *.localhost, 127.0.0.0/8, ::1): whatever is sent there crosses a network
+ * in clear text.
+ */
+int	http_is_cleartext(const char *url);
+/*
+ * For an AWS endpoint that will get signed requests: when it is
+ * http_is_cleartext(), one warning line at the default verbosity, once per
+ * origin in the process.  The call is not refused (local stand-ins).
+ */
+void	http_warn_cleartext(const char *url);
 
 #endif /* SSM_HTTP_H */

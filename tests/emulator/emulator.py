@@ -2123,6 +2123,9 @@ class Emulator:
                                         "closed by emulator action")
             elif act in ("terminate", "channel_closed"):
                 await s.end(body.get("output", ""), "control action " + act)
+            elif act == "send_stream":
+                await s.send_stream(int(body["payload_type"]),
+                                    body.get("output", "").encode())
             else:
                 raise ValueError("unknown action %r" % act)
         return {"action": act, "sessions": [s.sid for s in ss]}
