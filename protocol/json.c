@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <yajl/yajl_parse.h>
 
+#include "hex.h"
 #include "json.h"
 
 /* Longest number text converted; a longer one is refused as too big. */
@@ -113,18 +114,6 @@ utf8_valid(const uint8_t *s, size_t len)
 	return 1;
 }
 
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Run the escape and NUL checks over up to *np bytes.  On a bad byte, set
  * *np to its index and return the error; the caller hands yajl only the
@@ -165,7 +154,7 @@ scan_bytes(struct json_parser *p, const uint8_t *d, size_t *np)
 				p->scan = SCAN_STR;
 			break;
 		case SCAN_HEX:
-			if ((v = hexval(d[i])) < 0)
+			if ((v = hex_value(d[i])) < 0)
 				goto bad;
 			p->unit = p->unit << 4 | (uint32_t)v;
 			if (--p->hex_left > 0)
@@ -784,11 +773,11 @@ w_after_value(struct json_writer *w)
 static int
 w_string(struct json_writer *w, const char *str)
 {
-	static const char hex[] = "0123456789abcdef";
 	const uint8_t *s = (const uint8_t *)str;
 	size_t len, i, n;
 	uint32_t cp;
-	char esc[6];
+	uint8_t unit[2];
+	char esc[7];
 	int r;
 
 	if (str == NULL)
@@ -825,11 +814,11 @@ w_string(struct json_writer *w, const char *str)
 			r = buf_put(&w->b, esc, 2);
 			break;
 		default:
+			/* Only code points below U+10000 get here. */
 			esc[1] = 'u';
-			esc[2] = hex[(cp >> 12) & 0xf];
-			esc[3] = hex[(cp >> 8) & 0xf];
-			esc[4] = hex[(cp >> 4) & 0xf];
-			esc[5] = hex[cp & 0xf];
+			unit[0] = (uint8_t)(cp >> 8);
+			unit[1] = (uint8_t)cp;
+			hex_encode(unit, sizeof(unit), esc + 2);
 			r = buf_put(&w->b, esc, 6);
 			break;
 		}

@@ -18,7 +18,9 @@
 #include <openssl/sha.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "sigv4.h"
+#include "urlenc.h"
 
 /* Cap on any string we build: 64 headers of 2 * 64 KiB each, and more. */
 #define SIGV4_MAX_OUT		(16 * 1024 * 1024)
@@ -41,9 +43,6 @@ static const char *const own_headers[] = {
 	"host", "authorization", "x-amz-date", "x-amz-security-token",
 };
 
-static const char hexdigits_lc[] = "0123456789abcdef";
-static const char hexdigits_uc[] = "0123456789ABCDEF";
-
 /* One query parameter, key and value canonically encoded. */
 struct qparam {
 	char	*k;
@@ -57,32 +56,12 @@ struct hdr {
 	size_t	 order;		/* position given, to keep sorting stable */
 };
 
-/* Character classes (RFC 3986 unreserved; RFC 9110 tchar). */
-static int
-is_unreserved(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == '~';
-}
-
+/* RFC 9110 tchar. */
 static int
 is_tchar(uint8_t c)
 {
-	return is_unreserved(c) || (c != '\0' &&
+	return urlenc_unreserved(c) || (c != '\0' &&
 	    strchr("!#$%&'*+^`|", c) != NULL);
-}
-
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Length of s if it is non-NULL and at most max bytes long, else error. */
@@ -112,7 +91,7 @@ check_name(const char *s, size_t max)
 	if (n == 0)
 		return SP_ERR_INVALID_ARG;
 	for (i = 0; i < n; i++)
-		if (!is_unreserved((uint8_t)s[i]))
+		if (!urlenc_unreserved((uint8_t)s[i]))
 			return SP_ERR_INVALID_ARG;
 	return 0;
 }
@@ -143,59 +122,6 @@ str_free(char *s)
 	free(s);
 }
 
-/*
- * Append s percent-encoded: unreserved bytes (and '/' if keep_slash) as
- * they are, every other byte as %XX with upper-case hex.
- */
-static int
-put_encoded(struct buf *b, const uint8_t *s, size_t n, int keep_slash)
-{
-	uint8_t esc[3];
-	size_t i;
-	int r;
-
-	for (i = 0; i < n; i++) {
-		if (is_unreserved(s[i]) || (keep_slash && s[i] == '/')) {
-			if ((r = buf_put_u8(b, s[i])) != 0)
-				return r;
-			continue;
-		}
-		esc[0] = '%';
-		esc[1] = (uint8_t)hexdigits_uc[s[i] >> 4];
-		esc[2] = (uint8_t)hexdigits_uc[s[i] & 0x0f];
-		if ((r = buf_put(b, esc, sizeof(esc))) != 0)
-			return r;
-	}
-	return 0;
-}
-
-/*
- * Append a raw query component (key or value) canonically: percent-decode
- * it, then encode it again with the RFC 3986 rule.  '+' is a plain plus.
- * A '%' without two hex digits after it is an error.
- */
-static int
-put_requoted(struct buf *b, const char *s, size_t n)
-{
-	uint8_t c;
-	size_t i;
-	int hi, lo, r;
-
-	for (i = 0; i < n; i++) {
-		c = (uint8_t)s[i];
-		if (c == '%') {
-			if (n - i < 3 || (hi = hexval((uint8_t)s[i + 1])) < 0 ||
-			    (lo = hexval((uint8_t)s[i + 2])) < 0)
-				return SP_ERR_INVALID_ARG;
-			c = (uint8_t)(hi << 4 | lo);
-			i += 2;
-		}
-		if ((r = put_encoded(b, &c, 1, 0)) != 0)
-			return r;
-	}
-	return 0;
-}
-
 /* Move the contents of b into a new heap string; b is left empty. */
 static int
 take_str(struct buf *b, char **out)
@@ -209,21 +135,9 @@ take_encoded(struct buf *b, const char *s, char **out)
 {
 	int r;
 
-	if ((r = put_encoded(b, (const uint8_t *)s, strlen(s), 0)) != 0)
+	if ((r = urlenc_put(b, s, strlen(s), 0)) != 0)
 		return r;
 	return take_str(b, out);
-}
-
-static void
-hex_encode(const uint8_t *d, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hexdigits_lc[d[i] >> 4];
-		out[2 * i + 1] = hexdigits_lc[d[i] & 0x0f];
-	}
-	out[2 * n] = '\0';
 }
 
 static int
@@ -508,11 +422,11 @@ qparams_parse(const char *q, size_t qlen, size_t extra, struct qparam **qpp,
 			continue;
 		if ((eq = memchr(s, '=', (size_t)(e - s))) == NULL)
 			eq = e;
-		if ((r = put_requoted(&tmp, s, (size_t)(eq - s))) != 0 ||
+		if ((r = urlenc_put_requoted(&tmp, s, (size_t)(eq - s))) != 0 ||
 		    (r = take_str(&tmp, &qp[n].k)) != 0)
 			goto out;
 		n++;	/* qparams_free frees a half-built entry too */
-		if (eq < e && (r = put_requoted(&tmp, eq + 1,
+		if (eq < e && (r = urlenc_put_requoted(&tmp, eq + 1,
 		    (size_t)(e - eq - 1))) != 0)
 			goto out;
 		if ((r = take_str(&tmp, &qp[n - 1].v)) != 0)
@@ -648,7 +562,8 @@ put_canonical_path(struct buf *out, const char *path, size_t n, int flags)
 	if (flags & SIGV4_NO_PATH_ENCODE)
 		r = buf_put(out, buf_ptr(&norm), buf_len(&norm));
 	else
-		r = put_encoded(out, buf_ptr(&norm), buf_len(&norm), 1);
+		r = urlenc_put(out, buf_ptr(&norm), buf_len(&norm),
+		    URLENC_KEEP_SLASH);
  out:
 	buf_release(&norm);
 	return r;
@@ -996,8 +911,7 @@ sign(const struct sigv4_creds *c, const struct sigv4_request *rq,
 				goto out;
 		if (token != NULL && !sign_token &&
 		    ((r = buf_put_str(&b, "&X-Amz-Security-Token=")) != 0 ||
-		    (r = put_encoded(&b, (const uint8_t *)token,
-		    strlen(token), 0)) != 0))
+		    (r = urlenc_put(&b, token, strlen(token), 0)) != 0))
 			goto out;
 		if ((r = put_pair(&b, "X-Amz-Signature", res->signature,
 		    0)) != 0 ||
@@ -1073,23 +987,6 @@ dup_n(const char *s, size_t n, char **out)
 	return 0;
 }
 
-/* Every '%' in s[0..n) starts a %XX escape. */
-static int
-check_escapes(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] != '%')
-			continue;
-		if (n - i < 3 || hexval((uint8_t)s[i + 1]) < 0 ||
-		    hexval((uint8_t)s[i + 2]) < 0)
-			return SP_ERR_URL;
-		i += 2;
-	}
-	return 0;
-}
-
 /* Host name: letters, digits, '-', '.', '_'; IPv6 inside brackets. */
 static int
 check_host(const char *s, size_t n, int bracketed)
@@ -1104,7 +1001,7 @@ check_host(const char *s, size_t n, int bracketed)
 		if (bracketed) {
 			if (c == ':')
 				colons++;
-			else if (hexval(c) < 0 && c != '.')
+			else if (hex_value(c) < 0 && c != '.')
 				return SP_ERR_URL;
 		} else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
@@ -1207,8 +1104,10 @@ sigv4_url_split(const char *url, struct sigv4_url **outp)
 	/* Path up to '?', then the query. */
 	if ((q = strchr(auth_end, '?')) == NULL)
 		q = url + len;
-	if ((r = check_escapes(auth_end, (size_t)(url + len - auth_end))) != 0)
+	if (!urlenc_escapes_valid(auth_end, (size_t)(url + len - auth_end))) {
+		r = SP_ERR_URL;
 		goto out;
+	}
 	if (q == auth_end)
 		r = dup_n("/", 1, &u->path);
 	else
