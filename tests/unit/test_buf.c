@@ -236,7 +236,8 @@ test_putf(void)
 	buf_release(&b);
 
 	buf_view(&b, "xy", 2);
-	CHECK_EQ(buf_putf(&b, "%d", 1), SP_ERR_READ_ONLY, "a view is read-only");
+	CHECK_EQ(buf_putf(&b, "%d", 1), SP_ERR_READ_ONLY,
+	    "a view is read-only");
 }
 
 int
