@@ -11,6 +11,7 @@
  * sigv4canon.c, URLs in sigv4url.c.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,20 +74,6 @@ int
 sigv4_take_str(struct buf *b, char **out)
 {
 	return buf_to_cstr(b, out);
-}
-
-void
-sigv4_fmt_u64(uint64_t v, char out[21])
-{
-	char tmp[20];
-	size_t n = 0;
-
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	memcpy(out, tmp + sizeof(tmp) - n, n);
-	out[n] = '\0';
 }
 
 /* Non-empty, bounded and made of unreserved characters only. */
@@ -359,16 +346,10 @@ step_scope(struct signing *s)
 	int r;
 
 	buf_reset(b);
-	if ((r = buf_put_str(b, s->date8)) != 0 ||
-	    (r = buf_put_u8(b, '/')) != 0 ||
-	    (r = buf_put_str(b, s->p->region)) != 0 ||
-	    (r = buf_put_u8(b, '/')) != 0 ||
-	    (r = buf_put_str(b, s->p->service)) != 0 ||
-	    (r = buf_put_str(b, "/aws4_request")) != 0 ||
+	if ((r = buf_putf(b, "%s/%s/%s/aws4_request", s->date8, s->p->region,
+	    s->p->service)) != 0 ||
 	    (r = sigv4_take_str(b, &s->scope)) != 0 ||
-	    (r = buf_put_str(b, s->c->access_key_id)) != 0 ||
-	    (r = buf_put_u8(b, '/')) != 0 ||
-	    (r = buf_put_str(b, s->scope)) != 0 ||
+	    (r = buf_putf(b, "%s/%s", s->c->access_key_id, s->scope)) != 0 ||
 	    (r = sigv4_take_str(b, &s->credential)) != 0)
 		return r;
 	return 0;
@@ -393,7 +374,8 @@ step_query(struct signing *s)
 	for (i = 0; i < s->nquery; i++)
 		if (sigv4_is_signing_param(kv[i].k))
 			return SP_ERR_INVALID_ARG;
-	sigv4_fmt_u64(s->p->expires, expires);
+	snprintf(expires, sizeof(expires), "%lu",
+	    (unsigned long)s->p->expires);
 	if ((r = sigv4_query_add(kv, &s->nquery, &s->b, "X-Amz-Algorithm",
 	    SIGV4_ALGORITHM)) != 0 ||
 	    (r = sigv4_query_add(kv, &s->nquery, &s->b, "X-Amz-Credential",
@@ -420,18 +402,13 @@ step_canonical_request(struct signing *s)
 	int r;
 
 	buf_reset(b);
-	if ((r = buf_put_str(b, rq->method)) != 0 ||
-	    (r = buf_put_u8(b, '\n')) != 0 ||
+	if ((r = buf_putf(b, "%s\n", rq->method)) != 0 ||
 	    (r = sigv4_put_canonical_path(b, rq->path, strlen(rq->path),
 	    s->p->flags)) != 0 ||
 	    (r = buf_put_u8(b, '\n')) != 0 ||
 	    (r = sigv4_put_sorted_query(b, s->query, s->nquery)) != 0 ||
-	    (r = buf_put_u8(b, '\n')) != 0 ||
-	    (r = buf_put_str(b, s->canon_headers)) != 0 ||
-	    (r = buf_put_u8(b, '\n')) != 0 ||
-	    (r = buf_put_str(b, res->signed_headers)) != 0 ||
-	    (r = buf_put_u8(b, '\n')) != 0 ||
-	    (r = buf_put_str(b, res->payload_hash)) != 0 ||
+	    (r = buf_putf(b, "\n%s\n%s\n%s", s->canon_headers,
+	    res->signed_headers, res->payload_hash)) != 0 ||
 	    (r = sigv4_take_str(b, &res->canonical_request)) != 0)
 		return r;
 	return 0;
@@ -450,12 +427,8 @@ step_string_to_sign(struct signing *s)
 	    strlen(res->canonical_request), hash)) != 0)
 		return r;
 	buf_reset(b);
-	if ((r = buf_put_str(b, SIGV4_ALGORITHM "\n")) != 0 ||
-	    (r = buf_put_str(b, res->amz_date)) != 0 ||
-	    (r = buf_put_u8(b, '\n')) != 0 ||
-	    (r = buf_put_str(b, s->scope)) != 0 ||
-	    (r = buf_put_u8(b, '\n')) != 0 ||
-	    (r = buf_put_str(b, hash)) != 0 ||
+	if ((r = buf_putf(b, SIGV4_ALGORITHM "\n%s\n%s\n%s", res->amz_date,
+	    s->scope, hash)) != 0 ||
 	    (r = sigv4_take_str(b, &res->string_to_sign)) != 0)
 		return r;
 	return 0;
@@ -489,13 +462,9 @@ step_authorization(struct signing *s)
 	int r;
 
 	buf_reset(b);
-	if ((r = buf_put_str(b, SIGV4_ALGORITHM)) != 0 ||
-	    (r = buf_put_str(b, " Credential=")) != 0 ||
-	    (r = buf_put_str(b, s->credential)) != 0 ||
-	    (r = buf_put_str(b, ", SignedHeaders=")) != 0 ||
-	    (r = buf_put_str(b, res->signed_headers)) != 0 ||
-	    (r = buf_put_str(b, ", Signature=")) != 0 ||
-	    (r = buf_put_str(b, res->signature)) != 0 ||
+	if ((r = buf_putf(b, SIGV4_ALGORITHM " Credential=%s, SignedHeaders=%s, "
+	    "Signature=%s", s->credential, res->signed_headers,
+	    res->signature)) != 0 ||
 	    (r = sigv4_take_str(b, &res->authorization)) != 0)
 		return r;
 	return 0;

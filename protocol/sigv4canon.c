@@ -163,9 +163,7 @@ hdrs_canonical(struct sigv4_kv *hd, size_t n, struct buf *ch, struct buf *sh)
 		if (i > 0 && ((r = buf_put_u8(ch, '\n')) != 0 ||
 		    (r = buf_put_u8(sh, ';')) != 0))
 			return r;
-		if ((r = buf_put_str(ch, hd[i].k)) != 0 ||
-		    (r = buf_put_u8(ch, ':')) != 0 ||
-		    (r = buf_put_str(ch, hd[i].v)) != 0 ||
+		if ((r = buf_putf(ch, "%s:%s", hd[i].k, hd[i].v)) != 0 ||
 		    (r = buf_put_str(sh, hd[i].k)) != 0)
 			return r;
 	}
@@ -330,14 +328,7 @@ sigv4_is_signing_param(const char *encoded_key)
 int
 sigv4_put_pair(struct buf *b, const char *k, const char *v, int first)
 {
-	int r;
-
-	if ((!first && (r = buf_put_u8(b, '&')) != 0) ||
-	    (r = buf_put_str(b, k)) != 0 ||
-	    (r = buf_put_u8(b, '=')) != 0 ||
-	    (r = buf_put_str(b, v)) != 0)
-		return r;
-	return 0;
+	return buf_putf(b, "%s%s=%s", first ? "" : "&", k, v);
 }
 
 /* By key, then by value (pointers to entries). */

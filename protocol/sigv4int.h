@@ -38,8 +38,6 @@ void	sigv4_kvs_free(struct sigv4_kv *kv, size_t n);
 int	sigv4_bounded_len(const char *s, size_t max, size_t *lenp) SP_WUR;
 /* RFC 9110 tchar: may stand in a method or header name. */
 int	sigv4_is_tchar(uint8_t c);
-/* Decimal digits of v, NUL-terminated. */
-void	sigv4_fmt_u64(uint64_t v, char out[21]);
 /* Move the contents of b into a new heap string; b is left empty. */
 int	sigv4_take_str(struct buf *b, char **out) SP_WUR;
 

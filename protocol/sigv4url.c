@@ -175,7 +175,6 @@ static int
 url_hosts(const struct authority *a, struct sigv4_url *u)
 {
 	const char *hdr_end = a->bracketed ? a->host_end + 1 : a->host_end;
-	char digits[21];
 	struct buf b;
 	int r;
 
@@ -186,9 +185,7 @@ url_hosts(const struct authority *a, struct sigv4_url *u)
 		goto out;
 	if (a->port != 0 && a->port != u->port) {
 		u->port = (uint16_t)a->port;
-		sigv4_fmt_u64(a->port, digits);
-		if ((r = buf_put_u8(&b, ':')) != 0 ||
-		    (r = buf_put_str(&b, digits)) != 0)
+		if ((r = buf_putf(&b, ":%u", (unsigned int)a->port)) != 0)
 			goto out;
 	}
 	r = sigv4_take_str(&b, &u->host_header);
@@ -309,12 +306,8 @@ sign_url(const struct sigv4_creds *creds, const char *url,
 	    (r = sigv4_take_str(&b, &res->host)) != 0)
 		goto out;
 	if (presign &&
-	    ((r = buf_put_str(&b, u->scheme)) != 0 ||
-	    (r = buf_put_str(&b, "://")) != 0 ||
-	    (r = buf_put_str(&b, u->host_header)) != 0 ||
-	    (r = buf_put_str(&b, u->path)) != 0 ||
-	    (r = buf_put_u8(&b, '?')) != 0 ||
-	    (r = buf_put_str(&b, res->query)) != 0 ||
+	    ((r = buf_putf(&b, "%s://%s%s?%s", u->scheme, u->host_header,
+	    u->path, res->query)) != 0 ||
 	    (r = sigv4_take_str(&b, &res->url)) != 0))
 		goto out;
 	*outp = res;
