@@ -76,26 +76,15 @@ sigv4_take_str(struct buf *b, char **out)
 	return buf_to_cstr(b, out);
 }
 
-/* Non-empty, bounded and made of unreserved characters only. */
 static int
-check_name(const char *s, size_t max)
+is_visible(uint8_t c)
 {
-	size_t n, i;
-	int r;
-
-	if ((r = sigv4_bounded_len(s, max, &n)) != 0)
-		return r;
-	if (n == 0)
-		return SP_ERR_INVALID_ARG;
-	for (i = 0; i < n; i++)
-		if (!urlenc_unreserved((uint8_t)s[i]))
-			return SP_ERR_INVALID_ARG;
-	return 0;
+	return c > 0x20 && c < 0x7f;
 }
 
-/* Non-empty, bounded and visible ASCII (0x21..0x7e) only. */
+/* Non-empty, at most max bytes, and every byte one that ok() accepts. */
 static int
-check_visible(const char *s, size_t max)
+check_chars(const char *s, size_t max, int (*ok)(uint8_t))
 {
 	size_t n, i;
 	int r;
@@ -105,7 +94,7 @@ check_visible(const char *s, size_t max)
 	if (n == 0)
 		return SP_ERR_INVALID_ARG;
 	for (i = 0; i < n; i++)
-		if ((uint8_t)s[i] <= 0x20 || (uint8_t)s[i] >= 0x7f)
+		if (!ok((uint8_t)s[i]))
 			return SP_ERR_INVALID_ARG;
 	return 0;
 }
@@ -193,13 +182,15 @@ check_creds(const struct sigv4_creds *c)
 
 	if (c == NULL)
 		return SP_ERR_INVALID_ARG;
-	if ((r = check_name(c->access_key_id, SIGV4_MAX_NAME)) != 0 ||
+	if ((r = check_chars(c->access_key_id, SIGV4_MAX_NAME,
+	    urlenc_unreserved)) != 0 ||
 	    (r = sigv4_bounded_len(c->secret_key, SIGV4_MAX_STR, &n)) != 0)
 		return r;
 	if (n == 0)
 		return SP_ERR_INVALID_ARG;
 	if (c->session_token != NULL && c->session_token[0] != '\0' &&
-	    (r = check_visible(c->session_token, SIGV4_MAX_STR)) != 0)
+	    (r = check_chars(c->session_token, SIGV4_MAX_STR,
+	    is_visible)) != 0)
 		return r;
 	return 0;
 }
@@ -211,8 +202,10 @@ check_params(const struct sigv4_params *p, int presign)
 
 	if (p == NULL)
 		return SP_ERR_INVALID_ARG;
-	if ((r = check_name(p->region, SIGV4_MAX_NAME)) != 0 ||
-	    (r = check_name(p->service, SIGV4_MAX_NAME)) != 0)
+	if ((r = check_chars(p->region, SIGV4_MAX_NAME,
+	    urlenc_unreserved)) != 0 ||
+	    (r = check_chars(p->service, SIGV4_MAX_NAME,
+	    urlenc_unreserved)) != 0)
 		return r;
 	if (presign && (p->expires == 0 || p->expires > SIGV4_MAX_EXPIRES))
 		return SP_ERR_INVALID_ARG;
@@ -230,14 +223,8 @@ check_request(const struct sigv4_request *rq)
 
 	if (rq == NULL)
 		return SP_ERR_INVALID_ARG;
-	if ((r = sigv4_bounded_len(rq->method, SIGV4_MAX_STR, &n)) != 0)
-		return r;
-	if (n == 0)
-		return SP_ERR_INVALID_ARG;
-	for (i = 0; i < n; i++)
-		if (!sigv4_is_tchar((uint8_t)rq->method[i]))
-			return SP_ERR_INVALID_ARG;
-	if ((r = check_visible(rq->host, SIGV4_MAX_STR)) != 0)
+	if ((r = check_chars(rq->method, SIGV4_MAX_STR, sigv4_is_tchar)) != 0 ||
+	    (r = check_chars(rq->host, SIGV4_MAX_STR, is_visible)) != 0)
 		return r;
 	if ((r = sigv4_bounded_len(rq->path, SIGV4_MAX_STR, &n)) != 0)
 		return r;
@@ -254,7 +241,8 @@ check_request(const struct sigv4_request *rq)
 	    (rq->body_len > 0 && rq->body == NULL))
 		return SP_ERR_INVALID_ARG;
 	if (rq->payload_hash != NULL &&
-	    (r = check_visible(rq->payload_hash, SIGV4_HASH_MAX)) != 0)
+	    (r = check_chars(rq->payload_hash, SIGV4_HASH_MAX,
+	    is_visible)) != 0)
 		return r;
 	return 0;
 }
