@@ -1,4 +1,6 @@
 /* Bounds-checked byte buffer; see buf.h. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,6 +366,43 @@ int
 buf_put_str(struct buf *b, const char *s)
 {
 	return buf_put(b, s, strlen(s));
+}
+
+int
+buf_putf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	uint8_t *p;
+	char *tmp = NULL;
+	size_t n;
+	int len, r;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return SP_ERR_INVALID_ARG;
+	n = (size_t)len;
+	if ((r = buf_reserve(b, n, &p)) != 0 || n == 0)
+		return r;
+	/* vsnprintf writes a NUL after the text: room for it, or a copy. */
+	if (b->size == b->alloc && (tmp = malloc(n + 1)) == NULL) {
+		b->size -= n;
+		return SP_ERR_ALLOC;
+	}
+	va_start(ap, fmt);
+	len = vsnprintf(tmp != NULL ? tmp : (char *)p, n + 1, fmt, ap);
+	va_end(ap);
+	if (tmp != NULL) {
+		memcpy(p, tmp, n);
+		OPENSSL_cleanse(tmp, n + 1);
+		free(tmp);
+	}
+	if (len < 0 || (size_t)len != n) {
+		b->size -= n;
+		return SP_ERR_INVALID_ARG;
+	}
+	return 0;
 }
 
 int

@@ -76,6 +76,13 @@ int	buf_put_u32(struct buf *b, uint32_t v) SP_WUR;
 int	buf_put_u64(struct buf *b, uint64_t v) SP_WUR;
 int	buf_put(struct buf *b, const void *p, size_t n) SP_WUR;
 int	buf_put_str(struct buf *b, const char *s) SP_WUR;
+/*
+ * Append the text printf would write for fmt (without its NUL), all or
+ * nothing: SP_ERR_NO_SPACE if it would pass the cap, SP_ERR_ALLOC,
+ * SP_ERR_READ_ONLY for a view, SP_ERR_INVALID_ARG if formatting fails.
+ */
+int	buf_putf(struct buf *b, const char *fmt, ...) SP_WUR
+	    __attribute__((__format__(__printf__, 2, 3)));
 /* Append s padded with pad to exactly width bytes; longer s is an error. */
 int	buf_put_fixed_str(struct buf *b, const char *s, size_t width,
 	    uint8_t pad) SP_WUR;

@@ -16,37 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "sshagent.h"
-
-/* An RFC 4251 string, borrowed from b. */
-static int
-get_string(struct buf *b, const uint8_t **p, size_t *n)
-{
-	uint32_t len;
-	int r;
-
-	if ((r = buf_peek_u32(b, 0, &len)) != 0)
-		return r;
-	if ((size_t)len > buf_len(b) - 4)
-		return SP_ERR_INCOMPLETE;
-	if ((r = buf_skip(b, 4)) != 0)
-		return r;
-	*p = buf_ptr(b);
-	*n = len;
-	return buf_skip(b, len);
-}
-
-static int
-put_string(struct buf *b, const void *p, size_t n)
-{
-	int r;
-
-	if (n > UINT32_MAX)
-		return SP_ERR_INVALID_ARG;
-	if ((r = buf_put_u32(b, (uint32_t)n)) != 0 ||
-	    (r = buf_put(b, p, n)) != 0)
-		return r;
-	return 0;
-}
+#include "sshbuf.h"
 
 void
 sshagent_ids_free(struct sshagent_ids *ids)
@@ -92,8 +62,8 @@ sshagent_parse_identities(const void *msg, size_t len,
 	for (i = 0; i < n; i++) {
 		struct sshagent_id *id = &ids->ids[i];
 
-		if (get_string(&b, &kp, &kn) != 0 ||
-		    get_string(&b, &cp, &cn) != 0 || kn == 0) {
+		if (sshbuf_get_string(&b, &kp, &kn) != 0 ||
+		    sshbuf_get_string(&b, &cp, &cn) != 0 || kn == 0) {
 			r = SP_ERR_PROTOCOL;
 			goto out;
 		}
@@ -141,22 +111,21 @@ sshagent_add_ed25519_msg(const uint8_t pub[SSHKEY_ED25519_LEN],
     uint32_t lifetime, struct buf *b)
 {
 	uint8_t sk[2 * SSHKEY_ED25519_LEN];
-	size_t start = buf_len(b);
+	size_t start;
 	int r;
 
 	/* OpenSSH's Ed25519 private key is seed || public key. */
 	memcpy(sk, seed, SSHKEY_ED25519_LEN);
 	memcpy(sk + SSHKEY_ED25519_LEN, pub, SSHKEY_ED25519_LEN);
-	if ((r = buf_put_u32(b, 0)) != 0 ||
+	if ((r = sshbuf_frame_start(b, &start)) != 0 ||
 	    (r = buf_put_u8(b, SSH2_AGENTC_ADD_ID_CONSTRAINED)) != 0 ||
-	    (r = put_string(b, "ssh-ed25519", 11)) != 0 ||
-	    (r = put_string(b, pub, SSHKEY_ED25519_LEN)) != 0 ||
-	    (r = put_string(b, sk, sizeof(sk))) != 0 ||
-	    (r = put_string(b, comment, strlen(comment))) != 0 ||
+	    (r = sshbuf_put_cstring(b, "ssh-ed25519")) != 0 ||
+	    (r = sshbuf_put_string(b, pub, SSHKEY_ED25519_LEN)) != 0 ||
+	    (r = sshbuf_put_string(b, sk, sizeof(sk))) != 0 ||
+	    (r = sshbuf_put_cstring(b, comment)) != 0 ||
 	    (r = buf_put_u8(b, SSH_AGENT_CONSTRAIN_LIFETIME)) != 0 ||
 	    (r = buf_put_u32(b, lifetime)) != 0 ||
-	    (r = buf_poke_u32(b, start,
-	    (uint32_t)(buf_len(b) - start - 4))) != 0)
+	    (r = sshbuf_frame_end(b, start)) != 0)
 		goto out;
 	r = 0;
  out:
@@ -236,6 +205,8 @@ agent_request(const char *path, const struct buf *req, struct buf *reply,
 	const uint8_t *p = buf_ptr(req);
 	size_t left = buf_len(req), got = 0, want = 4;
 	uint8_t hdr[4], *dst;
+	struct buf h;
+	uint32_t len;
 	ssize_t n;
 	int fd = -1, r;
 
@@ -260,8 +231,10 @@ agent_request(const char *path, const struct buf *req, struct buf *reply,
 		if (got == want) {
 			if (dst != hdr)
 				break;
-			want = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
-			    (size_t)hdr[2] << 8 | hdr[3];
+			buf_view(&h, hdr, sizeof(hdr));
+			if ((r = buf_get_u32(&h, &len)) != 0)
+				goto out;
+			want = len;
 			if (want == 0 || want > SSHAGENT_MAX_MSG) {
 				r = errmsg_set(err, SP_ERR_PROTOCOL, "the "
 				    "ssh-agent sent a reply of %zu bytes",
@@ -300,14 +273,16 @@ sshagent_list(const char *path, struct sshagent_ids **out,
     struct errmsg *err)
 {
 	struct buf req, reply;
+	size_t start;
 	int r;
 
 	*out = NULL;
 	errmsg_clear(err);
 	buf_init(&req, 16);
 	buf_init(&reply, SSHAGENT_MAX_MSG);
-	if ((r = buf_put_u32(&req, 1)) != 0 ||
-	    (r = buf_put_u8(&req, SSH2_AGENTC_REQUEST_IDENTITIES)) != 0)
+	if ((r = sshbuf_frame_start(&req, &start)) != 0 ||
+	    (r = buf_put_u8(&req, SSH2_AGENTC_REQUEST_IDENTITIES)) != 0 ||
+	    (r = sshbuf_frame_end(&req, start)) != 0)
 		goto out;
 	if ((r = agent_request(path, &req, &reply, err)) != 0)
 		goto out;

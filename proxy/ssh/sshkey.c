@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "sshbuf.h"
 #include "sshkey.h"
 
 static const char b64chars[] =
@@ -97,24 +98,6 @@ sshkey_b64_decode(const char *s, size_t len, uint8_t *out, size_t outsz)
 	return (int)o;
 }
 
-/* An RFC 4251 string: u32 length, then the bytes (borrowed from b). */
-static int
-get_string(struct buf *b, const uint8_t **p, size_t *n)
-{
-	uint32_t len;
-	int r;
-
-	if ((r = buf_peek_u32(b, 0, &len)) != 0)
-		return r;
-	if ((size_t)len > buf_len(b) - 4)
-		return SP_ERR_INCOMPLETE;
-	if ((r = buf_skip(b, 4)) != 0)
-		return r;
-	*p = buf_ptr(b);
-	*n = len;
-	return buf_skip(b, len);
-}
-
 /*
  * An RFC 4251 mpint that must be positive and minimally encoded; its
  * size in bits.
@@ -192,8 +175,8 @@ sshkey_from_blob(const uint8_t *blob, size_t len, const char *comment,
 		return errmsg_set(err, CFG_ERR_VALUE, "the public key is too "
 		    "large (%zu bytes) for EC2 Instance Connect", len);
 	buf_view(&b, blob, len);
-	if (get_string(&b, &t, &tn) != 0 || tn == 0 || tn >= sizeof(tname) ||
-	    !printable((const char *)t, tn))
+	if (sshbuf_get_string(&b, &t, &tn) != 0 || tn == 0 ||
+	    tn >= sizeof(tname) || !printable((const char *)t, tn))
 		return errmsg_set(err, CFG_ERR_VALUE, "malformed public key "
 		    "blob");
 	memcpy(tname, t, tn);
@@ -201,8 +184,8 @@ sshkey_from_blob(const uint8_t *blob, size_t len, const char *comment,
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return SP_ERR_ALLOC;
 	if (strcmp(tname, "ssh-ed25519") == 0) {
-		if (get_string(&b, &p1, &n1) != 0 || n1 != SSHKEY_ED25519_LEN ||
-		    buf_len(&b) != 0) {
+		if (sshbuf_get_string(&b, &p1, &n1) != 0 ||
+		    n1 != SSHKEY_ED25519_LEN || buf_len(&b) != 0) {
 			r = errmsg_set(err, CFG_ERR_VALUE, "malformed Ed25519 "
 			    "public key blob");
 			goto out;
@@ -212,8 +195,8 @@ sshkey_from_blob(const uint8_t *blob, size_t len, const char *comment,
 	} else if (strcmp(tname, "ssh-rsa") == 0) {
 		unsigned int ebits;
 
-		if (get_string(&b, &p1, &n1) != 0 ||
-		    get_string(&b, &p2, &n2) != 0 || buf_len(&b) != 0 ||
+		if (sshbuf_get_string(&b, &p1, &n1) != 0 ||
+		    sshbuf_get_string(&b, &p2, &n2) != 0 || buf_len(&b) != 0 ||
 		    positive_mpint_bits(p1, n1, &ebits) != 0 ||
 		    positive_mpint_bits(p2, n2, &k->bits) != 0 ||
 		    (p1[n1 - 1] & 1) == 0) {
@@ -407,10 +390,8 @@ sshkey_ed25519_blob(const uint8_t pub[SSHKEY_ED25519_LEN], struct buf *b)
 {
 	int r;
 
-	if ((r = buf_put_u32(b, 11)) != 0 ||
-	    (r = buf_put(b, "ssh-ed25519", 11)) != 0 ||
-	    (r = buf_put_u32(b, SSHKEY_ED25519_LEN)) != 0 ||
-	    (r = buf_put(b, pub, SSHKEY_ED25519_LEN)) != 0)
+	if ((r = sshbuf_put_cstring(b, "ssh-ed25519")) != 0 ||
+	    (r = sshbuf_put_string(b, pub, SSHKEY_ED25519_LEN)) != 0)
 		return r;
 	return 0;
 }

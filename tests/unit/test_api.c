@@ -921,7 +921,6 @@ main(void)
 		CHECK(0, "emulator started");
 		goto out;
 	}
-	CHECK(1, "emulator started");
 	memset(&cr, 0, sizeof(cr));
 	cr.access_key_id = E.access_key;
 	cr.secret_key = E.secret_key;

@@ -191,11 +191,61 @@ test_steal(void)
 	CHECK(buf_preallocate(&b) == SP_ERR_READ_ONLY, "nor preallocates");
 }
 
+/* buf_putf: printf-style appends within the cap, all or nothing. */
+static void
+test_putf(void)
+{
+	struct buf b;
+	char big[100001];
+
+	buf_init(&b, 16);
+	CHECK_EQ(buf_putf(&b, "%s=%d", "ab", 42), 0, "putf");
+	CHECK_MEM(buf_ptr(&b), buf_len(&b), "ab=42", 5, "putf text, no NUL");
+	CHECK_EQ(buf_putf(&b, "&%c%02x", 'x', 10), 0, "putf appends");
+	CHECK_MEM(buf_ptr(&b), buf_len(&b), "ab=42&x0a", 9, "appended text");
+	CHECK_EQ(buf_putf(&b, "%s", "12345678"), SP_ERR_NO_SPACE,
+	    "past the cap");
+	CHECK_MEM(buf_ptr(&b), buf_len(&b), "ab=42&x0a", 9,
+	    "nothing appended past the cap");
+	CHECK_EQ(buf_putf(&b, "%s", ""), 0, "empty text");
+	CHECK_EQ(buf_len(&b), 9, "empty text appends nothing");
+	CHECK_EQ(buf_putf(&b, "a%cb", 0), 0, "a NUL byte");
+	CHECK_MEM(buf_ptr(&b), buf_len(&b), "ab=42&x0aa\0b", 12,
+	    "a NUL byte is appended as it is");
+	buf_release(&b);
+
+	/* Up to the cap exactly, where the NUL vsnprintf adds has no room. */
+	buf_init(&b, 8);
+	CHECK_EQ(buf_preallocate(&b), 0, "preallocate 8");
+	CHECK_EQ(buf_putf(&b, "%08d", 1234), 0, "fill the cap exactly");
+	CHECK_MEM(buf_ptr(&b), buf_len(&b), "00001234", 8, "the full cap");
+	CHECK_EQ(buf_putf(&b, "%d", 5), SP_ERR_NO_SPACE, "one past the cap");
+	CHECK_EQ(buf_consume(&b, 6), 0, "consume 6");
+	CHECK_EQ(buf_putf(&b, "%s", "abcdef"), 0, "room reclaimed");
+	CHECK_MEM(buf_ptr(&b), buf_len(&b), "34abcdef", 8, "after reclaim");
+	buf_release(&b);
+
+	/* Growth well past the first allocation. */
+	buf_init(&b, 1 << 20);
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_EQ(buf_putf(&b, "<%s>", big), 0, "100002 bytes");
+	CHECK(buf_len(&b) == 100002 && buf_ptr(&b)[0] == '<' &&
+	    buf_ptr(&b)[100001] == '>' && buf_ptr(&b)[50000] == 'z',
+	    "100002 bytes: text");
+	buf_release(&b);
+
+	buf_view(&b, "xy", 2);
+	CHECK_EQ(buf_putf(&b, "%d", 1), SP_ERR_READ_ONLY,
+	    "a view is read-only");
+}
+
 int
 main(void)
 {
 	test_t4();
 	test_bounds();
 	test_steal();
+	test_putf();
 	return test_done();
 }
