@@ -116,39 +116,78 @@ has_control(const char *s)
 	return 0;
 }
 
+int
+apimsg_session_id_valid(const char *s)
+{
+	size_t n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > APIMSG_MAX_SESSION_ID)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Note that member key was bad, in out->why: pre key post; returns r. */
+static int
+bad(struct apimsg_session *out, const char *key, int r, const char *pre,
+    const char *post)
+{
+	out->bad_field = key;
+	snprintf(out->why, sizeof(out->why), "%s%s%s", pre, key, post);
+	return r;
+}
+
 /*
- * Copy member key of j into dst (dstsz bytes) after checking it: a string
- * of min..max bytes without control characters.  *found says whether it
- * was there (absent or null: 0, and not an error unless required).
+ * Check member key of j: a string of min..max bytes without control
+ * characters (ascii: printable ASCII only).  *vp is the value, borrowed
+ * from j, or NULL when absent or null (an error only if required).
  */
 static int
 get_member(const struct json *j, const char *key, int required, size_t min,
-    size_t max, char *dst, size_t dstsz, int *found,
-    struct apimsg_session *s)
+    size_t max, int ascii, const char **vp, struct apimsg_session *s)
 {
 	const char *v;
 	size_t n;
 	int r;
 
-	*found = 0;
+	*vp = NULL;
 	if ((r = json_get_str(j, key, &v)) != 0) {
 		if (r == SP_ERR_JSON_MISSING && !required)
 			return 0;
-		s->bad_field = key;
-		return r;
+		if (r == SP_ERR_JSON_MISSING)
+			return bad(s, key, r, "no ", "");
+		return bad(s, key, r, "a ", " that is not a string");
 	}
 	n = strlen(v);
-	if (n < min || n > max || n >= dstsz) {
+	if (n == 0 && min > 0)
+		return bad(s, key, SP_ERR_STRING_LENGTH, "an empty ", "");
+	if (n > max) {
 		s->bad_field = key;
+		snprintf(s->why, sizeof(s->why), "a %s of %zu bytes (limit "
+		    "%zu)", key, n, max);
 		return SP_ERR_STRING_LENGTH;
 	}
-	if (has_control(v)) {
-		s->bad_field = key;
-		return SP_ERR_PROTOCOL;
-	}
-	memcpy(dst, v, n + 1);
-	*found = 1;
+	if (ascii && !apimsg_session_id_valid(v))
+		return bad(s, key, SP_ERR_PROTOCOL, "a ",
+		    " with bytes outside printable ASCII");
+	if (has_control(v))
+		return bad(s, key, SP_ERR_PROTOCOL, "a ",
+		    " with control characters");
+	*vp = v;
 	return 0;
+}
+
+/* A heap copy of v, or NULL with *r set. */
+static char *
+copy(const char *v, int *r)
+{
+	char *p;
+
+	if ((p = strdup(v)) == NULL)
+		*r = SP_ERR_ALLOC;
+	return p;
 }
 
 static int
@@ -175,37 +214,50 @@ session_parse(const void *body, size_t len, int kind,
     struct apimsg_session *out)
 {
 	struct json *j = NULL;
-	int r, found, req = kind == PARSE_START;
+	const char *id, *tok, *url;
+	int r, req = kind == PARSE_START;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = json_parse(body, len, &j)) != 0)
-		goto out;
-	if (j->type != JSON_OBJECT) {
-		r = SP_ERR_JSON_TYPE;
-		goto out;
-	}
-	if ((r = get_member(j, "SessionId", req, 1, APIMSG_MAX_SESSION_ID,
-	    out->session_id, sizeof(out->session_id), &found, out)) != 0)
-		goto out;
-	if (kind == PARSE_TERMINATE) {
-		r = 0;
+	if ((r = json_parse(body, len, &j)) != 0 || j->type != JSON_OBJECT) {
+		if (r == 0)
+			r = SP_ERR_JSON_TYPE;
+		snprintf(out->why, sizeof(out->why), "a body that is not a "
+		    "JSON object (%s)", sp_err_str(r));
 		goto out;
 	}
-	if ((r = get_member(j, "TokenValue", req, 0, APIMSG_MAX_TOKEN,
-	    out->token, sizeof(out->token), &out->has_token, out)) != 0 ||
-	    (r = get_member(j, "StreamUrl", req, 1, APIMSG_MAX_URL,
-	    out->stream_url, sizeof(out->stream_url), &found, out)) != 0)
+	if ((r = get_member(j, "SessionId", req, 1, APIMSG_MAX_SESSION_ID, 1,
+	    &id, out)) != 0)
 		goto out;
-	if (found && (r = check_stream_url(out->stream_url)) != 0) {
-		out->bad_field = "StreamUrl";
+	if (id != NULL)
+		memcpy(out->session_id, id, strlen(id) + 1);
+	if (kind == PARSE_TERMINATE)
+		goto out;
+	if ((r = get_member(j, "TokenValue", req, 0, APIMSG_MAX_TOKEN, 0,
+	    &tok, out)) != 0 ||
+	    (r = get_member(j, "StreamUrl", req, 1, APIMSG_MAX_URL, 0,
+	    &url, out)) != 0)
+		goto out;
+	if (url != NULL && check_stream_url(url) != 0) {
+		r = bad(out, "StreamUrl", SP_ERR_URL, "a ",
+		    " that is not a wss:// URL");
 		goto out;
 	}
+	if ((tok != NULL && (out->token = copy(tok, &r)) == NULL) ||
+	    (url != NULL && (out->stream_url = copy(url, &r)) == NULL)) {
+		snprintf(out->why, sizeof(out->why), "a response too large "
+		    "for memory");
+		goto out;
+	}
+	out->has_token = tok != NULL;
 	r = 0;
  out:
-	json_free(j);
+	json_free(j);	/* wipes the token it held */
 	if (r != 0) {
-		/* Keep only the diagnosis; drop a half-read token. */
-		OPENSSL_cleanse(out->token, sizeof(out->token));
+		/* Keep only the diagnosis and the SessionId. */
+		if (out->token != NULL)
+			OPENSSL_clear_free(out->token, strlen(out->token));
+		free(out->stream_url);
+		out->token = out->stream_url = NULL;
 		out->has_token = 0;
 	}
 	return r;
@@ -235,8 +287,12 @@ apimsg_terminate_session_parse(const void *body, size_t len,
 void
 apimsg_session_clear(struct apimsg_session *s)
 {
-	if (s != NULL)
-		OPENSSL_cleanse(s, sizeof(*s));
+	if (s == NULL)
+		return;
+	if (s->token != NULL)
+		OPENSSL_clear_free(s->token, strlen(s->token));
+	free(s->stream_url);
+	OPENSSL_cleanse(s, sizeof(*s));
 }
 
 static int
@@ -299,12 +355,10 @@ int
 apimsg_session_id_body(const char *session_id, char **out)
 {
 	struct json_writer *w = NULL;
-	size_t n;
 	int r = SP_ERR_INTERNAL;
 
 	*out = NULL;
-	if (session_id == NULL || (n = strlen(session_id)) == 0 ||
-	    n > APIMSG_MAX_SESSION_ID)
+	if (!apimsg_session_id_valid(session_id))
 		return SP_ERR_INVALID_ARG;
 	if ((w = json_writer_new()) == NULL)
 		return SP_ERR_ALLOC;

@@ -19,10 +19,17 @@
 #include "err.h"
 
 #define APIMSG_MAX_CODE		128	/* error code kept, bytes */
-#define APIMSG_MAX_MESSAGE	1024	/* error message kept, bytes */
-#define APIMSG_MAX_SESSION_ID	96	/* SessionId, 1..96 */
-#define APIMSG_MAX_TOKEN	300	/* TokenValue, 0..300 */
-#define APIMSG_MAX_URL		4096	/* StreamUrl */
+#define APIMSG_MAX_MESSAGE	4096	/* error message kept, bytes */
+/*
+ * Caps on what the service returns.  They are safety caps, not the API
+ * model's maxima, which the service does not keep to (TokenValues of 364
+ * to 951 characters are published where the model says 300): a value is
+ * taken whole up to its cap and refused beyond it, never truncated.
+ * SessionId is <caller>-<hex>, and callers may be e-mail addresses.
+ */
+#define APIMSG_MAX_SESSION_ID	256	/* SessionId, printable ASCII */
+#define APIMSG_MAX_TOKEN	16384	/* TokenValue, bytes */
+#define APIMSG_MAX_URL		16384	/* StreamUrl, bytes */
 #define APIMSG_MAX_TARGET	400	/* StartSession Target, 1..400 */
 
 /* An AWS error as parsed from a JSON 1.1 error response. */
@@ -46,25 +53,33 @@ int	apimsg_error_parse(const char *errtype, const void *body, size_t len,
 
 /* A session as StartSession and ResumeSession return it. */
 struct apimsg_session {
-	char	session_id[APIMSG_MAX_SESSION_ID + 1];	/* "" if absent */
-	char	token[APIMSG_MAX_TOKEN + 1];	/* secret: never log */
-	int	has_token;	/* 0: TokenValue absent or null */
-	char	stream_url[APIMSG_MAX_URL + 1];	/* "" if absent */
+	char	 session_id[APIMSG_MAX_SESSION_ID + 1];	/* "" if absent */
+	char	*token;		/* heap, secret: never log; NULL if absent */
+	int	 has_token;	/* 0: TokenValue absent or null */
+	char	*stream_url;	/* heap; NULL if absent */
 	/* On failure: the member at fault ("SessionId", ...) or NULL when
 	 * the body as a whole is bad.  Static text. */
 	const char *bad_field;
+	/* On failure: what was wrong, to follow "StartSession returned ",
+	 * e.g. "a TokenValue of 20000 bytes (limit 16384)". */
+	char	 why[128];
 };
 
 /*
- * Parse a StartSession response: SessionId (1..96 characters), TokenValue
- * (0..300) and StreamUrl (an absolute wss:// URL that sigv4_url_split
- * accepts) are all required strings without control characters; other
- * members are ignored.  Returns 0, or SP_ERR_JSON_* for a body that is not
+ * Parse a StartSession response: SessionId (1..APIMSG_MAX_SESSION_ID
+ * bytes of printable ASCII), TokenValue (0..APIMSG_MAX_TOKEN bytes) and
+ * StreamUrl (1..APIMSG_MAX_URL bytes, an absolute wss:// URL that
+ * sigv4_url_split accepts) are all required strings without control
+ * characters; other members are ignored.  *out is overwritten (clear a
+ * previous one first).  Returns 0, or SP_ERR_JSON_* for a body that is not
  * a JSON object or lacks a member (null counts as absent), a member of the
  * wrong type, SP_ERR_STRING_LENGTH for a length out of range, SP_ERR_URL
  * for a StreamUrl that is not a wss URL, SP_ERR_PROTOCOL for control
- * characters; out->bad_field then names the member.  *out holds the token:
- * wipe it with apimsg_session_clear() when done, on failure too.
+ * characters (any byte outside printable ASCII in a SessionId); then
+ * out->bad_field names the member, out->why says what was wrong, and the
+ * SessionId, if it was good, is kept (the session exists: terminate it).
+ * *out holds the token: free it with apimsg_session_clear() when done, on
+ * failure too.
  */
 int	apimsg_start_session_parse(const void *body, size_t len,
 	    struct apimsg_session *out) SP_WUR;
@@ -86,7 +101,7 @@ int	apimsg_resume_session_parse(const void *body, size_t len,
 int	apimsg_terminate_session_parse(const void *body, size_t len,
 	    struct apimsg_session *out) SP_WUR;
 
-/* Wipe *s (it holds the token).  NULL is a no-op. */
+/* Wipe and free the strings of *s, and zero it.  NULL is a no-op. */
 void	apimsg_session_clear(struct apimsg_session *s);
 
 /*
@@ -100,9 +115,12 @@ void	apimsg_session_clear(struct apimsg_session *s);
 int	apimsg_start_session_body(const char *target, const char *document,
 	    unsigned int port, char **out) SP_WUR;
 
+/* 1 if s is a SessionId we accept: 1..256 bytes of printable ASCII. */
+int	apimsg_session_id_valid(const char *s);
+
 /*
  * ResumeSession and TerminateSession body {"SessionId":S}, session_id
- * 1..96 bytes.  *out and returns as apimsg_start_session_body.
+ * valid as above.  *out and returns as apimsg_start_session_body.
  */
 int	apimsg_session_id_body(const char *session_id, char **out) SP_WUR;
 

@@ -148,6 +148,7 @@ loop_new(const struct loop_params *p, const char **errmsg)
 	    LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.user = p->user;
 	info.fd_limit_per_thread = 64;
+	info.pt_serv_buf_size = LOOP_SERV_BUF_SIZE;
 	/* No signal handling, no privileges to drop: ours to do. */
 	info.gid = (gid_t)-1;
 	info.uid = (uid_t)-1;

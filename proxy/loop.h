@@ -19,6 +19,13 @@
 #define LOOP_OUT	0x02
 #define LOOP_HUP	0x04	/* lws gave up on the descriptor */
 
+/*
+ * lws's per-thread scratch buffer (pt_serv_buf_size), in which it builds
+ * a client's request: room for a 16 KiB StreamUrl and the signature
+ * headers (tunnel.c, put_long_path()).
+ */
+#define LOOP_SERV_BUF_SIZE	(32 * 1024)
+
 struct loop;
 struct loop_watch;
 

@@ -409,33 +409,36 @@ static void
 resume_done(void *arg, const struct api_result *res)
 {
 	struct session *s = arg;
-	char msg[300];
-	int gone;
+	char msg[APIMSG_MAX_SESSION_ID + 64];
 
 	if (s->tunnel == NULL)
 		return;
 	if (!res->ok) {
-		gone = strcmp(res->error_code, "DoesNotExistException") == 0;
-		snprintf(msg, sizeof(msg), "%s", res->message);
-		tunnel_resumed(s->tunnel, NULL, NULL, msg, gone);
+		tunnel_resumed(s->tunnel, NULL, NULL, res->message,
+		    strcmp(res->error_code, "DoesNotExistException") == 0 ?
+		    TUNNEL_RESUME_GONE : TUNNEL_RESUME_RETRY);
 		return;
 	}
 	apimsg_session_clear(&s->resumed);
 	if (apimsg_resume_session_parse(res->body, res->body_len,
 	    &s->resumed) != 0) {
-		tunnel_resumed(s->tunnel, NULL, NULL,
-		    "ResumeSession returned an invalid response", 0);
+		/* The same answer would come again: end the session. */
+		snprintf(msg, sizeof(msg), "ResumeSession returned %s",
+		    s->resumed.why);
+		tunnel_resumed(s->tunnel, NULL, NULL, msg,
+		    TUNNEL_RESUME_REFUSED);
+		apimsg_session_clear(&s->resumed);
 		return;
 	}
 	if (!s->resumed.has_token) {
 		snprintf(msg, sizeof(msg), "session %s timed out and cannot "
 		    "be resumed", s->started.session_id);
-		tunnel_resumed(s->tunnel, NULL, NULL, msg, 1);
+		tunnel_resumed(s->tunnel, NULL, NULL, msg, TUNNEL_RESUME_GONE);
 		return;
 	}
 	debug("session %s resumed", s->started.session_id);
 	tunnel_resumed(s->tunnel, s->resumed.token, s->resumed.stream_url,
-	    NULL, 0);
+	    NULL, TUNNEL_RESUME_RETRY);
 	apimsg_session_clear(&s->resumed);
 }
 
@@ -448,7 +451,7 @@ resume_session(void *arg, const char *session_id)
 	if (ssm_call(s, "ResumeSession", NULL, resume_done) == 0)
 		return;
 	tunnel_resumed(s->tunnel, NULL, NULL, "cannot call ResumeSession",
-	    0);
+	    TUNNEL_RESUME_RETRY);
 }
 
 static int start_session(struct session *);
@@ -522,13 +525,16 @@ start_done(void *arg, const struct api_result *res)
 		finish(s, EXIT_API);
 		return;
 	}
+	apimsg_session_clear(&s->started);
 	if ((r = apimsg_start_session_parse(res->body, res->body_len,
 	    &s->started)) != 0) {
-		log_error("StartSession returned an invalid response%s%s",
-		    s->started.bad_field ? ": bad " : "",
-		    s->started.bad_field ? s->started.bad_field : "");
+		log_error("StartSession returned %s", s->started.why);
 		s->start_step = STEP_FAILED;
-		finish(s, EXIT_API);
+		/* A session with a usable id exists: do not leave it open. */
+		if (s->started.session_id[0] != '\0')
+			end_session(s, EXIT_API);
+		else
+			finish(s, EXIT_API);
 		return;
 	}
 	s->start_step = STEP_OK;
@@ -610,7 +616,7 @@ open_tunnel(struct session *s)
 
 	if (sigv4_url_split(s->started.stream_url, &u) != 0) {
 		log_error("StartSession returned an unusable StreamUrl");
-		finish(s, EXIT_API);
+		end_session(s, EXIT_API);
 		return;
 	}
 	proxy = awscfg_https_proxy_for(s->cfg, u->host, u->port);
@@ -643,7 +649,7 @@ open_tunnel(struct session *s)
 	tp.arg = s;
 	if ((s->tunnel = tunnel_start(&tp)) == NULL) {
 		log_error("cannot start the data channel");
-		finish(s, EXIT_CHANNEL);
+		end_session(s, EXIT_CHANNEL);
 	}
 }
 

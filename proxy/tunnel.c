@@ -45,6 +45,8 @@
 #define STDOUT_FLUSH_MS		5000	/* after channel_closed */
 #define RECONNECT_ATTEMPTS	12	/* in a row, about a minute */
 #define RECONNECT_MAX_DELAY_MS	8000
+#define CONNECT_ATTEMPTS	5	/* the first websocket, about 3 s */
+#define LWS_PATH_MAX		2000	/* see put_long_path() */
 
 enum phase {
 	PH_CONNECTING,		/* websocket not yet up */
@@ -87,14 +89,17 @@ struct tunnel {
 	int			 was_open;	/* handshake completed */
 	int			 detached;	/* loop going away */
 	/* The websocket may be replaced (spec 8): what it needs. */
-	char			 url[4096];	/* StreamUrl to dial */
-	char			 token[512];	/* TokenValue: secret */
+	char			*url;		/* StreamUrl to dial */
+	char			*token;		/* TokenValue: secret */
+	char			*long_path;	/* see put_long_path() */
 	int			 presigned;	/* url needs no signature */
 	int			 ws_ever_open;
 	int			 reconnecting;	/* between websockets */
 	int			 resume_pending;	/* ResumeSession out */
 	unsigned int		 attempts;	/* failed reconnects in a row */
+	unsigned int		 failures;	/* connects that failed, ever */
 	struct loop_timer	 retry_timer;
+	struct loop_timer	 pause_timer;	/* see rx_paused_tick() */
 	lws_retry_bo_t		 idle;		/* pings and dead peers */
 	uint64_t		 timer_at;
 	/* Our own reading of the websocket, see rx_take_over(). */
@@ -112,6 +117,8 @@ struct tunnel {
 };
 
 static void ws_lost(struct tunnel *);
+static void ws_failed(struct tunnel *, const char *);
+static int connect_ws(struct tunnel *);
 static int rx_give_back(struct tunnel *);
 static void rx_stop(struct tunnel *);
 
@@ -193,6 +200,7 @@ finish(struct tunnel *t, int code)
 	t->exit_code = code;
 	loop_timer_cancel(&t->chan_timer);
 	loop_timer_cancel(&t->retry_timer);
+	loop_timer_cancel(&t->pause_timer);
 	loop_watch_free(t->in_w);
 	loop_watch_free(t->out_w);
 	loop_watch_free(t->hold_w);
@@ -222,7 +230,8 @@ call_terminate_api(struct tunnel *t)
 void
 tunnel_api_done(struct tunnel *t)
 {
-	t->api_pending = 0;
+	if (t != NULL)
+		t->api_pending = 0;
 }
 
 static void
@@ -538,6 +547,35 @@ rx_hold(struct tunnel *t, size_t got)
 
 static void ws_rx_read(struct tunnel *);
 
+/*
+ * Flow control is not a dead peer (spec 3.4).  While reading is paused
+ * because stdout is full, nothing the service sends is read, pongs
+ * included, so lws's dead-peer rule (--keepalive) is held off: the
+ * connection counts as confirmed alive until reading resumes, and its
+ * timer starts afresh then.  A pause for any other reason (our acks not
+ * written) counts as usual.
+ */
+static void
+rx_paused_tick(void *arg)
+{
+	struct tunnel *t = arg;
+	const uint8_t *f;
+	uint64_t ms = t->idle.secs_since_valid_ping * 1000ULL / 2;
+
+	loop_timer_cancel(&t->pause_timer);
+	if (t->ws == NULL || !t->ws_open)
+		return;
+	if (!t->ws_rx_paused) {
+		lws_validity_confirmed(t->ws);
+		return;
+	}
+	if (t->stdout_gone || chan_stdout(t->chan, &f) == 0)
+		return;
+	lws_validity_confirmed(t->ws);
+	loop_timer_set(t->p.loop, &t->pause_timer, ms > 0 ? ms : 500,
+	    rx_paused_tick, t);
+}
+
 static void
 on_hold_end(void *arg, int fd, int events)
 {
@@ -683,14 +721,54 @@ rx_give_back(struct tunnel *t)
 	return 1;
 }
 
+/*
+ * lws 4.1 writes at most 2047 bytes of request line, a fixed bound in its
+ * lws_generate_client_handshake() whatever buffer sizes it is given, and
+ * cuts a longer line with a NUL.  So a long path and query are dialled as
+ * "/" and put in place here, before our headers: the request so far fills
+ * the start of lws's scratch buffer of LOOP_SERV_BUF_SIZE bytes, whose end
+ * lies 12 bytes beyond the room lws offers (*lenp), and begins with
+ * "GET / HTTP/1.1\r\n".  Anything else, or no room, is an error.
+ */
+static int
+put_long_path(struct tunnel *t, void *in, size_t *lenp)
+{
+	static const char old[] = "GET / HTTP/1.1\r\n";
+	char **p = in, *pkt;
+	size_t n = strlen(t->long_path), used, rest, line;
+
+	if (*lenp + 12 > LOOP_SERV_BUF_SIZE)
+		return -1;
+	used = LOOP_SERV_BUF_SIZE - 12 - *lenp;
+	pkt = *p - used;
+	if (used < sizeof(old) - 1 || memcmp(pkt, old, sizeof(old) - 1) != 0)
+		return -1;
+	rest = used - (sizeof(old) - 1);
+	line = 4 + n + 11;
+	if (line + rest + 12 > LOOP_SERV_BUF_SIZE)
+		return -1;
+	memmove(pkt + line, pkt + sizeof(old) - 1, rest);
+	memcpy(pkt, "GET ", 4);
+	memcpy(pkt + 4, t->long_path, n);
+	memcpy(pkt + 4 + n, " HTTP/1.1\r\n", 11);
+	*p = pkt + line + rest;
+	*lenp = LOOP_SERV_BUF_SIZE - 12 - line - rest;
+	return 0;
+}
+
+/* Add a header at *in, within the *lenp bytes left, and count it. */
 static int
 append_header(struct lws *wsi, const char *name, const char *value,
-    void *in, size_t len)
+    void *in, size_t *lenp)
 {
-	unsigned char **p = (unsigned char **)in, *end = (*p) + len;
+	unsigned char **p = (unsigned char **)in, *start = *p;
 
-	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
-	    (const unsigned char *)value, (int)strlen(value), p, end);
+	if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+	    (const unsigned char *)value, (int)strlen(value), p,
+	    start + *lenp) != 0)
+		return -1;
+	*lenp -= (size_t)(*p - start);
+	return 0;
 }
 
 static int
@@ -703,43 +781,38 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return 0;
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		if (t->long_path != NULL && put_long_path(t, in, &len) != 0) {
+			log_error("cannot send a StreamUrl of %zu bytes with "
+			    "this libwebsockets", strlen(t->url));
+			return -1;
+		}
 		if (t->sig == NULL)
 			break;
 		if (append_header(wsi, "x-amz-date:", t->sig->amz_date, in,
-		    len) != 0 ||
+		    &len) != 0 ||
 		    (t->p.creds->session_token != NULL &&
 		    t->p.creds->session_token[0] != '\0' &&
 		    append_header(wsi, "x-amz-security-token:",
-		    t->p.creds->session_token, in, len) != 0) ||
+		    t->p.creds->session_token, in, &len) != 0) ||
 		    append_header(wsi, "authorization:",
-		    t->sig->authorization, in, len) != 0)
+		    t->sig->authorization, in, &len) != 0)
 			return -1;
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		rx_stop(t);
-		t->ws = NULL;
-		t->ws_open = 0;
-		trace_ws("lost", in != NULL ? (const char *)in :
+		ws_failed(t, in != NULL ? (const char *)in :
 		    "connection failed");
-		if (!t->ws_ever_open) {
-			log_error("cannot open the data channel websocket: %s",
-			    in != NULL ? (const char *)in :
-			    "connection failed");
-			finish(t, EXIT_CHANNEL);
-			break;
-		}
-		debug("reconnecting the data channel failed: %s",
-		    in != NULL ? (const char *)in : "connection failed");
-		ws_lost(t);
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		trace_ws(t->ws_ever_open ? "reopen" : "open", NULL);
 		t->ws_open = 1;
 		t->odc_pending = 1;
 		rx_take_over(t, wsi);
+		free(t->long_path);
+		t->long_path = NULL;
 		if (!t->ws_ever_open) {
 			debug("data channel websocket open");
 			t->ws_ever_open = 1;
+			t->attempts = 0;
 			set_phase(t, PH_OPEN, 0);
 		} else {
 			/* Sequence numbers and both buffers carry over;
@@ -860,7 +933,11 @@ make_vhost(struct tunnel *t)
 	return 0;
 }
 
-/* Dial t->url, with a freshly signed upgrade unless it is presigned. */
+/*
+ * Dial t->url, with a freshly signed upgrade unless it is presigned.
+ * Returns -1 when the URL cannot be dialled at all; a connection that
+ * fails goes to ws_failed(), now or from lws's callback.
+ */
 static int
 connect_ws(struct tunnel *t)
 {
@@ -868,6 +945,7 @@ connect_ws(struct tunnel *t)
 	struct sigv4_params sp;
 	struct sigv4_url *u = NULL;
 	char *path = NULL;
+	unsigned int failures = t->failures;
 	int r, ok = -1;
 	size_t n;
 
@@ -900,13 +978,19 @@ connect_ws(struct tunnel *t)
 		strcat(path, "?");
 		strcat(path, u->query);
 	}
+	free(t->long_path);
+	t->long_path = NULL;
+	if (strlen(path) > LWS_PATH_MAX) {
+		t->long_path = path;	/* put in place by put_long_path() */
+		path = NULL;
+	}
 	memset(&ci, 0, sizeof(ci));
 	ci.context = loop_context(t->p.loop);
 	ci.vhost = t->vh;
 	ci.address = u->host;
 	ci.port = u->port;
 	ci.ssl_connection = u->tls ? LCCSCF_USE_SSL : 0;
-	ci.path = path;
+	ci.path = path != NULL ? path : "/";
 	ci.host = u->host_header;
 	ci.local_protocol_name = WS_PROTOCOL;
 	ci.userdata = t;
@@ -916,12 +1000,10 @@ connect_ws(struct tunnel *t)
 	debug("connecting to the data channel at %s:%u%s", u->host,
 	    (unsigned int)u->port, t->p.proxy_host ? " through the proxy" :
 	    "");
-	if (lws_client_connect_via_info(&ci) == NULL && t->phase != PH_DONE &&
-	    !t->ws_ever_open) {
-		log_error("cannot connect to the data channel at %s",
-		    u->host);
-		goto out;
-	}
+	/* NULL without a callback: fail here, as the callback would. */
+	if (lws_client_connect_via_info(&ci) == NULL &&
+	    t->failures == failures)
+		ws_failed(t, "cannot start the connection");
 	ok = 0;
  out:
 	free(path);
@@ -943,6 +1025,53 @@ reconnect_delay(unsigned int n)
 		d = RECONNECT_MAX_DELAY_MS;
 	rand_cb(NULL, &j, 1);
 	return d + d * j / 512;
+}
+
+static void
+connect_again(void *arg)
+{
+	struct tunnel *t = arg;
+
+	if (t->phase != PH_CONNECTING || t->detached)
+		return;
+	if ((t->vh == NULL && make_vhost(t) != 0) || connect_ws(t) != 0) {
+		call_terminate_api(t);
+		finish(t, EXIT_CHANNEL);
+	}
+}
+
+/*
+ * A websocket could not be opened.  A reconnect goes on as for any drop;
+ * the first one is tried CONNECT_ATTEMPTS times with the same backoff
+ * (spec 8.1), each with a fresh signature, and then the session, which
+ * exists, is terminated.
+ */
+static void
+ws_failed(struct tunnel *t, const char *why)
+{
+	rx_stop(t);
+	t->ws = NULL;
+	t->ws_open = 0;
+	t->failures++;
+	trace_ws("lost", why);
+	if (t->ws_ever_open) {
+		debug("reconnecting the data channel failed: %s", why);
+		ws_lost(t);
+		return;
+	}
+	if (t->phase != PH_CONNECTING)
+		return;
+	if (++t->attempts >= CONNECT_ATTEMPTS) {
+		log_error("cannot open the data channel websocket: %s (%u "
+		    "attempts)", why, t->attempts);
+		call_terminate_api(t);
+		finish(t, EXIT_CHANNEL);
+		return;
+	}
+	log_verbose("cannot open the data channel websocket: %s; trying "
+	    "again", why);
+	loop_timer_set(t->p.loop, &t->retry_timer,
+	    reconnect_delay(t->attempts - 1), connect_again, t);
 }
 
 static void
@@ -990,14 +1119,18 @@ ws_lost(struct tunnel *t)
 
 void
 tunnel_resumed(struct tunnel *t, const char *token, const char *stream_url,
-    const char *errmsg, int gone)
+    const char *errmsg, int how)
 {
+	char *tok, *url = NULL;
+
 	t->resume_pending = 0;
 	if (t->phase == PH_DONE || t->detached)
 		return;
-	if (gone) {
+	if (how != TUNNEL_RESUME_RETRY) {
 		log_error("%s", errmsg != NULL ? errmsg :
 		    "the session can no longer be resumed");
+		if (how == TUNNEL_RESUME_REFUSED)
+			call_terminate_api(t);
 		finish(t, EXIT_LOST);
 		return;
 	}
@@ -1007,18 +1140,24 @@ tunnel_resumed(struct tunnel *t, const char *token, const char *stream_url,
 		ws_lost(t);
 		return;
 	}
-	if (strlen(token) >= sizeof(t->token)) {
-		log_error("ResumeSession returned an unusable token");
+	/* The plugin keeps dialing the original StreamUrl (spec 8.2); a
+	 * presigned one has expired, so take the new one then. */
+	if ((tok = strdup(token)) == NULL || (t->presigned &&
+	    stream_url != NULL && stream_url[0] != '\0' &&
+	    (url = strdup(stream_url)) == NULL)) {
+		if (tok != NULL)
+			OPENSSL_clear_free(tok, strlen(tok));
+		log_error("out of memory");
+		call_terminate_api(t);
 		finish(t, EXIT_LOST);
 		return;
 	}
-	OPENSSL_cleanse(t->token, sizeof(t->token));
-	memcpy(t->token, token, strlen(token) + 1);
-	/* The plugin keeps dialing the original StreamUrl (spec 8.2); a
-	 * presigned one has expired, so take the new one then. */
-	if (t->presigned && stream_url != NULL && stream_url[0] != '\0' &&
-	    strlen(stream_url) < sizeof(t->url))
-		memcpy(t->url, stream_url, strlen(stream_url) + 1);
+	OPENSSL_clear_free(t->token, strlen(t->token));
+	t->token = tok;
+	if (url != NULL) {
+		free(t->url);
+		t->url = url;
+	}
 	if (connect_ws(t) != 0)
 		ws_lost(t);
 }
@@ -1148,6 +1287,7 @@ tunnel_pump(struct tunnel *t)
 			else
 				lws_rx_flow_control(t->ws, can);
 			t->ws_rx_paused = !can;
+			rx_paused_tick(t);
 			/* Records read ahead raise no event: pass again. */
 			if (can && rx_pending(t))
 				lws_cancel_service(loop_context(t->p.loop));
@@ -1219,15 +1359,13 @@ tunnel_start(const struct tunnel_params *p)
 	t->phase = PH_CONNECTING;
 	t->hold_fd = -1;
 	new_uuid(t->client_id);
-	if (strlen(p->stream_url) >= sizeof(t->url) ||
-	    strlen(p->token) >= sizeof(t->token)) {
-		log_error("StartSession returned an unusable StreamUrl or "
-		    "token");
+	if ((t->url = strdup(p->stream_url)) == NULL ||
+	    (t->token = strdup(p->token)) == NULL) {
+		log_error("out of memory");
+		free(t->url);
 		free(t);
 		return NULL;
 	}
-	memcpy(t->url, p->stream_url, strlen(p->stream_url) + 1);
-	memcpy(t->token, p->token, strlen(p->token) + 1);
 	/* lws pings a websocket idle this long and drops it if nothing at
 	 * all comes back for twice as long (spec 3.4); then we resume. */
 	t->idle.secs_since_valid_ping = (uint16_t)(p->keepalive_s > 0 ?
@@ -1264,8 +1402,8 @@ tunnel_start(const struct tunnel_params *p)
 	    TFD_CLOEXEC)) != -1 && (t->hold_w = loop_watch_new(p->loop,
 	    t->hold_fd, on_hold_end, t)) != NULL)
 		loop_watch_set(t->hold_w, LOOP_IN);
-	if (make_vhost(t) != 0 || connect_ws(t) != 0)
-		finish(t, EXIT_CHANNEL);
+	/* From the loop: a failure calls TerminateSession back. */
+	loop_timer_set(p->loop, &t->retry_timer, 0, connect_again, t);
 	return t;
  fail:
 	tunnel_free(t);
@@ -1280,6 +1418,7 @@ tunnel_detach(struct tunnel *t)
 	loop_timer_cancel(&t->chan_timer);
 	loop_timer_cancel(&t->phase_timer);
 	loop_timer_cancel(&t->retry_timer);
+	loop_timer_cancel(&t->pause_timer);
 	loop_watch_free(t->hold_w);
 	if (t->hold_fd != -1)
 		close(t->hold_fd);
@@ -1302,6 +1441,9 @@ tunnel_free(struct tunnel *t)
 	free(t->tx);
 	/* lws leaves a context it was given alone: the loop is gone now. */
 	SSL_CTX_free(t->ssl_ctx);
-	OPENSSL_cleanse(t->token, sizeof(t->token));
+	if (t->token != NULL)
+		OPENSSL_clear_free(t->token, strlen(t->token));
+	free(t->url);
+	free(t->long_path);
 	free(t);
 }

@@ -66,13 +66,18 @@ struct tunnel *tunnel_start(const struct tunnel_params *p);
  * caller runs it after every pass of the loop (loop_set_after).
  */
 void	tunnel_pump(struct tunnel *t);
+/* How a ResumeSession call ended, for tunnel_resumed(). */
+#define TUNNEL_RESUME_RETRY	0	/* resumed, or failed: try again */
+#define TUNNEL_RESUME_GONE	1	/* the session is over (no token,
+					 * DoesNotExistException) */
+#define TUNNEL_RESUME_REFUSED	2	/* unusable answer: terminate */
+
 /*
  * ResumeSession finished: token (and the new StreamUrl) on success; else
- * token NULL with errmsg, and gone set when the session cannot be
- * resumed at all (DoesNotExistException, or no TokenValue).
+ * token NULL with errmsg (borrowed), and how says whether to try again.
  */
 void	tunnel_resumed(struct tunnel *t, const char *token,
-	    const char *stream_url, const char *errmsg, int gone);
+	    const char *stream_url, const char *errmsg, int how);
 /* The TerminateSession call asked for has finished (either way). */
 void	tunnel_api_done(struct tunnel *t);
 /* A signal arrived: SIGHUP ends normally, SIGINT/SIGTERM terminate. */

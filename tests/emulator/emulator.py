@@ -61,6 +61,10 @@ try:
     import websockets.exceptions
     from websockets.legacy.server import WebSocketServerProtocol
     from websockets.frames import OP_PONG
+    import websockets.legacy.http
+    # The request line carries the StreamUrl, up to ssm-proxy's 16 KiB
+    # cap; the library's own limit is about 4 KiB.
+    websockets.legacy.http.MAX_LINE = 32768
 except ImportError as e:   # fail loudly: a missing package is never a skip
     sys.stderr.write("emulator: FATAL: python3-websockets is required "
                      "(apt-get install python3-websockets): %s\n" % e)
@@ -73,6 +77,10 @@ DEFAULT_TARGETS = ["i-0123456789abcdef0", "mi-0123456789abcdef0"]
 TARGET_RE = re.compile(r"^(i-[0-9a-f]{8}([0-9a-f]{9})?|mi-[0-9a-f]{17})$")
 DOCUMENT_RE = re.compile(r"^[a-zA-Z0-9_\-.:/]{3,128}$")
 DATA_PATH_RE = re.compile(r"^/v1/data-channel/([^/?#]+)$")
+REALISTIC_TOKEN_LEN = 951   # a published TokenValue (aws-apis 3.1)
+REALISTIC_CALLER_LEN = 64   # SessionId <caller>-<hex>
+LONG_FIELDS = {"token_len": 16384, "stream_url_len": 16384,
+               "session_id_len": 256}   # ssm-proxy's caps
 HANDSHAKE_TIMEOUT_MSG = ("Handshake timed out. Please ensure that you have "
                          "the latest version of the session manager "
                          "plugin.")
@@ -104,6 +112,11 @@ DEFAULT_KNOBS = {
     "fail": [],                     # forced errors, see README
     "error_style": "plain",         # "plain" or "coral"
     "token_ttl": 600,               # seconds a TokenValue is accepted
+    # Sizes of what StartSession/ResumeSession return (0: realistic, see
+    # README "Response fields"); --long-fields sets ssm-proxy's caps.
+    "token_len": 0,                 # TokenValue length (0: 951)
+    "stream_url_len": 0,            # StreamUrl length (0: natural)
+    "session_id_len": 0,            # SessionId length (0: 82)
     "resume_null_token": False,     # ResumeSession returns TokenValue null
     "presigned_stream_url": False,  # StreamUrl with X-Amz-* query params
     "ws_require_signature": False,  # reject unsigned upgrades with 403
@@ -138,6 +151,8 @@ DEFAULT_KNOBS = {
     "close_ws_after_bytes": 0,      # close the ws (close_ws_code), once
     "close_ws_every_bytes": 0,      # close the ws after every N bytes
     "close_ws_code": 1000,          # as the service does, about hourly
+    "recycle_ws_secs": 0,           # close every ws N s after it opened,
+                                    # 1000 "Bye", as the service does hourly
     "drop_ws_every_bytes": 0,       # abort the ws after every N bytes
     "freeze_ws_after_bytes": 0,     # ws goes silent, TCP open (once per
                                     # session): a dead peer
@@ -472,6 +487,8 @@ class Session:
         if old is not None and old is not ws:
             self.event("ws_replaced")
             old.transport.abort()
+        if self.knob("recycle_ws_secs"):
+            self.spawn(self.recycle_ws(ws), "recycle")
         if self.state == "created":
             self.state = "handshake"
             self.spawn(self.resend_loop(), "resend")
@@ -700,6 +717,20 @@ class Session:
             self.ws = None          # nothing more into the dead socket
             self.ws_up.clear()
             ws.transport.abort()
+
+    async def recycle_ws(self, ws):
+        """recycle_ws_secs: close this websocket that long after it
+        opened, code 1000 reason "Bye", as the service does hourly."""
+        await asyncio.sleep(self.knob("recycle_ws_secs"))
+        if self.ws is not ws or self.state == "ended":
+            return
+        self.stats["injected_ws_recycles"] += 1
+        self.event("injected_ws_recycle",
+                   output_bytes=self.stats["output_bytes"],
+                   input_bytes=self.stats["input_bytes"])
+        self.ws = None
+        self.ws_up.clear()
+        await self.emu.close_ws(ws, 1000, "Bye")
 
     def maybe_freeze(self, counter):
         """freeze_ws_after_bytes: once per session, when the data bytes
@@ -1869,15 +1900,24 @@ class Emulator:
                                              v.code, creq))
 
     def new_token(self, s):
-        tok = base64.b64encode(secrets.token_bytes(135)).decode()
+        # Published TokenValues are base64 text beginning AAEAA, 364 to
+        # 951 characters long, past the API model's 300.
+        n = self.knobs["token_len"] or REALISTIC_TOKEN_LEN
+        tok = ("AAEAA" + base64.b64encode(secrets.token_bytes(
+            n * 3 // 4 + 3)).decode())[:n]
         s.tokens[tok] = time.monotonic() + float(self.knobs["token_ttl"])
         return tok
 
     def stream_url(self, s):
+        # cell-number: about 120 characters of base64, percent-encoded.
         cell = urllib.parse.quote(base64.b64encode(
-            secrets.token_bytes(25)).decode(), safe="")
+            secrets.token_bytes(90)).decode(), safe="")
         pq = "/v1/data-channel/%s?role=publish_subscribe&cell-number=%s" % (
             s.sid, cell)
+        want = self.knobs["stream_url_len"]
+        base = len("wss://127.0.0.1:%d" % self.ws_port)
+        if want and want > base + len(pq):
+            pq += "A" * (want - base - len(pq))
         if self.knobs["presigned_stream_url"]:
             now = sigv4.fmt_amz_date(self.now())
             pq += ("&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
@@ -1947,12 +1987,23 @@ class Emulator:
                             "list of one string holding a port 1..65535")
                 port = pn[0]
         entry["port"] = port
-        sid = "emulator-" + secrets.token_hex(9)[:17]
+        sid = self.new_session_id()
         s = Session(self, sid, t, int(port), doc_name, v.access_key)
         self.sessions[sid] = s
         entry["session_id"] = sid
         return {"SessionId": sid, "TokenValue": self.new_token(s),
                 "StreamUrl": self.stream_url(s)}
+
+    def new_session_id(self):
+        """<caller>-<17 hex>, the caller an e-mail-like name of 64
+        characters with @ . + = in it (or padded to session_id_len)."""
+        tail = "-" + secrets.token_hex(9)[:17]
+        caller = "emu.user+ssm=test@"
+        n = (self.knobs["session_id_len"] or REALISTIC_CALLER_LEN +
+             len(tail)) - len(tail)
+        dom = ".example.com"
+        caller += "x" * max(0, n - len(caller) - len(dom)) + dom
+        return caller[:n] + tail
 
     def resume_session(self, body, v, entry):
         sid = body.get("SessionId")
@@ -2644,6 +2695,9 @@ def parse_args(argv):
                    metavar="API=CODE[:N]", help="fail the next N calls "
                    "of API (or *) with CODE")
     p.add_argument("--ws-require-signature", action="store_true")
+    p.add_argument("--long-fields", action="store_true",
+                   help="TokenValue, StreamUrl and SessionId as long as "
+                   "ssm-proxy accepts (16384, 16384, 256)")
     p.add_argument("--ws-ping-interval", type=float, default=None,
                    help="server websocket pings (default: none)")
     p.add_argument("--ws-ping-timeout", type=float, default=20,
@@ -2701,6 +2755,8 @@ def main(argv):
     k["customer_message"] = args.customer_message
     k["channel_closed_hl"] = args.channel_closed_hl
     k["ws_require_signature"] = args.ws_require_signature
+    if args.long_fields:
+        k.update(LONG_FIELDS)
     k["targets"] += [t for t in args.target if t not in k["targets"]]
     k["documents"] += [d for d in args.document if d not in k["documents"]]
     for pm in args.port_map:

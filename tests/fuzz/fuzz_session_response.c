@@ -3,11 +3,11 @@
  * proxy/apimsg.c.  Must neither crash nor leak.
  *
  * The input is parsed as a StartSession, a ResumeSession and a
- * TerminateSession response.  Oracles: a success obeys the limits
- * (SessionId 1..96, TokenValue 0..300, no control characters, StreamUrl a
- * wss URL that splits); StartSession's parser is the strictest, so its
- * success implies ResumeSession's with the same fields; a failure names
- * no token.  Then the input, as a C string, goes into the request bodies:
+ * TerminateSession response.  Oracles: a success obeys the caps
+ * (SessionId 1..256 bytes of printable ASCII, TokenValue up to 16384, no
+ * control characters, StreamUrl a wss URL that splits); StartSession's
+ * parser is the strictest, so its success implies ResumeSession's with
+ * the same fields; a failure keeps no token and explains itself.  Then the input, as a C string, goes into the request bodies:
  * a body that is built must parse back to the same Target or SessionId.
  */
 #include <stdint.h>
@@ -37,13 +37,18 @@ check_session(const struct apimsg_session *s, int all)
 {
 	struct sigv4_url *u = NULL;
 
-	if (all || s->session_id[0] != '\0')
+	if (all || s->session_id[0] != '\0') {
 		check_field(s->session_id, 1, APIMSG_MAX_SESSION_ID);
+		if (!apimsg_session_id_valid(s->session_id))
+			abort();
+	}
+	if (s->has_token != (s->token != NULL) || (all && !s->has_token))
+		abort();
 	if (s->has_token)
 		check_field(s->token, 0, APIMSG_MAX_TOKEN);
-	else if (all || s->token[0] != '\0')
+	if (all && s->stream_url == NULL)
 		abort();
-	if (all || s->stream_url[0] != '\0') {
+	if (s->stream_url != NULL) {
 		check_field(s->stream_url, 1, APIMSG_MAX_URL);
 		if (sigv4_url_split(s->stream_url, &u) != 0 ||
 		    strcmp(u->scheme, "wss") != 0)
@@ -71,6 +76,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *str, *body = NULL;
 	int rs, rr;
 
+	memset(&s, 0, sizeof(s));
+	memset(&r, 0, sizeof(r));
 	rs = apimsg_start_session_parse(data, size, &s);
 	rr = apimsg_resume_session_parse(data, size, &r);
 	if (rs == 0) {
@@ -79,7 +86,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strcmp(s.token, r.token) != 0 ||
 		    strcmp(s.stream_url, r.stream_url) != 0)
 			abort();
-	} else if (s.has_token || s.token[0] != '\0')
+	} else if (s.has_token || s.token != NULL || s.stream_url != NULL ||
+	    s.why[0] == '\0')
 		abort();
 	if (rr == 0)
 		check_session(&r, 0);
@@ -106,7 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (body != NULL)
 		abort();
 	if (apimsg_session_id_body(str, &body) == 0) {
-		if (size == 0 || size > APIMSG_MAX_SESSION_ID)
+		if (!apimsg_session_id_valid(str))
 			abort();
 		roundtrip(body, "SessionId", str);
 		free(body);

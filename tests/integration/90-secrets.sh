@@ -2,7 +2,7 @@
 # No secret on stderr at -vvvv: neither the secret access key, nor the
 # session token (raw or percent-encoded), nor a SigV4 signature, nor the
 # session's TokenValue.  The emulator does not expose the TokenValue, so
-# it is caught by shape: it is 180 base64 characters, and stderr must hold
+# it is caught by shape: it is 951 base64 characters, and stderr must hold
 # no base64 run of 64 or more and no "TokenValue" field at all.
 . "$(dirname "$0")/lib.bash"
 it_start --no-agent-pause --with-session-token
@@ -42,7 +42,7 @@ check "  no SigV4 signature value" \
     absent -iE 'Signature=[0-9a-f]{16}|X-Amz-Security-Token[:=] *[A-Za-z0-9%]' \
     "${ERRS[@]}"
 check "  no TokenValue field" absent -i 'TokenValue' "${ERRS[@]}"
-check "  no base64 run of 64+ characters (TokenValue is 180)" \
+check "  no base64 run of 64+ characters (TokenValue is 951)" \
     absent -E '[A-Za-z0-9+/]{64,}' "${ERRS[@]}"
 check "secret key absent from ssh's own stderr too" \
     absent -F -- "$AWS_SECRET_ACCESS_KEY" "$T/ssh1.err" "$T/ssh2.err"

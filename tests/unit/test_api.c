@@ -534,7 +534,8 @@ test_success(struct api *a, const struct sigv4_creds *cr, char *sid,
 	    "request id returned");
 	CHECK_EQ(apimsg_start_session_parse(o.body, strlen(o.body), &s), 0,
 	    "response parses");
-	CHECK(strncmp(s.stream_url, "wss://127.0.0.1:", 16) == 0,
+	CHECK(s.stream_url != NULL &&
+	    strncmp(s.stream_url, "wss://127.0.0.1:", 16) == 0,
 	    "StreamUrl from the emulator");
 	snprintf(sid, sidsz, "%s", s.session_id);
 	apimsg_session_clear(&s);
@@ -790,6 +791,8 @@ test_concurrent(struct api *a, const struct sigv4_creds *cr,
 	char *b = start_body(E.target), *tb = NULL;
 	struct api *dying;
 
+	memset(&s1, 0, sizeof(s1));
+	memset(&s2, 0, sizeof(s2));
 	memset(&o1, 0, sizeof(o1));
 	memset(&o2, 0, sizeof(o2));
 	memset(&o3, 0, sizeof(o3));
@@ -856,6 +859,7 @@ test_terminate(struct api *a, const struct sigv4_creds *cr, const char *sid)
 	CHECK(o.ok, "TerminateSession ok");
 	CHECK(apimsg_terminate_session_parse(o.body, strlen(o.body), &s) ==
 	    0 && strcmp(s.session_id, sid) == 0, "TerminateSession answer");
+	apimsg_session_clear(&s);
 	outcome_clear(&o);
 	/* Ended: ResumeSession now fails. */
 	CHECK_EQ(call(a, E.api_url, cr, "AmazonSSM.ResumeSession", b, &o,

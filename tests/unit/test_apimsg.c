@@ -5,6 +5,7 @@
  */
 #include "test.h"
 #include "apimsg.h"
+#include "buf.h"
 #include "sigv4.h"
 
 #define URL	"wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/" \
@@ -26,7 +27,7 @@ check_error(const char *hdr, const char *body, int want_r, const char *code,
 static void
 test_errors(void)
 {
-	char big[3000], want[APIMSG_MAX_MESSAGE + 1];
+	char big[APIMSG_MAX_MESSAGE + 64], want[APIMSG_MAX_MESSAGE + 1];
 	struct apimsg_error e;
 	size_t i;
 
@@ -89,13 +90,13 @@ test_errors(void)
 	    "control characters neutralised");
 	/* Long message: truncated at a character boundary. */
 	memcpy(big, "{\"__type\":\"X\",\"message\":\"", 25);
-	for (i = 25; i < 25 + 1023; i++)
+	for (i = 25; i < 25 + APIMSG_MAX_MESSAGE - 1; i++)
 		big[i] = 'a';
 	memcpy(big + i, "\xe2\x82\xac\xe2\x82\xac\"}", 9);
 	CHECK_EQ(apimsg_error_parse(NULL, big, strlen(big), &e), 0,
 	    "long message parses");
-	memset(want, 'a', 1023);
-	want[1023] = '\0';
+	memset(want, 'a', APIMSG_MAX_MESSAGE - 1);
+	want[APIMSG_MAX_MESSAGE - 1] = '\0';
 	CHECK_STR(e.message, want, "message cut before a split character");
 	/* Long code: cut at the cap. */
 	memset(big, 'C', 200);
@@ -104,35 +105,53 @@ test_errors(void)
 	CHECK_EQ(strlen(e.code), APIMSG_MAX_CODE, "code capped");
 }
 
+/* Parse a response into s, freeing what s held (s starts zeroed). */
 static int
 start(const char *body, struct apimsg_session *s)
 {
+	apimsg_session_clear(s);
 	return apimsg_start_session_parse(body, strlen(body), s);
+}
+
+static int
+resume(const char *body, struct apimsg_session *s)
+{
+	apimsg_session_clear(s);
+	return apimsg_resume_session_parse(body, strlen(body), s);
+}
+
+static int
+terminate(const char *body, struct apimsg_session *s)
+{
+	apimsg_session_clear(s);
+	return apimsg_terminate_session_parse(body, strlen(body), s);
 }
 
 static void
 test_start(void)
 {
 	struct apimsg_session s;
-	char buf[1024], sid[200], tok[400];
 	const char *ok = "{\"SessionId\":\"u-0123\",\"TokenValue\":\"AAE=\","
 	    "\"StreamUrl\":\"" URL "\",\"Other\":[1,2]}";
 	size_t i, n;
 	int r;
 
+	memset(&s, 0, sizeof(s));
 	CHECK_EQ(start(ok, &s), 0, "StartSession response");
 	CHECK_STR(s.session_id, "u-0123", "SessionId");
 	CHECK_STR(s.token, "AAE=", "TokenValue");
 	CHECK_EQ(s.has_token, 1, "has_token");
 	CHECK_STR(s.stream_url, URL, "StreamUrl");
 	apimsg_session_clear(&s);
-	CHECK_EQ(s.token[0], 0, "cleared");
+	CHECK(s.token == NULL && s.stream_url == NULL, "cleared");
 
 	/* Every prefix is refused, none crashes. */
 	n = strlen(ok);
-	for (i = 0, r = 0; i < n; i++)
+	for (i = 0, r = 0; i < n; i++) {
 		if (apimsg_start_session_parse(ok, i, &s) == 0)
 			r++;
+		apimsg_session_clear(&s);
+	}
 	CHECK_EQ(r, 0, "no truncation accepted");
 
 	CHECK_EQ(start("{\"TokenValue\":\"t\",\"StreamUrl\":\"" URL "\"}", &s),
@@ -147,7 +166,9 @@ test_start(void)
 	CHECK_EQ(start("{\"SessionId\":\"s\",\"TokenValue\":\"t\"}", &s),
 	    SP_ERR_JSON_MISSING, "StreamUrl missing");
 	CHECK_STR(s.bad_field, "StreamUrl", "bad_field StreamUrl");
-	CHECK_EQ(s.token[0], 0, "token wiped on failure");
+	CHECK_STR(s.why, "no StreamUrl", "why: no StreamUrl");
+	CHECK(s.token == NULL, "token wiped on failure");
+	CHECK_STR(s.session_id, "s", "SessionId kept on failure");
 	CHECK_EQ(start("{\"SessionId\":1,\"TokenValue\":\"t\",\"StreamUrl\":\""
 	    URL "\"}", &s), SP_ERR_JSON_TYPE, "SessionId a number");
 	CHECK_EQ(start("{\"SessionId\":\"\",\"TokenValue\":\"t\",\"StreamUrl\""
@@ -173,26 +194,96 @@ test_start(void)
 	CHECK(start("{", &s) < 0, "bad JSON");
 	CHECK(start("", &s) < 0, "empty body");
 
-	/* Limits: SessionId 96, TokenValue 300. */
-	memset(sid, 's', 97);
-	sid[96] = '\0';
-	memset(tok, 't', 301);
-	tok[300] = '\0';
-	snprintf(buf, sizeof(buf), "{\"SessionId\":\"%s\",\"TokenValue\":"
-	    "\"%s\",\"StreamUrl\":\"%s\"}", sid, tok, URL);
-	CHECK_EQ(start(buf, &s), 0, "SessionId 96 and TokenValue 300");
-	CHECK_EQ(strlen(s.token), 300, "token whole");
-	sid[96] = 's';
-	sid[97] = '\0';
-	snprintf(buf, sizeof(buf), "{\"SessionId\":\"%s\",\"TokenValue\":"
-	    "\"t\",\"StreamUrl\":\"%s\"}", sid, URL);
-	CHECK_EQ(start(buf, &s), SP_ERR_STRING_LENGTH, "SessionId 97");
-	tok[300] = 't';
-	tok[301] = '\0';
-	snprintf(buf, sizeof(buf), "{\"SessionId\":\"s\",\"TokenValue\":"
-	    "\"%s\",\"StreamUrl\":\"%s\"}", tok, URL);
-	CHECK_EQ(start(buf, &s), SP_ERR_STRING_LENGTH, "TokenValue 301");
+	apimsg_session_clear(&s);
+}
+
+/* A response with a SessionId of sidlen, a TokenValue of toklen and a
+ * StreamUrl of urllen bytes (wss://h/ and 'q's). */
+static int
+start_sized(size_t sidlen, size_t toklen, size_t urllen,
+    struct apimsg_session *s)
+{
+	struct buf b;
+	int r, bad = 0;
+
+	buf_init(&b, 65536);
+	bad |= buf_put_str(&b, "{\"SessionId\":\"a+b=c@d.e");
+	while (!bad && buf_len(&b) < 14 + sidlen)
+		bad |= buf_put_u8(&b, 'x');
+	bad |= buf_put_str(&b, "\",\"TokenValue\":\"AAEAA");
+	while (!bad && buf_len(&b) < 14 + sidlen + 16 + toklen)
+		bad |= buf_put_u8(&b, 'T');
+	bad |= buf_put_str(&b, "\",\"StreamUrl\":\"wss://h/");
+	while (!bad && buf_len(&b) < 14 + sidlen + 16 + toklen + 15 + urllen)
+		bad |= buf_put_u8(&b, 'q');
+	bad |= buf_put_str(&b, "\"}");
+	apimsg_session_clear(s);
+	r = bad ? SP_ERR_ALLOC : apimsg_start_session_parse(buf_ptr(&b),
+	    buf_len(&b), s);
+	buf_release(&b);
+	return r;
+}
+
+/*
+ * Limits are safety caps, not the API model's maxima (SessionId 96,
+ * TokenValue 300): the service returns TokenValues of 951 characters.
+ */
+static void
+test_limits(void)
+{
+	struct apimsg_session s;
+
+	memset(&s, 0, sizeof(s));
+	CHECK_EQ(start_sized(82, 951, 300, &s), 0, "realistic response");
+	CHECK_EQ(start_sized(APIMSG_MAX_SESSION_ID, APIMSG_MAX_TOKEN,
+	    APIMSG_MAX_URL, &s), 0, "every field at its cap");
+	CHECK_EQ(strlen(s.session_id), 256, "SessionId of 256 whole");
+	CHECK(s.token != NULL && strlen(s.token) == 16384 &&
+	    s.token[16383] == 'T', "TokenValue of 16384 whole");
+	CHECK(s.stream_url != NULL && strlen(s.stream_url) == 16384,
+	    "StreamUrl of 16384 whole");
+	CHECK_EQ(strncmp(s.session_id, "a+b=c@d.e", 9), 0,
+	    "SessionId with + = @ .");
+
+	CHECK_EQ(start_sized(257, 10, 100, &s), SP_ERR_STRING_LENGTH,
+	    "SessionId of 257");
+	CHECK_STR(s.why, "a SessionId of 257 bytes (limit 256)",
+	    "why: long SessionId");
+	CHECK_STR(s.session_id, "", "no SessionId kept");
+	CHECK_EQ(start_sized(20, 20000, 100, &s), SP_ERR_STRING_LENGTH,
+	    "TokenValue of 20000");
 	CHECK_STR(s.bad_field, "TokenValue", "bad_field long token");
+	CHECK_STR(s.why, "a TokenValue of 20000 bytes (limit 16384)",
+	    "why: long TokenValue");
+	CHECK(s.token == NULL, "no token kept");
+	CHECK_EQ(strlen(s.session_id), 20, "SessionId kept: terminate it");
+	CHECK_EQ(start_sized(20, 20, 16385, &s), SP_ERR_STRING_LENGTH,
+	    "StreamUrl of 16385");
+	CHECK_STR(s.why, "a StreamUrl of 16385 bytes (limit 16384)",
+	    "why: long StreamUrl");
+
+	CHECK_EQ(start("{\"SessionId\":\"s\u00e9\",\"TokenValue\":\"t\","
+	    "\"StreamUrl\":\"" URL "\"}", &s), SP_ERR_PROTOCOL,
+	    "SessionId outside printable ASCII");
+	CHECK_STR(s.why, "a SessionId with bytes outside printable ASCII",
+	    "why: SessionId bytes");
+	CHECK_EQ(start("{\"SessionId\":\"s\",\"TokenValue\":\"t\\u0001\","
+	    "\"StreamUrl\":\"" URL "\"}", &s), SP_ERR_PROTOCOL,
+	    "control character in TokenValue");
+	CHECK_STR(s.why, "a TokenValue with control characters",
+	    "why: TokenValue control");
+	CHECK_EQ(start("{\"SessionId\":\"s\",\"TokenValue\":7,"
+	    "\"StreamUrl\":\"" URL "\"}", &s), SP_ERR_JSON_TYPE,
+	    "TokenValue a number");
+	CHECK_STR(s.why, "a TokenValue that is not a string",
+	    "why: TokenValue type");
+	CHECK_EQ(start("{\"SessionId\":\"s\",\"TokenValue\":\"t\","
+	    "\"StreamUrl\":\"https://h/\"}", &s), SP_ERR_URL, "https");
+	CHECK_STR(s.why, "a StreamUrl that is not a wss:// URL",
+	    "why: StreamUrl scheme");
+	CHECK_EQ(start("[1]", &s), SP_ERR_JSON_TYPE, "not an object");
+	CHECK_STR(s.why, "a body that is not a JSON object (JSON member has "
+	    "the wrong type)", "why: body");
 	apimsg_session_clear(&s);
 }
 
@@ -202,42 +293,43 @@ test_resume_terminate(void)
 	struct apimsg_session s;
 	const char *b;
 
+	memset(&s, 0, sizeof(s));
 	b = "{\"SessionId\":\"s\",\"TokenValue\":\"t2\",\"StreamUrl\":\"" URL
 	    "\"}";
-	CHECK_EQ(apimsg_resume_session_parse(b, strlen(b), &s), 0, "resume");
+	CHECK_EQ(resume(b, &s), 0, "resume");
 	CHECK(s.has_token && strcmp(s.token, "t2") == 0, "resume token");
 	b = "{\"SessionId\":\"s\",\"TokenValue\":null,\"StreamUrl\":\"" URL
 	    "\"}";
-	CHECK_EQ(apimsg_resume_session_parse(b, strlen(b), &s), 0,
+	CHECK_EQ(resume(b, &s), 0,
 	    "resume null token");
 	CHECK_EQ(s.has_token, 0, "null token: cannot resume");
 	b = "{\"SessionId\":\"s\"}";
-	CHECK_EQ(apimsg_resume_session_parse(b, strlen(b), &s), 0,
+	CHECK_EQ(resume(b, &s), 0,
 	    "resume absent token");
 	CHECK_EQ(s.has_token, 0, "absent token: cannot resume");
-	CHECK_STR(s.stream_url, "", "absent StreamUrl is empty");
+	CHECK(s.stream_url == NULL, "absent StreamUrl is NULL");
 	b = "{\"TokenValue\":\"t\",\"StreamUrl\":\"http://x/\"}";
-	CHECK_EQ(apimsg_resume_session_parse(b, strlen(b), &s), SP_ERR_URL,
+	CHECK_EQ(resume(b, &s), SP_ERR_URL,
 	    "resume checks a present StreamUrl");
 	b = "{\"TokenValue\":5}";
-	CHECK_EQ(apimsg_resume_session_parse(b, strlen(b), &s),
+	CHECK_EQ(resume(b, &s),
 	    SP_ERR_JSON_TYPE, "resume token of the wrong type");
 	b = "null";
-	CHECK_EQ(apimsg_resume_session_parse(b, strlen(b), &s),
+	CHECK_EQ(resume(b, &s),
 	    SP_ERR_JSON_TYPE, "resume null body");
 
 	b = "{\"SessionId\":\"u-1\"}";
-	CHECK_EQ(apimsg_terminate_session_parse(b, strlen(b), &s), 0,
+	CHECK_EQ(terminate(b, &s), 0,
 	    "terminate");
 	CHECK_STR(s.session_id, "u-1", "terminate SessionId");
 	b = "{}";
-	CHECK_EQ(apimsg_terminate_session_parse(b, strlen(b), &s), 0,
+	CHECK_EQ(terminate(b, &s), 0,
 	    "terminate without SessionId");
 	b = "{\"SessionId\":[]}";
-	CHECK_EQ(apimsg_terminate_session_parse(b, strlen(b), &s),
+	CHECK_EQ(terminate(b, &s),
 	    SP_ERR_JSON_TYPE, "terminate bad SessionId");
 	b = "x";
-	CHECK(apimsg_terminate_session_parse(b, strlen(b), &s) < 0,
+	CHECK(terminate(b, &s) < 0,
 	    "terminate bad JSON");
 	apimsg_session_clear(&s);
 }
@@ -320,6 +412,21 @@ test_bodies(void)
 	free(b);
 	CHECK_EQ(apimsg_session_id_body("", &b), SP_ERR_INVALID_ARG,
 	    "empty SessionId");
+	/* What we send has the caps of what we accept. */
+	memset(long_target, 'u', 257);
+	long_target[257] = '\0';
+	CHECK_EQ(apimsg_session_id_body(long_target, &b), SP_ERR_INVALID_ARG,
+	    "SessionId of 257");
+	long_target[256] = '\0';
+	memcpy(long_target, "a.b+c=d@e.f-", 12);
+	CHECK_EQ(apimsg_session_id_body(long_target, &b), 0,
+	    "SessionId of 256 with . + = @");
+	CHECK(b != NULL && strlen(b) == 256 + 16, "  sent whole");
+	free(b);
+	CHECK_EQ(apimsg_session_id_body("u-\x7f", &b), SP_ERR_INVALID_ARG,
+	    "SessionId with DEL");
+	CHECK_EQ(apimsg_session_id_body("u-\xc3\xa9", &b), SP_ERR_INVALID_ARG,
+	    "SessionId with UTF-8");
 }
 
 int
@@ -327,6 +434,7 @@ main(void)
 {
 	test_errors();
 	test_start();
+	test_limits();
 	test_resume_terminate();
 	test_bodies();
 	return test_done();
