@@ -25,6 +25,7 @@
 
 #include "api.h"
 #include "apimsg.h"
+#include "backoff.h"
 #include "buf.h"
 #include "castore.h"
 #include "log.h"
@@ -636,15 +637,13 @@ resp_header(CURL *easy, const char *name, char *dst, size_t dstsz)
 
 /* Full-jitter backoff of standard mode for the retry after try n. */
 static uint64_t
-backoff_ms(const struct api *a, unsigned int n)
+retry_delay(const struct api *a, unsigned int n)
 {
-	uint32_t cap = a->retry_base_ms;
+	const struct backoff b = {
+		a->retry_base_ms, API_MAX_RETRY_MS, BACKOFF_FULL
+	};
 
-	while (--n > 0 && cap < API_MAX_RETRY_MS)
-		cap *= 2;
-	if (cap > API_MAX_RETRY_MS)
-		cap = API_MAX_RETRY_MS;
-	return arc4random_uniform(cap + 1);
+	return backoff_ms(&b, n - 1, arc4random());
 }
 
 /* One attempt is over: retry it, or report to the caller. */
@@ -727,7 +726,7 @@ call_finished(struct api_call *c, CURLcode cc)
 		}
 	}
 	if (retry && c->tries < a->max_attempts) {
-		delay = backoff_ms(a, c->tries);
+		delay = retry_delay(a, c->tries);
 		log_verbose("%s; retrying in %llu ms (attempt %u of %u)", msg,
 		    (unsigned long long)delay, c->tries + 1, a->max_attempts);
 		loop_timer_set(a->loop, &c->retry, delay, retry_fire, c);

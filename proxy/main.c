@@ -25,6 +25,7 @@
 #include "api.h"
 #include "apimsg.h"
 #include "awscfg.h"
+#include "backoff.h"
 #include "castore.h"
 #include "creds.h"
 #include "eic.h"
@@ -497,6 +498,9 @@ end_session(struct session *s, int code)
 static void open_tunnel(struct session *s);
 static int push_key(struct session *s);
 
+/* --wait-connected: StartSession again after 1, 2, 4, then every 8 s. */
+static const struct backoff wait_backoff = { 1000, 8000, BACKOFF_NONE };
+
 static void
 start_done(void *arg, const struct api_result *res)
 {
@@ -509,7 +513,7 @@ start_done(void *arg, const struct api_result *res)
 		/* --wait-connected: an instance that is still booting. */
 		if (strcmp(res->error_code, "TargetNotConnected") == 0 &&
 		    waited < (uint64_t)s->wait_connected_s * 1000) {
-			d = 1000ULL << (s->start_tries < 3 ? s->start_tries : 3);
+			d = backoff_ms(&wait_backoff, s->start_tries, 0);
 			if (d > (uint64_t)s->wait_connected_s * 1000 - waited)
 				d = (uint64_t)s->wait_connected_s * 1000 -
 				    waited;

@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "backoff.h"
 #include "buf.h"
 #include "castore.h"
 #include "chan.h"
@@ -1011,20 +1012,18 @@ connect_ws(struct tunnel *t)
 	return ok;
 }
 
-/* Backoff before reconnect attempt n (from 0): 100 ms doubling to 5 s,
+/* Backoff before reconnect attempt n (from 0): 100 ms doubling to 8 s,
  * with up to half again of jitter. */
 static uint64_t
 reconnect_delay(unsigned int n)
 {
-	uint64_t d = 100;
-	uint8_t j;
+	static const struct backoff b = {
+		100, RECONNECT_MAX_DELAY_MS, BACKOFF_ADD_HALF
+	};
+	uint32_t r;
 
-	while (n-- > 0 && d < RECONNECT_MAX_DELAY_MS)
-		d *= 2;
-	if (d > RECONNECT_MAX_DELAY_MS)
-		d = RECONNECT_MAX_DELAY_MS;
-	rand_cb(NULL, &j, 1);
-	return d + d * j / 512;
+	rand_cb(NULL, &r, sizeof(r));
+	return backoff_ms(&b, n, r);
 }
 
 static void

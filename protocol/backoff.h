@@ -1,0 +1,30 @@
+/*
+ * Backoff before a retry: one formula for the API calls' retries, the
+ * websocket reconnects and --wait-connected.  Pure: the caller supplies
+ * the randomness.
+ */
+#ifndef SSM_BACKOFF_H
+#define SSM_BACKOFF_H
+
+#include <stdint.h>
+
+enum backoff_jitter {
+	BACKOFF_NONE,		/* exactly the step */
+	BACKOFF_FULL,		/* uniform in [0, step] (AWS "full jitter") */
+	BACKOFF_ADD_HALF	/* step plus up to half of it again */
+};
+
+struct backoff {
+	uint32_t		base_ms;	/* step of attempt 0 */
+	uint32_t		cap_ms;		/* the step never exceeds it */
+	enum backoff_jitter	jitter;
+};
+
+/*
+ * Delay in milliseconds before retry number n (counted from 0): the step
+ * is base_ms doubled n times, at most cap_ms, then jittered with rnd (any
+ * 32 random bits; ignored for BACKOFF_NONE).
+ */
+uint64_t	backoff_ms(const struct backoff *b, unsigned int n, uint32_t rnd);
+
+#endif /* SSM_BACKOFF_H */
