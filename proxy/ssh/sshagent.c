@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "compat.h"
 #include "sshagent.h"
 #include "sshbuf.h"
 
@@ -133,15 +134,6 @@ sshagent_add_ed25519_msg(const uint8_t pub[SSHKEY_ED25519_LEN],
 	return r;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 wait_fd(int fd, short ev, long long deadline)
 {
@@ -150,7 +142,7 @@ wait_fd(int fd, short ev, long long deadline)
 	int n;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - (long long)compat_now_ms()) <= 0)
 			return SP_ERR_TIMEOUT;
 		pfd.fd = fd;
 		pfd.events = ev;
@@ -201,7 +193,7 @@ static int
 agent_request(const char *path, const struct buf *req, struct buf *reply,
     struct errmsg *err)
 {
-	long long deadline = now_ms() + SSHAGENT_TIMEOUT_MS;
+	long long deadline = (long long)compat_now_ms() + SSHAGENT_TIMEOUT_MS;
 	const uint8_t *p = buf_ptr(req);
 	size_t left = buf_len(req), got = 0, want = 4;
 	uint8_t hdr[4], *dst;
