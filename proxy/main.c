@@ -33,6 +33,7 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "notice.h"
 #include "sigv4.h"
 #include "sshagent.h"
 #include "sshkey.h"
@@ -497,6 +498,13 @@ end_session(struct session *s, int code)
 
 static void open_tunnel(struct session *s);
 static int push_key(struct session *s);
+
+/* What proxy/aws/ has to say goes to the log. */
+static void
+log_notice(enum notice_level level, const char *line)
+{
+	log_msg(level == NOTICE_WARN ? LOG_INFO : LOG_VERBOSE, "%s", line);
+}
 
 /* --wait-connected: StartSession again after 1, 2, 4, then every 8 s. */
 static const struct backoff wait_backoff = { 1000, 8000, BACKOFF_NONE };
@@ -1086,6 +1094,7 @@ main(int argc, char **argv)
 	}
 	log_init(quiet ? LOG_ERROR : (enum log_level)(LOG_INFO +
 	    (verbose > 4 ? 4 : verbose)));
+	notice_set(log_notice);
 	s.target = argv[0];
 	if (!target_valid(s.target)) {
 		log_error("invalid target \"%.64s\": expected an instance id "

@@ -12,7 +12,7 @@
 
 #include "castore.h"
 #include "http.h"
-#include "log.h"
+#include "notice.h"
 
 struct sink {
 	char	*buf;
@@ -125,8 +125,8 @@ http_warn_cleartext(const char *url)
 			return;
 	if (nwarned < sizeof(warned) / sizeof(warned[0]))
 		memcpy(warned[nwarned++], origin, sizeof(origin));
-	log_info("warning: %s is plain HTTP: credential-derived headers and "
-	    "the session token travel in clear text", origin);
+	notice(NOTICE_WARN, "warning: %s is plain HTTP: credential-derived "
+	    "headers and the session token travel in clear text", origin);
 }
 
 int
