@@ -928,6 +928,18 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 	return r;
 }
 
+/* A JSON text refused: over a safety cap of the parser, or not JSON. */
+static int
+json_error(struct errmsg *err, int r, const char *what, const char *it)
+{
+	if (r == SP_ERR_JSON_LIMIT)
+		return errmsg_set(err, r, "%s: %s is over a safety cap of the "
+		    "JSON parser (a string over %d bytes, more than %d values "
+		    "or %d levels)", what, it, JSON_MAX_STRING, JSON_MAX_NODES,
+		    JSON_MAX_DEPTH);
+	return errmsg_set(err, r, "%s: %s is not JSON", what, it);
+}
+
 /* Credentials from a JSON object with the given member names. */
 static int
 parse_cred_json(const void *data, size_t len, time_t now, const char *what,
@@ -944,7 +956,7 @@ parse_cred_json(const void *data, size_t len, time_t now, const char *what,
 
 	*out = NULL;
 	if ((r = json_parse(data, len, &j)) != 0)
-		return errmsg_set(err, r, "%s: the answer is not JSON", what);
+		return json_error(err, r, what, "the answer");
 	o = j;
 	if (strcmp(what, "GetRoleCredentials") == 0)
 		o = json_get(j, "roleCredentials");
@@ -1046,8 +1058,7 @@ creds_parse_sso_token(const void *data, size_t len, time_t now,
 
 	*tokenp = NULL;
 	if ((r = json_parse(data, len, &j)) != 0)
-		return errmsg_set(err, r, "the SSO token cache file is not "
-		    "JSON");
+		return json_error(err, r, "the SSO token cache file", "it");
 	if (json_get_str(j, "accessToken", &tok) != 0 || *tok == '\0' ||
 	    json_get_str(j, "expiresAt", &exp) != 0 ||
 	    credproc_parse_time(exp, &t) != 0)

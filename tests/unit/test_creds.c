@@ -1094,6 +1094,14 @@ test_long_tokens(void)
 	CHECK_EQ(creds_parse_imds(json, strlen(json), NOW, &c, &err), 0,
 	    "IMDS: 20000-byte token");
 	creds_free(c);
+	snprintf(json, n, "{\"AccessKeyId\":\"ASIAX\",\"SecretAccessKey\":\"s\","
+	    "\"Token\":\"%s\"}", big);
+	CHECK_EQ(creds_parse_container(json, strlen(json), NOW, &c, &err),
+	    SP_ERR_JSON_LIMIT, "container: 70000-byte token over the cap");
+	CHECK_STR(err.msg, "container credentials: the answer is over a "
+	    "safety cap of the JSON parser (a string over 65536 bytes, more "
+	    "than 4096 values or 32 levels)", "  the message names the cap");
+	creds_free(c);
 	snprintf(json, n, "{\"roleCredentials\":{\"accessKeyId\":\"ASIAX\","
 	    "\"secretAccessKey\":\"s\",\"sessionToken\":\"%s\","
 	    "\"expiration\":1704070800000}}", tok);
