@@ -67,6 +67,7 @@ cfg_err_str(int r)
 	case CFG_ERR_NO_CREDS:	return "no credentials found";
 	case CFG_ERR_PROCESS:	return "credential_process failed";
 	case CFG_ERR_EXPIRED:	return "credentials expired";
+	case CFG_ERR_INTERRUPTED: return "interrupted by a signal";
 	default:		return sp_err_str(r);
 	}
 }

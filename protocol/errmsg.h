@@ -27,6 +27,7 @@
 #define CFG_ERR_NO_CREDS	-105	/* no credential source yielded keys */
 #define CFG_ERR_PROCESS		-106	/* credential_process failed */
 #define CFG_ERR_EXPIRED		-107	/* credentials already expired */
+#define CFG_ERR_INTERRUPTED	-108	/* a signal ended a wait */
 
 #define ERRMSG_MAX	512
 

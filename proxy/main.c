@@ -352,6 +352,7 @@ refresh_creds(struct session *s)
 	memset(&cp, 0, sizeof(cp));
 	cp.now = now;
 	cp.interactive = 0;
+	cp.stop = &got_signal;
 	if (creds_resolve(s->cfg, &cp, &c, &err) != 0) {
 		log_error("cannot refresh credentials: %s", err.msg);
 		return;
@@ -852,19 +853,6 @@ key_from_agent(const char *sock, struct sshkey_pub **out)
 	return 0;
 }
 
-static const char *
-home_dir(void)
-{
-	const char *h = getenv("HOME");
-	struct passwd *pw;
-
-	if (h != NULL && *h != '\0')
-		return h;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
-		return pw->pw_dir;
-	return NULL;
-}
-
 /*
  * A key pair made here, given to the agent with a lifetime; the private
  * half never leaves memory but for the agent's socket.
@@ -914,8 +902,9 @@ key_ephemeral(struct session *s, unsigned int lifetime)
 static int
 prepare_key(struct session *s, const struct key_opts *ko)
 {
-	const char *home;
-	char path[PATH_MAX];
+	struct errmsg err;
+	char *home = NULL, path[PATH_MAX];
+	int r;
 
 	if (ko->ephemeral)
 		return key_ephemeral(s, ko->lifetime);
@@ -923,26 +912,26 @@ prepare_key(struct session *s, const struct key_opts *ko)
 		return key_from_file(ko->file, &s->key);
 	if (key_from_agent(getenv("SSH_AUTH_SOCK"), &s->key) == 0)
 		return 0;
-	if ((home = home_dir()) == NULL) {
+	if (awscfg_home(&s->cfg->env, &home, &err) != 0) {
 		log_error("no key to push: the ssh-agent holds no Ed25519 or "
-		    "RSA key and the home directory is unknown");
+		    "RSA key and %s", err.msg);
 		return EXIT_KEY;
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub",
-	    home) >= sizeof(path)) {
-		log_error("no key to push: the home directory's path is too "
-		    "long");
+	r = snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub", home);
+	if (r < (int)sizeof(path) && access(path, F_OK) != 0)
+		r = snprintf(path, sizeof(path), "%s/.ssh/id_rsa.pub", home);
+	free(home);
+	if (r >= (int)sizeof(path)) {
+		log_error("no key to push: the home directory's path is longer "
+		    "than %d bytes", PATH_MAX);
 		return EXIT_KEY;
 	}
 	if (access(path, F_OK) != 0) {
-		snprintf(path, sizeof(path), "%s/.ssh/id_rsa.pub", home);
-		if (access(path, F_OK) != 0) {
-			log_error("no key to push: the ssh-agent holds no "
-			    "Ed25519 or RSA key, and neither "
-			    "~/.ssh/id_ed25519.pub nor ~/.ssh/id_rsa.pub "
-			    "exists (use --push-key=FILE or --ephemeral-key)");
-			return EXIT_KEY;
-		}
+		log_error("no key to push: the ssh-agent holds no Ed25519 or "
+		    "RSA key, and neither ~/.ssh/id_ed25519.pub nor "
+		    "~/.ssh/id_rsa.pub exists (use --push-key=FILE or "
+		    "--ephemeral-key)");
+		return EXIT_KEY;
 	}
 	return key_from_file(path, &s->key);
 }
@@ -1193,7 +1182,15 @@ main(int argc, char **argv)
 	memset(&cp, 0, sizeof(cp));
 	cp.now = time(NULL);
 	cp.interactive = 1;
+	cp.stop = &got_signal;
 	if ((r = creds_resolve(s.cfg, &cp, &s.creds, &err)) != 0) {
+		if (r == CFG_ERR_INTERRUPTED && got_signal != 0) {
+			/* As after_pass() ends a run that has no session. */
+			log_verbose("%s: signal %d", err.msg, (int)got_signal);
+			s.exit_code = got_signal == SIGHUP ? EXIT_OK :
+			    128 + got_signal;
+			goto out;
+		}
 		log_error("%s", err.msg);
 		s.exit_code = r == CFG_ERR_SYNTAX || r == CFG_ERR_PROFILE ||
 		    r == CFG_ERR_VALUE ? EXIT_USAGE : EXIT_API;

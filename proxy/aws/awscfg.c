@@ -155,21 +155,43 @@ pw_home(const char *name, size_t n, char *out)
 	return path_put(out, &len, pw.pw_dir, strlen(pw.pw_dir));
 }
 
+int
+awscfg_home(const struct awscfg_env *env, char **out, struct errmsg *err)
+{
+	char home[PATH_MAX];
+	const char *h;
+
+	*out = NULL;
+	if ((h = env_val(env, "HOME")) == NULL) {
+		if (pw_home("", 0, home) != 0)
+			return errmsg_set(err, CFG_ERR_IO, "the home directory "
+			    "is unknown: HOME is not set and user id %ld has "
+			    "no usable passwd entry", (long)getuid());
+		h = home;
+	}
+	if ((*out = strdup(h)) == NULL)
+		return errmsg_set(err, SP_ERR_ALLOC, "out of memory");
+	return 0;
+}
+
 /* os.path.expanduser for a path starting with '~'. */
 static int
 expand_user(const struct awscfg_env *env, const char *s, char *out)
 {
-	char home[PATH_MAX];
-	const char *slash, *h;
+	char home[PATH_MAX], *h = NULL;
+	const char *slash;
 	size_t i, hl, len = 0;
 
 	if ((slash = strchr(s, '/')) == NULL)
 		slash = s + strlen(s);
 	i = slash - s;
-	if (i == 1 && (h = env_val(env, "HOME")) != NULL) {
-		if (strlen(h) >= sizeof(home))
+	if (i == 1 && awscfg_home(env, &h, NULL) == 0) {
+		if (strlen(h) >= sizeof(home)) {
+			free(h);
 			return -1;
+		}
 		memcpy(home, h, strlen(h) + 1);
+		free(h);
 	} else if (pw_home(s + 1, i - 1, home) != 0) {
 		/* Unknown user: Python leaves the path alone. */
 		out[0] = '\0';

@@ -174,6 +174,15 @@ int	awscfg_expand_path(const struct awscfg_env *env, const char *path,
 	    char **out, struct errmsg *err) SP_WUR;
 
 /*
+ * The home directory, the one resolver for every path under it: HOME
+ * from env unless unset or empty, else the passwd entry of the real user
+ * id (as Python's os.path.expanduser).  *out is a heap string the caller
+ * frees.  0, CFG_ERR_IO (neither gives one; err says so) or SP_ERR_ALLOC.
+ */
+int	awscfg_home(const struct awscfg_env *env, char **out,
+	    struct errmsg *err) SP_WUR;
+
+/*
  * The section of ini for a profile, an sso-session or a services block:
  * type is "profile", "sso-session" or "services"; a header whose name
  * starts with type and splits (shlex) into exactly two words names the

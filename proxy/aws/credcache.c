@@ -2,7 +2,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <sys/select.h>
+
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,89 +246,213 @@ credcache_parse(const void *data, size_t len, time_t now,
 	return r;
 }
 
+/* dir + "/" + a + b + c on the heap; NULL if out of memory. */
+static char *
+path_of(const char *dir, const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(dir) + strlen(a) + strlen(b) + strlen(c) + 2;
+	char *p;
+
+	if ((p = malloc(n)) != NULL)
+		snprintf(p, n, "%s/%s%s%s", dir, a, b, c);
+	return p;
+}
+
 static int
 mkdirs(const char *dir)
 {
-	char path[4096];
-	char *p;
+	char *path, *p;
+	int r = -1, e;
 
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+	if ((path = strdup(dir)) == NULL)
 		return -1;
 	for (p = path + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
 		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			return -1;
+			goto out;
 		*p = '/';
 	}
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
+		goto out;
+	r = 0;
+ out:
+	e = errno;
+	free(path);
+	errno = e;
+	return r;
 }
 
 int
-credcache_lock(const char *dir, const char hex[41], struct errmsg *err)
+credcache_read_file(const char *path, int nofollow, size_t max, char **out,
+    size_t *lenp)
 {
-	char path[4096];
-	int fd;
+	struct stat st;
+	char *b = NULL;
+	ssize_t n;
+	size_t len = 0;
+	int fd, e;
 
-	if (mkdirs(dir) != 0) {
-		errmsg_set(err, CFG_ERR_IO, "cannot create %s: %s", dir,
-		    strerror(errno));
+	*out = NULL;
+	*lenp = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+	    (nofollow ? O_NOFOLLOW : 0))) < 0)
 		return -1;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/.ssm-proxy-%s.lock", dir, hex);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600)) < 0) {
-		errmsg_set(err, CFG_ERR_IO, "cannot open %s: %s", path,
-		    strerror(errno));
-		return -1;
+	if ((b = malloc(max + 1)) == NULL)
+		goto fail;
+	while (len <= max && (n = read(fd, b + len, max + 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		len += (size_t)n;
 	}
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno == EINTR)
-			continue;
-		errmsg_set(err, CFG_ERR_IO, "cannot lock %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
+	if (len > max) {
+		errno = EFBIG;
+		goto fail;
 	}
-	return fd;
+	close(fd);
+	b[len] = '\0';
+	*out = b;
+	*lenp = len;
+	return 0;
+ fail:
+	e = errno;
+	if (b != NULL)
+		OPENSSL_clear_free(b, max + 1);
+	close(fd);
+	errno = e;
+	return -1;
 }
 
 void
 credcache_load(const char *dir, const char hex[41], time_t now,
     enum creds_source src, struct creds **out)
 {
-	char path[4096];
-	char *buf;
-	ssize_t n;
+	char *path, *buf = NULL;
 	size_t len = 0;
-	int fd;
 
 	*out = NULL;
-	snprintf(path, sizeof(path), "%s/%s.json", dir, hex);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	if ((path = path_of(dir, hex, ".json", "")) == NULL)
 		return;
-	if ((buf = malloc(CREDCACHE_MAX_FILE + 1)) == NULL) {
-		close(fd);
-		return;
+	if (credcache_read_file(path, 1, CREDCACHE_MAX_FILE, &buf,
+	    &len) == 0) {
+		if (credcache_parse(buf, len, now, src, out) != 0)
+			*out = NULL;
+		OPENSSL_clear_free(buf, len + 1);
 	}
-	while (len < CREDCACHE_MAX_FILE && (n = read(fd, buf + len,
-	    CREDCACHE_MAX_FILE - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			len = 0;
+	free(path);
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Open the lock file: a regular file of ours, never a link or a FIFO. */
+static int
+open_lock(const char *path, struct errmsg *note)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY, 0600)) < 0) {
+		errmsg_set(note, CFG_ERR_IO, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		errmsg_set(note, CFG_ERR_IO, "%s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+credcache_acquire(const char *dir, const char hex[41], time_t now,
+    enum creds_source src, const struct credcache_wait *w,
+    struct creds **out, int *lockfd, struct errmsg *note)
+{
+	sigset_t block, old;
+	struct timespec ts;
+	long long deadline;
+	char *path = NULL;
+	int fd = -1, r = 0, waited = 0;
+
+	*out = NULL;
+	*lockfd = -1;
+	if (mkdirs(dir) != 0) {
+		errmsg_set(note, CFG_ERR_IO, "cannot create %s: %s", dir,
+		    strerror(errno));
+		return 0;
+	}
+	if ((path = path_of(dir, ".ssm-proxy-", hex, ".lock")) == NULL) {
+		errmsg_set(note, SP_ERR_ALLOC, "out of memory");
+		return 0;
+	}
+	if ((fd = open_lock(path, note)) < 0)
+		goto out;
+	/* The three signals arrive only inside pselect(): no lost wakeup. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	deadline = mono_ms() + (w->wait_ms > 0 ? w->wait_ms : 0);
+	for (;;) {
+		if (w->stop != NULL && *w->stop) {
+			r = errmsg_set(note, CFG_ERR_INTERRUPTED, "interrupted "
+			    "while waiting for %s", path);
 			break;
 		}
-		len += (size_t)n;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			credcache_load(dir, hex, now, src, out);
+			if (*out == NULL) {
+				*lockfd = fd;
+				fd = -1;
+			}
+			break;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			errmsg_set(note, CFG_ERR_IO, "cannot lock %s: %s",
+			    path, strerror(errno));
+			break;
+		}
+		if (waited && (credcache_load(dir, hex, now, src, out),
+		    *out != NULL))
+			break;
+		if (!waited && w->wait_ms > 0 && w->on_wait != NULL)
+			w->on_wait(path);
+		if (mono_ms() >= deadline) {
+			errmsg_set(note, CFG_ERR_IO, "%s is busy%s", path,
+			    w->wait_ms > 0 ? " (gave up waiting)" : "");
+			break;
+		}
+		ts.tv_sec = 0;
+		ts.tv_nsec = CREDCACHE_POLL_MS * 1000000L;
+		(void)pselect(0, NULL, NULL, NULL, &ts, &old);
+		waited = 1;
 	}
-	close(fd);
-	if (len > 0 && len < CREDCACHE_MAX_FILE &&
-	    credcache_parse(buf, len, now, src, out) != 0)
-		*out = NULL;
-	OPENSSL_clear_free(buf, CREDCACHE_MAX_FILE + 1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+ out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return r;
 }
 
 int
@@ -333,7 +461,7 @@ credcache_store(const char *dir, const char hex[41], const struct creds *c,
 {
 	struct json_writer *w = NULL;
 	struct buf *b = NULL;
-	char path[4096], tmp[4200], exp[32];
+	char *path = NULL, *tmp = NULL, exp[32], pid[32];
 	struct tm tm;
 	const uint8_t *p;
 	size_t len;
@@ -366,9 +494,12 @@ credcache_store(const char *dir, const char hex[41], const struct creds *c,
 		    strerror(errno));
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/%s.json", dir, hex);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.json.%ld.tmp", dir, hex,
-	    (long)getpid());
+	snprintf(pid, sizeof(pid), ".json.%ld.tmp", (long)getpid());
+	if ((path = path_of(dir, hex, ".json", "")) == NULL ||
+	    (tmp = path_of(dir, ".", hex, pid)) == NULL) {
+		r = SP_ERR_ALLOC;
+		goto out;
+	}
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) < 0) {
@@ -416,5 +547,7 @@ credcache_store(const char *dir, const char hex[41], const struct creds *c,
 		close(fd);
 	json_writer_free(w);
 	buf_free(b);
+	free(path);
+	free(tmp);
 	return r;
 }

@@ -4,9 +4,15 @@
  * SharedCredentialProvider, ProcessProvider and ConfigProvider, and the
  * activation tests of the providers we do not implement.
  */
+#include <sys/select.h>
 #include <sys/stat.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +176,10 @@ struct prof {
 };
 
 #define MAX_CHAIN	16
+/* Safety caps on files we read (not any API's documented maximum). */
+#define WEB_TOKEN_MAX		(64 * 1024)
+#define CONTAINER_TOKEN_MAX	(64 * 1024)
+#define SSO_TOKEN_FILE_MAX	(256 * 1024)
 
 struct rctx {
 	const struct awscfg	*cfg;
@@ -177,7 +187,9 @@ struct rctx {
 	struct errmsg		*err;
 	const char		*visited[MAX_CHAIN];
 	size_t			 nvisited;
-	char			 home[1024];
+	char			*home;	/* NULL: unknown (why in home_err) */
+	char			*cache;	/* ~/.aws/cli/cache, NULL likewise */
+	struct errmsg		 home_err;
 };
 
 static const char *
@@ -218,6 +230,19 @@ nomem(struct errmsg *err)
 	return errmsg_set(err, SP_ERR_ALLOC, "out of memory");
 }
 
+/* a b c d concatenated on the heap (no truncation); NULL if no memory.
+ * Free with wipe_str when it may hold a secret. */
+static char *
+strjoin(const char *a, const char *b, const char *c, const char *d)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + strlen(d) + 1;
+	char *p;
+
+	if ((p = malloc(n)) != NULL)
+		snprintf(p, n, "%s%s%s%s", a, b, c, d);
+	return p;
+}
+
 /* 7: credential_process of profile pr. */
 static int
 from_process(struct rctx *x, const struct prof *pr, struct creds **out)
@@ -243,10 +268,78 @@ from_process(struct rctx *x, const struct prof *pr, struct creds **out)
 	return r;
 }
 
-static void
-cache_dir(const struct rctx *x, char *out, size_t sz)
+static int
+stopped(const struct rctx *x)
 {
-	snprintf(out, sz, "%s/.aws/cli/cache", x->home);
+	return x->p->stop != NULL && *x->p->stop != 0;
+}
+
+static void
+on_lock_wait(const char *path)
+{
+	debug("waiting for %s (another ssm-proxy is fetching credentials)",
+	    path);
+}
+
+/*
+ * Before a fetch: the cache entry of hex, read without a lock.  On a miss
+ * and if lock_it, the entry's lock (credcache_acquire), which may find
+ * the entry written meanwhile.  0 with *out (a hit) or *lock (ours, or -1
+ * when the cache cannot help: said at -v); CFG_ERR_INTERRUPTED.
+ */
+static int
+cache_begin(struct rctx *x, const char *hex, enum creds_source src,
+    int lock_it, struct creds **out, int *lock)
+{
+	struct credcache_wait w;
+	struct errmsg note;
+	int r;
+
+	*lock = -1;
+	*out = NULL;
+	if (x->cache == NULL) {
+		if (lock_it)
+			log_verbose("credential cache not used: %s",
+			    x->home_err.msg);
+		return 0;
+	}
+	credcache_load(x->cache, hex, x->p->now, src, out);
+	if (*out != NULL) {
+		debug("credentials from the cache %s/%s.json", x->cache, hex);
+		return 0;
+	}
+	if (!lock_it)
+		return 0;
+	memset(&w, 0, sizeof(w));
+	/* Once the tunnel is up (no prompt) a busy lock is a miss. */
+	w.wait_ms = x->p->interactive ? CREDCACHE_LOCK_WAIT_MS : 0;
+	w.stop = x->p->stop;
+	w.on_wait = on_lock_wait;
+	errmsg_clear(&note);
+	if ((r = credcache_acquire(x->cache, hex, x->p->now, src, &w, out,
+	    lock, &note)) != 0)
+		return errmsg_set(x->err, r, "%s", note.msg);
+	if (*out != NULL)
+		debug("credentials from the cache %s/%s.json, written while "
+		    "waiting", x->cache, hex);
+	else if (*lock < 0)
+		log_verbose("credential cache not used: %s", note.msg);
+	return 0;
+}
+
+/* After the fetch: store c (if any) under the lock, then release it. */
+static void
+cache_end(struct rctx *x, const char *hex, const struct creds *c,
+    const char *provider_type, int lock)
+{
+	struct errmsg e;
+
+	errmsg_clear(&e);
+	if (c != NULL && x->cache != NULL &&
+	    credcache_store(x->cache, hex, c, provider_type, &e) != 0)
+		log_verbose("not cached: %s", e.msg);
+	if (lock >= 0)
+		close(lock);
 }
 
 /* Read an MFA code on /dev/tty without echo (getpass style). */
@@ -255,6 +348,8 @@ read_mfa(struct rctx *x, const char *profile, const char *serial,
     char code[64])
 {
 	struct termios t, saved;
+	sigset_t block, old;
+	fd_set rfds;
 	char prompt[512];
 	ssize_t n;
 	size_t len = 0;
@@ -265,11 +360,17 @@ read_mfa(struct rctx *x, const char *profile, const char *serial,
 		    "of profile %s need a new MFA code (mfa_serial %s), and "
 		    "ssm-proxy cannot ask for one once the tunnel is up: "
 		    "connect again", profile, serial);
-	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	    fd >= FD_SETSIZE) {
+		if (fd >= 0) {
+			close(fd);
+			errno = EMFILE;
+		}
 		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s needs "
 		    "an MFA code (mfa_serial %s) and there is no terminal to "
 		    "ask for it on (/dev/tty: %s)", profile, serial,
 		    strerror(errno));
+	}
 	if (tcgetattr(fd, &t) == 0) {
 		saved = t;
 		t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
@@ -279,14 +380,28 @@ read_mfa(struct rctx *x, const char *profile, const char *serial,
 	if (write(fd, prompt, strlen(prompt)) < 0) {
 		/* nothing: the read below fails the same way */
 	}
-	while (len < 63) {
+	/* The three signals arrive only inside pselect(): none is lost. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	while (len < 63 && !stopped(x)) {
+		FD_ZERO(&rfds);
+		FD_SET(fd, &rfds);
+		if (pselect(fd + 1, &rfds, NULL, NULL, NULL, &old) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
 		n = read(fd, code + len, 1);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0 || code[len] == '\n' || code[len] == '\r')
 			break;
 		len++;
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	code[len] = '\0';
 	if (restore)
 		(void)tcsetattr(fd, TCSAFLUSH, &saved);
@@ -294,6 +409,11 @@ read_mfa(struct rctx *x, const char *profile, const char *serial,
 		/* ignored */
 	}
 	close(fd);
+	if (stopped(x)) {
+		OPENSSL_cleanse(code, 64);
+		return errmsg_set(x->err, CFG_ERR_INTERRUPTED, "interrupted "
+		    "at the MFA prompt of profile %s", profile);
+	}
 	if (len == 0)
 		return errmsg_set(x->err, CFG_ERR_VALUE, "no MFA code was "
 		    "entered for profile %s", profile);
@@ -315,9 +435,8 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 	struct sigv4_creds sc;
 	struct http_req hr;
 	struct http_resp resp;
-	char *body = NULL, auth[2048], date[64], tok[4096], url[ENDPOINT_URL_MAX
-	    + 2];
-	char code[64];
+	char *body = NULL, *auth = NULL, *tok = NULL, date[64];
+	char url[ENDPOINT_URL_MAX + 2], code[64];
 	int r;
 
 	memset(&resp, 0, sizeof(resp));
@@ -365,30 +484,28 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 			r = errmsg_set(x->err, r, "cannot sign %s", op);
 			goto out;
 		}
-		snprintf(auth, sizeof(auth), "Authorization: %s",
-		    sr->authorization);
+		if ((auth = strjoin("Authorization: ", sr->authorization, "",
+		    "")) == NULL || (src->session_token != NULL && (tok =
+		    strjoin("X-Amz-Security-Token: ", src->session_token, "",
+		    "")) == NULL)) {
+			r = nomem(x->err);
+			goto out;
+		}
 		snprintf(date, sizeof(date), "X-Amz-Date: %s", sr->amz_date);
 		hr.headers[hr.nheaders++] = auth;
 		hr.headers[hr.nheaders++] = date;
-		if (src->session_token != NULL) {
-			if ((size_t)snprintf(tok, sizeof(tok),
-			    "X-Amz-Security-Token: %s", src->session_token) >=
-			    sizeof(tok)) {
-				r = errmsg_set(x->err, CFG_ERR_VALUE, "%s: the "
-				    "session token is too long", op);
-				goto out;
-			}
+		if (tok != NULL)
 			hr.headers[hr.nheaders++] = tok;
-		}
 	}
+	hr.cancel = x->p->stop;
 	debug("%s %s at %s", op, a->role_arn, ep.url);
 	if ((r = http_do(&hr, &resp, x->err)) != 0)
 		goto out;
 	r = sts_parse(op, resp.status, resp.body, resp.len, as, out, code,
 	    x->err);
  out:
-	OPENSSL_cleanse(tok, sizeof(tok));
-	OPENSSL_cleanse(auth, sizeof(auth));
+	wipe_str(tok);
+	wipe_str(auth);
 	http_resp_free(&resp);
 	if (body != NULL)
 		OPENSSL_clear_free(body, strlen(body));
@@ -450,21 +567,82 @@ visited(const struct rctx *x, const char *name)
 	return 0;
 }
 
+/* botocore's InfiniteLoopConfigError, on one line. */
 static int
 cycle_error(struct rctx *x, const char *name)
 {
 	char path[ERRMSG_MAX / 2];
 	size_t i, o = 0;
+	int n;
 
 	path[0] = '\0';
-	for (i = 0; i < x->nvisited && o < sizeof(path); i++)
-		o += (size_t)snprintf(path + o, sizeof(path) - o, "%s -> ",
+	for (i = 0; i < x->nvisited && o < sizeof(path); i++) {
+		n = snprintf(path + o, sizeof(path) - o, "%s%s", i ? ", " : "",
 		    x->visited[i]);
-	return errmsg_set(x->err, CFG_ERR_VALUE, "source_profile cycle: "
-	    "%s%s", path, name);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	return errmsg_set(x->err, CFG_ERR_VALUE, "infinite loop in credential "
+	    "configuration: profile %s, the source_profile of profile %s, "
+	    "was already visited (visited profiles: %s)", name,
+	    x->visited[x->nvisited - 1], path);
 }
 
-/* 2: AssumeRole for pr (role_arn), source creds resolved recursively. */
+/* The credentials a role is assumed with: source_profile's or
+ * credential_source's.  Cycles are refused here, before any lock. */
+static int
+role_source(struct rctx *x, const struct prof *pr, const char *sp,
+    const char *cs, struct creds **src)
+{
+	struct prof spr;
+	int r;
+
+	if (cs != NULL) {
+		if (strcmp(cs, "Environment") == 0) {
+			if ((r = from_env(x->cfg, x->p->now, src, x->err)) ==
+			    0 && *src == NULL)
+				r = errmsg_set(x->err, CFG_ERR_NO_CREDS,
+				    "profile %s: credential_source Environment "
+				    "but AWS_ACCESS_KEY_ID is not set",
+				    pr->name);
+			return r;
+		}
+		if (strcmp(cs, "Ec2InstanceMetadata") == 0)
+			return from_imds(x, src);
+		if (strcmp(cs, "EcsContainer") == 0)
+			return from_container(x, src);
+		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: "
+		    "credential_source \"%.64s\" is not one of Environment, "
+		    "Ec2InstanceMetadata, EcsContainer", pr->name, cs);
+	}
+	/* Only a profile naming itself with static keys may come again. */
+	if (visited(x, sp) && !(strcmp(sp, pr->name) == 0 &&
+	    has_static(x, pr)))
+		return cycle_error(x, sp);
+	if (x->nvisited >= MAX_CHAIN)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "source_profile "
+		    "chain of profile %s is longer than %d", pr->name,
+		    MAX_CHAIN);
+	if ((r = find_prof(x, sp, &spr)) != 0)
+		return r;
+	x->visited[x->nvisited++] = sp;
+	if (strcmp(sp, pr->name) != 0)
+		return resolve_source(x, &spr, src);
+	if ((r = from_file(sp, x->cfg->credentials, spr.ks,
+	    CREDS_SRC_CREDENTIALS_FILE, src, x->err)) != 0 || *src != NULL)
+		return r;
+	return from_file(sp, x->cfg->config, spr.cs, CREDS_SRC_CONFIG_FILE,
+	    src, x->err);
+}
+
+/*
+ * 2: AssumeRole for pr (role_arn).  The cache is read first (no source
+ * credentials are needed on a hit), then the source credentials are
+ * resolved (their own cache entries and locks come and go meanwhile), the
+ * MFA code asked for, and only then this entry's lock taken: no lock is
+ * held across the prompt or nested in another.
+ */
 static int
 assume_role(struct rctx *x, const struct prof *pr, struct creds **out)
 {
@@ -474,13 +652,13 @@ assume_role(struct rctx *x, const struct prof *pr, struct creds **out)
 	const char *v;
 	struct creds *src = NULL;
 	struct sts_args a;
-	struct prof spr;
-	char gen[64], dir[1200], hex[41], code[64];
+	char gen[64], hex[41], tc[64];
 	char *text = NULL;
 	int r, generated = 0, lock = -1;
 
 	memset(&a, 0, sizeof(a));
-	memset(code, 0, sizeof(code));
+	memset(tc, 0, sizeof(tc));
+	*out = NULL;
 	if (sp != NULL && cs != NULL)
 		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s sets both "
 		    "source_profile and credential_source", pr->name);
@@ -507,119 +685,54 @@ assume_role(struct rctx *x, const struct prof *pr, struct creds **out)
 		a.role_session_name = gen;
 		generated = 1;
 	}
-	/* The cache first: no source credentials are needed on a hit. */
-	cache_dir(x, dir, sizeof(dir));
 	if ((r = credcache_role_text(&a, generated, &text)) != 0)
 		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: a role "
 		    "setting is not valid UTF-8", pr->name);
 	credcache_sha1(text, hex);
 	free(text);
-	if ((lock = credcache_lock(dir, hex, x->err)) < 0)
-		return CFG_ERR_IO;
-	credcache_load(dir, hex, x->p->now, CREDS_SRC_ASSUME_ROLE, out);
-	if (*out != NULL) {
-		debug("profile %s: role credentials from the cache %s/%s.json",
-		    pr->name, dir, hex);
-		r = 0;
-		goto out;
-	}
-	if (cs != NULL) {
-		if (strcmp(cs, "Environment") == 0) {
-			if ((r = from_env(x->cfg, x->p->now, &src, x->err)) ==
-			    0 && src == NULL)
-				r = errmsg_set(x->err, CFG_ERR_NO_CREDS,
-				    "profile %s: credential_source Environment "
-				    "but AWS_ACCESS_KEY_ID is not set",
-				    pr->name);
-		} else if (strcmp(cs, "Ec2InstanceMetadata") == 0)
-			r = from_imds(x, &src);
-		else if (strcmp(cs, "EcsContainer") == 0)
-			r = from_container(x, &src);
-		else
-			r = errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: "
-			    "credential_source \"%.64s\" is not one of "
-			    "Environment, Ec2InstanceMetadata, EcsContainer",
-			    pr->name, cs);
-	} else {
-		if (visited(x, sp) && !(strcmp(sp, pr->name) == 0 &&
-		    has_static(x, pr))) {
-			r = cycle_error(x, sp);
-			goto out;
-		}
-		if (x->nvisited >= MAX_CHAIN) {
-			r = errmsg_set(x->err, CFG_ERR_VALUE, "source_profile "
-			    "chain of profile %s is longer than %d", pr->name,
-			    MAX_CHAIN);
-			goto out;
-		}
-		if ((r = find_prof(x, sp, &spr)) != 0)
-			goto out;
-		x->visited[x->nvisited++] = sp;
-		if (strcmp(sp, pr->name) == 0)
-			r = from_file(sp, x->cfg->credentials, spr.ks,
-			    CREDS_SRC_CREDENTIALS_FILE, &src, x->err) != 0 ||
-			    src != NULL ? 0 : from_file(sp, x->cfg->config,
-			    spr.cs, CREDS_SRC_CONFIG_FILE, &src, x->err);
-		else
-			r = resolve_source(x, &spr, &src);
-	}
-	if (r != 0)
+	if ((r = cache_begin(x, hex, CREDS_SRC_ASSUME_ROLE, 0, out,
+	    &lock)) != 0 || *out != NULL)
+		return r;
+	if ((r = role_source(x, pr, sp, cs, &src)) != 0)
 		goto out;
 	if (a.serial_number != NULL) {
-		char tc[64];
-
 		if ((r = read_mfa(x, pr->name, a.serial_number, tc)) != 0)
 			goto out;
 		a.token_code = tc;
-		r = sts_call(x, &a, 0, src, CREDS_SRC_ASSUME_ROLE, out);
-		OPENSSL_cleanse(tc, sizeof(tc));
-		a.token_code = NULL;
-	} else
-		r = sts_call(x, &a, 0, src, CREDS_SRC_ASSUME_ROLE, out);
-	if (r != 0) {
+	}
+	if ((r = cache_begin(x, hex, CREDS_SRC_ASSUME_ROLE, 1, out,
+	    &lock)) != 0 || *out != NULL)
+		goto out;
+	if ((r = sts_call(x, &a, 0, src, CREDS_SRC_ASSUME_ROLE, out)) != 0) {
 		errmsg_prefix(x->err, "profile %s: ", pr->name);
+		cache_end(x, hex, NULL, NULL, lock);
 		goto out;
 	}
-	if (credcache_store(dir, hex, *out, NULL, x->err) != 0) {
-		log_verbose("not cached: %s", x->err->msg);
-		errmsg_clear(x->err);
-	}
-	r = 0;
+	cache_end(x, hex, *out, NULL, lock);
  out:
-	if (lock >= 0)
-		close(lock);
+	OPENSSL_cleanse(tc, sizeof(tc));
 	creds_free(src);
 	return r;
 }
 
+/*
+ * A small regular file (never a FIFO or a device: credcache_read_file),
+ * what names it in messages.  0, or err set (CFG_ERR_IO, SP_ERR_TOO_LARGE).
+ */
 static int
-read_file_small(const char *path, char **out, size_t *lenp, size_t max)
+read_small(struct rctx *x, const char *what, const char *path, int nofollow,
+    size_t max, char **out, size_t *lenp)
 {
-	char *b;
-	ssize_t n;
-	size_t len = 0;
-	int fd;
-
-	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	if ((b = malloc(max + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (len < max && (n = read(fd, b + len, max - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	b[len] = '\0';
-	*out = b;
-	*lenp = len;
-	return 0;
+	if (credcache_read_file(path, nofollow, max, out, lenp) == 0)
+		return 0;
+	if (errno == EFBIG)
+		return errmsg_set(x->err, SP_ERR_TOO_LARGE, "%s %s is larger "
+		    "than %zu bytes", what, path, max);
+	if (errno == EINVAL)
+		return errmsg_set(x->err, CFG_ERR_IO, "%s %s is not a regular "
+		    "file", what, path);
+	return errmsg_set(x->err, CFG_ERR_IO, "cannot read %s %s: %s", what,
+	    path, strerror(errno));
 }
 
 /* 3: AssumeRoleWithWebIdentity (env first, per key, then the profile). */
@@ -629,7 +742,7 @@ web_identity(struct rctx *x, const struct prof *pr, int use_env,
 {
 	const char *file = NULL, *arn = NULL, *name = NULL;
 	struct sts_args a;
-	char gen[64], dir[1200], hex[41];
+	char gen[64], hex[41];
 	char *tok = NULL, *text = NULL;
 	size_t len = 0;
 	int r, lock = -1, generated = 0;
@@ -658,34 +771,23 @@ web_identity(struct rctx *x, const struct prof *pr, int use_env,
 		a.role_session_name = gen;
 		generated = 1;
 	}
-	cache_dir(x, dir, sizeof(dir));
 	if (credcache_role_text(&a, generated, &text) != 0)
 		return errmsg_set(x->err, CFG_ERR_VALUE, "role ARN is not "
 		    "valid UTF-8");
 	credcache_sha1(text, hex);
 	free(text);
-	if ((lock = credcache_lock(dir, hex, x->err)) < 0)
-		return CFG_ERR_IO;
-	credcache_load(dir, hex, x->p->now, CREDS_SRC_WEB_IDENTITY, out);
-	if (*out != NULL) {
-		r = 0;
+	if ((r = cache_begin(x, hex, CREDS_SRC_WEB_IDENTITY, 1, out,
+	    &lock)) != 0 || *out != NULL)
+		return r;
+	if ((r = read_small(x, "the web identity token file", file, 0,
+	    WEB_TOKEN_MAX, &tok, &len)) != 0)
 		goto out;
-	}
-	if (read_file_small(file, &tok, &len, 64 * 1024) != 0) {
-		r = errmsg_set(x->err, CFG_ERR_IO, "cannot read the web "
-		    "identity token file %s: %s", file, strerror(errno));
-		goto out;
-	}
 	a.web_identity_token = tok;
-	if ((r = sts_call(x, &a, 1, NULL, CREDS_SRC_WEB_IDENTITY, out)) ==
-	    0 && credcache_store(dir, hex, *out, NULL, x->err) != 0) {
-		log_verbose("not cached: %s", x->err->msg);
-		errmsg_clear(x->err);
-	}
+	r = sts_call(x, &a, 1, NULL, CREDS_SRC_WEB_IDENTITY, out);
  out:
+	cache_end(x, hex, r == 0 ? *out : NULL, NULL, lock);
 	if (tok != NULL)
 		OPENSSL_clear_free(tok, len + 1);
-	close(lock);
 	return r;
 }
 
@@ -710,10 +812,9 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 	struct http_req hr;
 	struct http_resp resp;
 	struct sigv4_url *u;
-	char path[1400], dir[1200], hex[41], hdr[8192];
-	char full[ENDPOINT_URL_MAX + 512];
+	char hex[41], h[41];
 	char *text = NULL, *file = NULL, *token = NULL, *ea = NULL,
-	    *er = NULL;
+	    *er = NULL, *path = NULL, *full = NULL, *hdr = NULL;
 	size_t len = 0;
 	int r, lock = -1;
 
@@ -735,30 +836,30 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 		    "Identity Center needs sso_start_url, sso_region, "
 		    "sso_account_id and sso_role_name", pr->name);
 	/* Role credentials the CLI cached, then the token. */
-	cache_dir(x, dir, sizeof(dir));
 	if (credcache_sso_text(url, role, acct, sess, &text) != 0)
 		return errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: an SSO "
 		    "setting is not valid UTF-8", pr->name);
 	credcache_sha1(text, hex);
 	free(text);
 	text = NULL;
-	if ((lock = credcache_lock(dir, hex, x->err)) < 0)
-		return CFG_ERR_IO;
-	credcache_load(dir, hex, x->p->now, CREDS_SRC_SSO, out);
-	if (*out != NULL) {
-		r = 0;
+	if ((r = cache_begin(x, hex, CREDS_SRC_SSO, 1, out, &lock)) != 0 ||
+	    *out != NULL)
+		return r;
+	if (x->home == NULL) {
+		r = errmsg_set(x->err, CFG_ERR_IO, "profile %s: no IAM Identity "
+		    "Center token: %s", pr->name, x->home_err.msg);
 		goto out;
 	}
-	credcache_sha1(sess != NULL ? sess : url, path);
-	{
-		char h[41];
-
-		memcpy(h, path, sizeof(h));
-		snprintf(path, sizeof(path), "%s/.aws/sso/cache/%s.json",
-		    x->home, h);
+	credcache_sha1(sess != NULL ? sess : url, h);
+	if ((path = strjoin(x->home, "/.aws/sso/cache/", h, ".json")) ==
+	    NULL) {
+		r = nomem(x->err);
+		goto out;
 	}
-	if (read_file_small(path, &file, &len, 256 * 1024) != 0) {
-		r = sso_login_error(x, pr->name, "is missing");
+	if ((r = read_small(x, "the IAM Identity Center token cache file",
+	    path, 1, SSO_TOKEN_FILE_MAX, &file, &len)) != 0) {
+		if (errno == ENOENT)
+			r = sso_login_error(x, pr->name, "is missing");
 		goto out;
 	}
 	if ((r = creds_parse_sso_token(file, len, x->p->now, &token,
@@ -775,15 +876,16 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 		r = nomem(x->err);
 		goto out;
 	}
-	if ((size_t)snprintf(full, sizeof(full), "%s/federation/credentials?"
-	    "role_name=%s&account_id=%s", ep.url, er, ea) >= sizeof(full) ||
-	    (size_t)snprintf(hdr, sizeof(hdr), "x-amz-sso_bearer_token: %s",
-	    token) >= sizeof(hdr)) {
-		r = errmsg_set(x->err, CFG_ERR_VALUE, "profile %s: "
-		    "sso_role_name, sso_account_id or the SSO token is too "
-		    "long", pr->name);
+	if ((full = strjoin(ep.url, "/federation/credentials?role_name=", er,
+	    "")) == NULL || (text = strjoin(full, "&account_id=", ea, "")) ==
+	    NULL || (hdr = strjoin("x-amz-sso_bearer_token: ", token, "",
+	    "")) == NULL) {
+		r = nomem(x->err);
 		goto out;
 	}
+	free(full);
+	full = text;
+	text = NULL;
 	memset(&hr, 0, sizeof(hr));
 	hr.method = "GET";
 	hr.url = full;
@@ -816,15 +918,13 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 		json_free(j);
 		goto out;
 	}
-	if ((r = creds_parse_sso_role(resp.body, resp.len, x->p->now, out,
-	    x->err)) != 0)
-		goto out;
-	if (credcache_store(dir, hex, *out, "sso", x->err) != 0) {
-		log_verbose("not cached: %s", x->err->msg);
-		errmsg_clear(x->err);
-	}
+	r = creds_parse_sso_role(resp.body, resp.len, x->p->now, out, x->err);
  out:
-	OPENSSL_cleanse(hdr, sizeof(hdr));
+	cache_end(x, hex, r == 0 ? *out : NULL, "sso", lock);
+	wipe_str(hdr);
+	free(full);
+	free(path);
+	free(text);
 	free(ea);
 	free(er);
 	if (token != NULL)
@@ -832,8 +932,19 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 	if (file != NULL)
 		OPENSSL_clear_free(file, len + 1);
 	http_resp_free(&resp);
-	close(lock);
 	return r;
+}
+
+/* A JSON text refused: over a safety cap of the parser, or not JSON. */
+static int
+json_error(struct errmsg *err, int r, const char *what, const char *it)
+{
+	if (r == SP_ERR_JSON_LIMIT)
+		return errmsg_set(err, r, "%s: %s is over a safety cap of the "
+		    "JSON parser (a string over %d bytes, more than %d values "
+		    "or %d levels)", what, it, JSON_MAX_STRING, JSON_MAX_NODES,
+		    JSON_MAX_DEPTH);
+	return errmsg_set(err, r, "%s: %s is not JSON", what, it);
 }
 
 /* Credentials from a JSON object with the given member names. */
@@ -852,7 +963,7 @@ parse_cred_json(const void *data, size_t len, time_t now, const char *what,
 
 	*out = NULL;
 	if ((r = json_parse(data, len, &j)) != 0)
-		return errmsg_set(err, r, "%s: the answer is not JSON", what);
+		return json_error(err, r, what, "the answer");
 	o = j;
 	if (strcmp(what, "GetRoleCredentials") == 0)
 		o = json_get(j, "roleCredentials");
@@ -954,8 +1065,7 @@ creds_parse_sso_token(const void *data, size_t len, time_t now,
 
 	*tokenp = NULL;
 	if ((r = json_parse(data, len, &j)) != 0)
-		return errmsg_set(err, r, "the SSO token cache file is not "
-		    "JSON");
+		return json_error(err, r, "the SSO token cache file", "it");
 	if (json_get_str(j, "accessToken", &tok) != 0 || *tok == '\0' ||
 	    json_get_str(j, "expiresAt", &exp) != 0 ||
 	    credproc_parse_time(exp, &t) != 0)
@@ -969,13 +1079,48 @@ creds_parse_sso_token(const void *data, size_t len, time_t now,
 	return r;
 }
 
-static int
-host_allowed(const char *h)
+/*
+ * The hosts an http:// AWS_CONTAINER_CREDENTIALS_FULL_URI may name, as
+ * addresses: any IPv4 or IPv6 loopback address (127.0.0.0/8, ::1, their
+ * IPv4-mapped forms), 169.254.170.2 (ECS), 169.254.170.23 and
+ * fd00:ec2::23 (EKS Pod Identity), or the name "localhost".  No other
+ * name is resolved: "127.evil.example" is refused whatever it resolves
+ * to, so that DNS cannot send the token elsewhere in clear text.
+ */
+int
+creds_container_host_ok(const char *host)
 {
-	return strcmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 ||
-	    strcmp(h, "::1") == 0 || strcmp(h, "169.254.170.2") == 0 ||
-	    strcmp(h, "169.254.170.23") == 0 ||
-	    strcasecmp(h, "fd00:ec2::23") == 0;
+	static const uint8_t ecs[4] = { 169, 254, 170, 2 };
+	static const uint8_t eks[4] = { 169, 254, 170, 23 };
+	static const uint8_t eks6[16] = { 0xfd, 0x00, 0x0e, 0xc2,
+	    [15] = 0x23 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char h[INET6_ADDRSTRLEN + 2];
+	uint8_t a[16];
+	size_t n = strlen(host);
+	int v6only = 0;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+		v6only = 1;
+	}
+	if (n >= sizeof(h))
+		return 0;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (!v6only && inet_pton(AF_INET, h, a) == 1)
+		return a[0] == 127 || memcmp(a, ecs, 4) == 0 ||
+		    memcmp(a, eks, 4) == 0;
+	if (inet_pton(AF_INET6, h, a) != 1)
+		return 0;
+	if (memcmp(a, mapped, 12) == 0)
+		return a[12] == 127 || memcmp(a + 12, ecs, 4) == 0 ||
+		    memcmp(a + 12, eks, 4) == 0;
+	return memcmp(a, &in6addr_loopback, 16) == 0 ||
+	    memcmp(a, eks6, 16) == 0;
 }
 
 int
@@ -1004,7 +1149,8 @@ creds_container_url(const struct awscfg *cfg, char *url, size_t sz,
 		return errmsg_set(err, CFG_ERR_VALUE,
 		    "AWS_CONTAINER_CREDENTIALS_FULL_URI is not an http(s) URL");
 	}
-	if (strcmp(u->scheme, "http") == 0 && !host_allowed(u->host)) {
+	if (strcmp(u->scheme, "http") == 0 &&
+	    !creds_container_host_ok(u->host)) {
 		sigv4_url_free(u);
 		return errmsg_set(err, CFG_ERR_VALUE,
 		    "AWS_CONTAINER_CREDENTIALS_FULL_URI: an http URL must "
@@ -1024,9 +1170,9 @@ from_container(struct rctx *x, struct creds **out)
 {
 	struct http_req hr;
 	struct http_resp resp;
-	char url[4096], hdr[8192];
+	char url[4096];
 	const char *f, *t;
-	char *tok = NULL;
+	char *tok = NULL, *hdr = NULL;
 	size_t len = 0;
 	int r;
 
@@ -1038,11 +1184,11 @@ from_container(struct rctx *x, struct creds **out)
 	hr.url = url;
 	hr.headers[hr.nheaders++] = "Accept: application/json";
 	hr.timeout_ms = 2000;
+	hr.cancel = x->p->stop;
 	if ((f = env(x, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) != NULL) {
-		if (read_file_small(f, &tok, &len, 16 * 1024) != 0)
-			return errmsg_set(x->err, CFG_ERR_IO, "cannot read "
-			    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s: %s", f,
-			    strerror(errno));
+		if ((r = read_small(x, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+		    f, 0, CONTAINER_TOKEN_MAX, &tok, &len)) != 0)
+			return r;
 		while (len > 0 && (tok[len - 1] == '\n' || tok[len - 1] ==
 		    '\r'))
 			tok[--len] = '\0';
@@ -1055,10 +1201,8 @@ from_container(struct rctx *x, struct creds **out)
 			    "authorization token holds a line break");
 			goto out;
 		}
-		if ((size_t)snprintf(hdr, sizeof(hdr), "Authorization: %s",
-		    t) >= sizeof(hdr)) {
-			r = errmsg_set(x->err, CFG_ERR_VALUE, "the container "
-			    "authorization token is too long");
+		if ((hdr = strjoin("Authorization: ", t, "", "")) == NULL) {
+			r = nomem(x->err);
 			goto out;
 		}
 		hr.headers[hr.nheaders++] = hdr;
@@ -1084,7 +1228,7 @@ from_container(struct rctx *x, struct creds **out)
 	}
 	r = creds_parse_container(resp.body, resp.len, x->p->now, out, x->err);
  out:
-	OPENSSL_cleanse(hdr, sizeof(hdr));
+	wipe_str(hdr);
 	if (tok != NULL)
 		OPENSSL_clear_free(tok, len + 1);
 	http_resp_free(&resp);
@@ -1113,22 +1257,30 @@ imds_req(struct rctx *x, const char *method, const char *base,
     const char *path, const char *token, long tmo, struct http_resp *resp)
 {
 	struct http_req hr;
-	char url[2048], hdr[512];
+	char *url, *hdr = NULL;
+	int r;
 
 	memset(&hr, 0, sizeof(hr));
-	snprintf(url, sizeof(url), "%s%s", base, path);
+	if ((url = strjoin(base, path, "", "")) == NULL ||
+	    (strcmp(method, "PUT") != 0 && token != NULL &&
+	    (hdr = strjoin("X-aws-ec2-metadata-token: ", token, "", "")) ==
+	    NULL)) {
+		free(url);
+		return nomem(x->err);
+	}
 	hr.method = method;
 	hr.url = url;
 	hr.timeout_ms = tmo;
+	hr.cancel = x->p != NULL ? x->p->stop : NULL;
 	if (strcmp(method, "PUT") == 0)
 		hr.headers[hr.nheaders++] =
 		    "X-aws-ec2-metadata-token-ttl-seconds: 21600";
-	else if (token != NULL) {
-		snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token: %s",
-		    token);
+	else if (hdr != NULL)
 		hr.headers[hr.nheaders++] = hdr;
-	}
-	return http_do(&hr, resp, x->err);
+	r = http_do(&hr, resp, x->err);
+	wipe_str(hdr);
+	free(url);
+	return r;
 }
 
 /*
@@ -1153,7 +1305,9 @@ imds_open(struct rctx *x, char *base, size_t basesz, long *tmop,
 	if (ep == NULL)
 		ep = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
 		    "http://[fd00:ec2::254]" : "http://169.254.169.254";
-	snprintf(base, basesz, "%s", ep);
+	if (snprintf(base, basesz, "%s", ep) >= (int)basesz)
+		return errmsg_set(x->err, CFG_ERR_VALUE, "the instance metadata "
+		    "endpoint is longer than %zu bytes", basesz - 1);
 	if (strlen(base) > 0 && base[strlen(base) - 1] == '/')
 		base[strlen(base) - 1] = '\0';
 	if ((to = cfg_or_env(x, "AWS_METADATA_SERVICE_TIMEOUT",
@@ -1191,7 +1345,7 @@ static int
 from_imds(struct rctx *x, struct creds **out)
 {
 	struct http_resp resp;
-	char base[1024], role[256], path[512], *token = NULL;
+	char base[1024], *role = NULL, *path = NULL, *token = NULL;
 	long tmo = 1000;
 	int r;
 
@@ -1207,23 +1361,27 @@ from_imds(struct rctx *x, struct creds **out)
 		    "no instance profile (HTTP %ld)", resp.status);
 		goto out;
 	}
-	snprintf(role, sizeof(role), "%.*s", (int)strcspn(resp.body, "\r\n"),
-	    resp.body);
+	if ((role = strndup(resp.body, strcspn(resp.body, "\r\n"))) == NULL ||
+	    (path = strjoin("/latest/meta-data/iam/security-credentials/",
+	    role, "", "")) == NULL) {
+		r = nomem(x->err);
+		goto out;
+	}
 	http_resp_free(&resp);
-	snprintf(path, sizeof(path), "/latest/meta-data/iam/"
-	    "security-credentials/%s", role);
 	if ((r = imds_req(x, "GET", base, path, token, tmo, &resp)) != 0)
 		goto out;
 	if (resp.status != 200) {
 		r = errmsg_set(x->err, CFG_ERR_NO_CREDS, "instance metadata: "
-		    "HTTP %ld for the credentials of role %s", resp.status,
-		    role);
+		    "HTTP %ld for the credentials of role %.128s",
+		    resp.status, role);
 		goto out;
 	}
 	r = creds_parse_imds(resp.body, resp.len, x->p->now, out, x->err);
  out:
 	if (token != NULL)
 		OPENSSL_clear_free(token, strlen(token));
+	free(role);
+	free(path);
 	http_resp_free(&resp);
 	return r;
 }
@@ -1261,44 +1419,36 @@ resolve_source(struct rctx *x, const struct prof *pr, struct creds **out)
 	    "credential_process configuration", pr->name);
 }
 
-int
-creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
-    struct creds **out, struct errmsg *err)
+/* creds_resolve's chain, with x set up. */
+static int
+resolve(struct rctx *x, struct creds **out)
 {
+	const struct awscfg *cfg = x->cfg;
+	const struct creds_params *p = x->p;
 	int explicit = cfg->profile_src == AWSCFG_SRC_OPTION;
-	struct rctx x;
+	struct errmsg *err = x->err;
 	struct prof pr;
-	const char *h;
 	int r;
 
-	*out = NULL;
-	errmsg_clear(err);
-	memset(&x, 0, sizeof(x));
-	x.cfg = cfg;
-	x.p = p;
-	x.err = err;
-	if ((h = awscfg_getenv(cfg, "HOME")) == NULL)
-		h = "/";
-	snprintf(x.home, sizeof(x.home), "%s", h);
 	pr.name = cfg->profile;
 	pr.cs = cfg->config_sec;
 	pr.ks = cfg->cred_sec;
-	x.visited[x.nvisited++] = cfg->profile;
+	x->visited[x->nvisited++] = cfg->profile;
 	/* 1 */
 	if (!explicit && ((r = from_env(cfg, p->now, out, err)) != 0 ||
 	    *out != NULL))
 		return r;
 	/* 2 */
-	if (phas(&x, &pr, "role_arn") && !phas(&x, &pr,
+	if (phas(x, &pr, "role_arn") && !phas(x, &pr,
 	    "web_identity_token_file"))
-		return assume_role(&x, &pr, out);
+		return assume_role(x, &pr, out);
 	/* 3 */
-	if ((!explicit && env(&x, "AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) ||
-	    pget(&x, &pr, "web_identity_token_file") != NULL)
-		return web_identity(&x, &pr, !explicit, out);
+	if ((!explicit && env(x, "AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) ||
+	    pget(x, &pr, "web_identity_token_file") != NULL)
+		return web_identity(x, &pr, !explicit, out);
 	/* 4 */
-	if (phas(&x, &pr, "sso_account_id") || phas(&x, &pr, "sso_role_name"))
-		return from_sso(&x, &pr, out);
+	if (phas(x, &pr, "sso_account_id") || phas(x, &pr, "sso_role_name"))
+		return from_sso(x, &pr, out);
 	/* 5 */
 	if ((r = from_file(pr.name, cfg->credentials, pr.ks,
 	    CREDS_SRC_CREDENTIALS_FILE, out, err)) != 0 || *out != NULL)
@@ -1306,18 +1456,18 @@ creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
 	if (awscfg_has(cfg, "login_session"))
 		return unsupported(cfg, "login_session", err);
 	/* 7, 8 */
-	if ((r = from_process(&x, &pr, out)) != 0 || *out != NULL ||
+	if ((r = from_process(x, &pr, out)) != 0 || *out != NULL ||
 	    (r = from_file(pr.name, cfg->config, pr.cs,
 	    CREDS_SRC_CONFIG_FILE, out, err)) != 0 || *out != NULL)
 		return r;
 	/* 10 */
-	if (env(&x, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != NULL ||
-	    env(&x, "AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL)
-		return from_container(&x, out);
+	if (env(x, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != NULL ||
+	    env(x, "AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL)
+		return from_container(x, out);
 	/* 11 */
-	if (!is_true(env(&x, "AWS_EC2_METADATA_DISABLED"))) {
-		if ((r = from_imds(&x, out)) == 0)
-			return 0;
+	if (!is_true(env(x, "AWS_EC2_METADATA_DISABLED"))) {
+		if ((r = from_imds(x, out)) == 0 || r == CFG_ERR_INTERRUPTED)
+			return r;
 		errmsg_prefix(err, "no credentials for profile %s in the "
 		    "environment, %s or %s; ", cfg->profile,
 		    cfg->credentials_path, cfg->config_path);
@@ -1326,6 +1476,28 @@ creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
 	return errmsg_set(err, CFG_ERR_NO_CREDS, "no credentials for profile "
 	    "%s in the environment, %s or %s", cfg->profile,
 	    cfg->credentials_path, cfg->config_path);
+}
+
+int
+creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
+    struct creds **out, struct errmsg *err)
+{
+	struct rctx x;
+	int r;
+
+	*out = NULL;
+	errmsg_clear(err);
+	memset(&x, 0, sizeof(x));
+	x.cfg = cfg;
+	x.p = p;
+	x.err = err;
+	if (awscfg_home(&cfg->env, &x.home, &x.home_err) == 0 &&
+	    (x.cache = strjoin(x.home, "/.aws/cli/cache", "", "")) == NULL)
+		return nomem(err);
+	r = resolve(&x, out);
+	free(x.home);
+	free(x.cache);
+	return r;
 }
 
 int

@@ -32,6 +32,7 @@
 #ifndef SSM_CREDS_H
 #define SSM_CREDS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -68,6 +69,13 @@ struct creds_params {
 	 * opens); 0: a source that needs one fails with a clear line.
 	 */
 	int		 interactive;
+	/*
+	 * The flag the caller's SIGHUP, SIGINT and SIGTERM handler sets (may
+	 * be NULL).  Non-zero ends a wait at once: for a cache lock, at the
+	 * MFA prompt, or (within about a second) for an HTTP answer;
+	 * creds_resolve then returns CFG_ERR_INTERRUPTED.
+	 */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Seconds before expiry when in-memory credentials are refreshed. */
@@ -76,12 +84,20 @@ struct creds_params {
 /*
  * The URL of the container credentials endpoint:
  * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI under http://169.254.170.2,
- * else AWS_CONTAINER_CREDENTIALS_FULL_URI, whose http host must be
- * loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23.  0, or
+ * else AWS_CONTAINER_CREDENTIALS_FULL_URI, whose http host must pass
+ * creds_container_host_ok (https may name any host).  0, or
  * CFG_ERR_VALUE with err set; CFG_ERR_NO_CREDS if neither is set.
  */
 int	creds_container_url(const struct awscfg *cfg, char *url, size_t sz,
 	    struct errmsg *err) SP_WUR;
+/*
+ * 1 if host (as in a URL; IPv6 in brackets or not) is an address an
+ * http:// container URL may name: a loopback address (127.0.0.0/8, ::1,
+ * ::ffff:127.x.y.z), 169.254.170.2, 169.254.170.23, fd00:ec2::23, or the
+ * name "localhost".  Checked as addresses (inet_pton); no other name is
+ * resolved, so "127.evil.example" is refused.
+ */
+int	creds_container_host_ok(const char *host);
 /* Parse a container credentials answer (src CREDS_SRC_CONTAINER). */
 int	creds_parse_container(const void *data, size_t len, time_t now,
 	    struct creds **out, struct errmsg *err) SP_WUR;
@@ -108,8 +124,12 @@ int	creds_imds_region(struct awscfg *cfg, struct errmsg *err) SP_WUR;
  * Walk the chain for cfg's profile.  On success *out holds credentials
  * (caller frees with creds_free).  Errors, with err set: CFG_ERR_NO_CREDS,
  * SP_ERR_UNSUPPORTED, CFG_ERR_VALUE (partial keys, bad expiration,
- * empty credential_process), CFG_ERR_EXPIRED, CFG_ERR_PROCESS,
+ * empty credential_process, a source_profile loop), CFG_ERR_EXPIRED,
+ * CFG_ERR_PROCESS, CFG_ERR_IO, CFG_ERR_INTERRUPTED (p->stop),
  * SP_ERR_TIMEOUT, SP_ERR_TOO_LARGE, SP_ERR_JSON_*, SP_ERR_ALLOC.
+ * A cache that cannot be used (no home directory, a directory that
+ * cannot be created, a lock that cannot be taken or stays busy) is a
+ * miss, said at -v, not an error.
  */
 int	creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
 	    struct creds **out, struct errmsg *err) SP_WUR;

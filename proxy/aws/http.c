@@ -52,6 +52,17 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* CURLOPT_XFERINFOFUNCTION: curl calls it whenever it wakes, a signal
+ * interrupting its poll() included. */
+static int
+on_progress(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
+    curl_off_t uln)
+{
+	const volatile sig_atomic_t *cancel = arg;
+
+	return *cancel != 0;
+}
+
 /* CURLOPT_SSL_CTX_FUNCTION: verify against the anchors parsed once. */
 static CURLcode
 ssl_ctx_cb(CURL *easy, void *ssl_ctx, void *arg)
@@ -188,8 +199,19 @@ http_do(const struct http_req *req, struct http_resp *resp,
 	curl_easy_setopt(c, CURLOPT_CA_CACHE_TIMEOUT, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, ca);
+	if (req->cancel != NULL) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)req->cancel);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	cc = curl_easy_perform(c);
 	http_origin(req->url, origin, sizeof(origin));
+	if (cc == CURLE_ABORTED_BY_CALLBACK && req->cancel != NULL &&
+	    *req->cancel != 0) {
+		r = errmsg_set(err, CFG_ERR_INTERRUPTED, "interrupted while "
+		    "waiting for %s", origin);
+		goto out;
+	}
 	if (s.over) {
 		r = errmsg_set(err, SP_ERR_TOO_LARGE, "the answer of %s is "
 		    "larger than %d bytes", origin, HTTP_MAX_BODY);

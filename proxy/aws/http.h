@@ -10,6 +10,7 @@
 #ifndef SSM_HTTP_H
 #define SSM_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "errmsg.h"
@@ -27,6 +28,9 @@ struct http_req {
 	const char	*ca_file;	/* NULL: system roots */
 	const char	*proxy;		/* NULL or "": no proxy */
 	long		 timeout_ms;	/* whole transfer and connect */
+	/* Non-zero *cancel (a signal handler's flag) ends the transfer
+	 * within about a second, with CFG_ERR_INTERRUPTED.  May be NULL. */
+	const volatile sig_atomic_t *cancel;
 };
 
 struct http_resp {
@@ -38,7 +42,7 @@ struct http_resp {
 /*
  * Perform req.  0 with resp filled (any status) or SP_ERR_TIMEOUT,
  * SP_ERR_PROTOCOL (no answer; err names the host, never the query),
- * SP_ERR_TOO_LARGE, SP_ERR_ALLOC.  Free resp with http_resp_free.
+ * SP_ERR_TOO_LARGE, CFG_ERR_INTERRUPTED (req->cancel), SP_ERR_ALLOC.  Free resp with http_resp_free.
  */
 int	http_do(const struct http_req *req, struct http_resp *resp,
 	    struct errmsg *err) SP_WUR;

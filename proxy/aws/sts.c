@@ -107,12 +107,17 @@ enum sts_field {
 	F_MESSAGE, F_N
 };
 
+static const char *const field_names[F_N] = { "AccessKeyId",
+    "SecretAccessKey", "SessionToken", "Expiration", "Code", "Message" };
+
 struct sts_parse {
 	int	 depth;
 	int	 in_creds;	/* depth of <Credentials>, 0 if outside */
 	int	 in_error;	/* depth of <Error> */
 	int	 cur;		/* field being read */
 	int	 too_big;
+	int	 over;		/* field over STS_MAX_TEXT, or F_NONE */
+	size_t	 over_len;	/* its length so far */
 	XML_Parser x;
 	char	*val[F_N];
 	size_t	 vlen[F_N];
@@ -187,8 +192,14 @@ on_text(void *arg, const XML_Char *s, int len)
 	if (p->cur == F_NONE || len <= 0)
 		return;
 	old = p->vlen[p->cur];
+	if (p->over == p->cur) {
+		p->over_len += (size_t)len;
+		return;
+	}
 	if (old + (size_t)len > STS_MAX_TEXT) {
-		p->too_big = 1;
+		/* Counted on to the element's end, for the message. */
+		p->over = p->cur;
+		p->over_len = old + (size_t)len;
 		return;
 	}
 	if ((nv = malloc(old + (size_t)len + 1)) == NULL) {
@@ -242,6 +253,7 @@ sts_parse(const char *op, long st, const void *xml, size_t len,
 	code[0] = '\0';
 	memset(&p, 0, sizeof(p));
 	p.cur = F_NONE;
+	p.over = F_NONE;
 	if (len > INT32_MAX || memchr(xml, '\0', len) != NULL)
 		return errmsg_set(err, SP_ERR_PROTOCOL, "%s: the answer of "
 		    "STS (HTTP %ld) is not XML", op, st);
@@ -256,6 +268,12 @@ sts_parse(const char *op, long st, const void *xml, size_t len,
 	    p.too_big) {
 		r = errmsg_set(err, SP_ERR_PROTOCOL, "%s: the answer of STS "
 		    "(HTTP %ld) is not well-formed XML", op, st);
+		goto out;
+	}
+	if (p.over != F_NONE) {
+		r = errmsg_set(err, SP_ERR_TOO_LARGE, "%s: the answer of STS "
+		    "(HTTP %ld) has a %s of %zu bytes, over the limit of %d",
+		    op, st, field_names[p.over], p.over_len, STS_MAX_TEXT);
 		goto out;
 	}
 	for (i = 0; i < F_N; i++)

@@ -177,6 +177,10 @@ DEFAULT_KNOBS = {
     "imds_role": "emu-instance-role",
     "imds_region": None,            # placement/region answer (404 if None)
     "container_token": None,        # required Authorization value
+    "session_token_bytes": 824,     # random bytes in an issued session
+                                    # token: 1100 base64 characters, the
+                                    # size of real STS tokens
+    "sts_delay": 0,                 # seconds STS waits before answering
 }
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -1191,7 +1195,8 @@ class Emulator:
         ak = "ASIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                              "234567") for _ in range(16))
         sk = base64.b64encode(os.urandom(30)).decode()
-        tok = base64.b64encode(os.urandom(60)).decode()
+        tok = base64.b64encode(os.urandom(
+            int(self.knobs["session_token_bytes"]))).decode()
         exp = self.now() + datetime.timedelta(seconds=lifetime)
         self.add_cred(ak, sk, tok, expires_at=exp.timestamp())
         return ak, sk, tok, exp
@@ -1499,6 +1504,8 @@ class Emulator:
         tgt = req.header("x-amz-target") or ""
         ct = (req.header("content-type") or "").split(";")[0].strip()
         if not tgt and ct == "application/x-www-form-urlencoded":
+            if self.knobs["sts_delay"]:
+                await asyncio.sleep(float(self.knobs["sts_delay"]))
             status, hs, body = self.sts(req, rid, entry)
             entry["status"] = status
             self.request_log(entry)

@@ -39,6 +39,18 @@ source_profile = loop2
 [profile loop2]
 role_arn = arn:aws:iam::123456789012:role/l2
 source_profile = loop1
+[profile same1]
+role_arn = arn:aws:iam::123456789012:role/same
+source_profile = same2
+[profile same2]
+role_arn = arn:aws:iam::123456789012:role/same
+source_profile = same1
+[profile longtok]
+role_arn = arn:aws:iam::123456789012:role/longtok
+source_profile = longbase
+[profile fifo]
+role_arn = arn:aws:iam::123456789012:role/fifo
+source_profile = base
 EOC
 emu_ctl config '{"roles": {"arn:aws:iam::123456789012:role/top":
     {"external_id": "ext-42"}}}' >/dev/null
@@ -97,28 +109,95 @@ check "  StartSession signed with the cached key" logq \
      "ASIACACHEDBYCLI00001"'
 check "  one ssm-proxy run exits 0" px_check 1
 
-# 3. 50 concurrent sessions: one AssumeRole.
+# 3. 50 concurrent sessions: one AssumeRole.  Fifty sanitizer builds of
+# ssm-proxy, fifty ssh and fifty sshd sessions share what may be two busy
+# cores: each run gets TMO50 seconds, for its ssh banner too (ssh's
+# ConnectTimeout covers the banner exchange through the ProxyCommand),
+# and the test prints how long they took.
+TMO50=${IT_TIMEOUT_50:-300}
 pids=()
+t0=$(date +%s%N)
 for i in $(seq 1 50); do
-	AWS_PROFILE=many "${SSH[@]}" "$DEST" "echo $i" </dev/null \
-	    >"$T/c$i.out" 2>"$T/c$i.err" &
+	AWS_PROFILE=many timeout "$TMO50" ssh \
+	    "${SSHOPTS[@]/#ConnectTimeout=*/ConnectTimeout=$TMO50}" "$DEST" \
+	    "echo $i" </dev/null >"$T/c$i.out" 2>"$T/c$i.err" &
 	pids+=($!)
 done
 okc=0
 for i in $(seq 1 50); do
-	wait "${pids[$((i - 1))]}" && [ "$(cat "$T/c$i.out")" = "$i" ] &&
-	    okc=$((okc + 1))
+	if wait "${pids[$((i - 1))]}" && [ "$(cat "$T/c$i.out")" = "$i" ]; then
+		okc=$((okc + 1))
+	else
+		echo "  session $i: $(tail -n 2 "$T/c$i.err" | tr '\n' ' ')"
+	fi
 done
+echo "  50 sessions done in $((($(date +%s%N) - t0) / 1000000)) ms"
 check "50 concurrent sessions on an assumed role all work ($okc)" \
     [ "$okc" -eq 50 ]
 check "  exactly one AssumeRole for them ($(sts_calls /many))" \
     [ "$(sts_calls /many)" = 1 ]
 check "  50 ssm-proxy runs exit 0" px_check 50
 
-# 4. A source_profile cycle is an error, not a hang.
-AWS_PROFILE=loop1 "${SSH[@]}" "$DEST" true </dev/null 2>"$T/e4"
-px_wait
-check "cycle: one clear line" grep -q \
-    'ssm-proxy: source_profile cycle: loop1 -> loop2 -> loop1' \
+# 4. A source_profile cycle is an error, not a hang: with two roles, and
+# with one role on both sides (one cache entry, one lock: it used to wait
+# on its own lock forever).
+for p in loop1:loop2:l1 same1:same2:same; do
+	IFS=: read -r a b role <<<"$p"
+	AWS_PROFILE=$a "${SSH[@]}" "$DEST" true </dev/null 2>"$T/e4"
+	px_wait
+	check "cycle $a/$b: one clear line" same "$(ls "$T"/px/*.err)" \
+	    "ssm-proxy: infinite loop in credential configuration: profile $a, the source_profile of profile $b, was already visited (visited profiles: $a, $b)"
+	check "  exit status 1" [ "$(cat "$T"/px/*.rc)" = 1 ]
+	check "  no AssumeRole for it" [ "$(sts_calls "/$role")" = 0 ]
+	mkdir -p "$T/px/done" && mv "$T"/px/*.* "$T/px/done/"
+done
+
+# 5. Source credentials whose session token is 8000 characters (real
+# ones can be long): it travels whole in X-Amz-Security-Token of the
+# AssumeRole it signs.
+longtok=$(/usr/bin/python3 -c 'import base64, os
+print(base64.b64encode(os.urandom(6000)).decode())')
+emu_ctl config '{"credentials": [{"access_key": "ASIALONGTOKEN0000001",
+    "secret_key": "longsecret", "session_token": "'"$longtok"'"}]}' \
+    >/dev/null
+cat >>"$AWS_SHARED_CREDENTIALS_FILE" <<EOC
+[longbase]
+aws_access_key_id = ASIALONGTOKEN0000001
+aws_secret_access_key = longsecret
+aws_session_token = $longtok
+EOC
+AWS_PROFILE=longtok "${SSH[@]}" "$DEST" 'echo long' </dev/null >"$T/o5" \
+    2>"$T/e5"
+check "8000-character session token of the source: ssh works" \
+    [ "$(cat "$T/o5")" = long ]
+check "  AssumeRole signed with the long token" logq \
+    '[(e["status"], e["access_key"], e["token_present"]) for e in L
+      if e.get("api") == "AssumeRole" and
+      e["role_arn"].endswith("/longtok")] ==
+     [(200, "ASIALONGTOKEN0000001", True)]'
+check "  one ssm-proxy run exits 0" px_check 1
+
+# 6. A FIFO planted where the cache entry goes: a miss, not a hang.
+key=$(/usr/bin/python3 -c 'import json, hashlib
+print(hashlib.sha1(json.dumps({"RoleArn":
+    "arn:aws:iam::123456789012:role/fifo"}, sort_keys=True).encode())
+    .hexdigest())')
+mkfifo "$HOME/.aws/cli/cache/$key.json"
+AWS_PROFILE=fifo "${SSH[@]}" "$DEST" 'echo fifo' </dev/null >"$T/o6" \
+    2>"$T/e6"
+check "FIFO as the cache entry: ssh works" [ "$(cat "$T/o6")" = fifo ]
+check "  one AssumeRole" [ "$(sts_calls /fifo)" = 1 ]
+check "  one ssm-proxy run exits 0" px_check 1
+
+# 7. A home that is not a directory: no cache, said at -v; it works.
+: >"$T/homefile"
+ssh_with -v
+HOME=$T/homefile AWS_PROFILE=many "${SSHX[@]}" "$DEST" 'echo nohome' \
+    </dev/null >"$T/o7" 2>"$T/e7"
+check "unusable home: ssh works" [ "$(cat "$T/o7")" = nohome ]
+check "  -v says the cache was not used" grep -q \
+    "credential cache not used: cannot create $T/homefile/.aws/cli/cache: Not a directory" \
     "$T"/px/*.err
-it_done "assume role: 3-profile chain, CLI cache reuse, 50 sessions / 1 AssumeRole, cycle"
+check "  a second AssumeRole for many (no cache)" [ "$(sts_calls /many)" = 2 ]
+check "  one ssm-proxy run exits 0" px_check 1
+it_done "assume role: 3-profile chain, CLI cache reuse, 50 sessions / 1 AssumeRole, cycles, 8000-character token, FIFO, no home"

@@ -6,7 +6,13 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <sys/file.h>
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
 #include <time.h>
 
 #include "test.h"
@@ -15,6 +21,7 @@
 #include "credproc.h"
 #include "creds.h"
 #include "credcache.h"
+#include "sts.h"
 
 #define SECRET	"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define TOKEN	"FQoGZXIvYXdzEXAMPLETOKEN"
@@ -628,8 +635,10 @@ test_chain_offline(void)
 	    "[profile login]\nlogin_session = x\n"
 	    "[profile plain]\n");
 	opts.profile = "a";
-	chain_fails(CFG_ERR_VALUE, "source_profile cycle: a -> b -> a",
-	    "source_profile cycle is an error");
+	chain_fails(CFG_ERR_VALUE, "infinite loop in credential "
+	    "configuration: profile a, the source_profile of profile b, was "
+	    "already visited (visited profiles: a, b)",
+	    "source_profile cycle is an error naming the profiles");
 	opts.profile = "nosrc";
 	chain_fails(CFG_ERR_VALUE, "profile nosrc sets role_arn but neither "
 	    "source_profile nor credential_source", "role_arn alone");
@@ -696,6 +705,434 @@ test_chain_offline(void)
 	awscfg_free(cfg);
 }
 
+/* A role profile's credentials from STS at an unreachable endpoint: the
+ * error says how far the chain got. */
+#define NO_STS	"http://127.0.0.1:1"
+
+static void
+test_loops(void)
+{
+	struct creds *c;
+	struct errmsg err;
+
+	reset();
+	fakeenv_set(&fe, "AWS_EC2_METADATA_DISABLED", "true");
+	fakeenv_set(&fe, "AWS_ENDPOINT_URL_STS", NO_STS);
+	cfgtest_write_str("config",
+	    /* The same role on both sides: one cache lock for both. */
+	    "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+	    "source_profile = b\n"
+	    "[profile b]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+	    "source_profile = a\n"
+	    "[profile c]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+	    "source_profile = d\n"
+	    "[profile d]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+	    "source_profile = e\n"
+	    "[profile e]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+	    "source_profile = c\n"
+	    "[profile self]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+	    "source_profile = self\n"
+	    "[profile selfkeys]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+	    "source_profile = selfkeys\naws_access_key_id = K\n"
+	    "aws_secret_access_key = " SECRET "\n"
+	    "[profile top]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+	    "source_profile = selfkeys\n");
+	opts.profile = "a";
+	chain_fails(CFG_ERR_VALUE, "infinite loop in credential "
+	    "configuration: profile a, the source_profile of profile b, was "
+	    "already visited (visited profiles: a, b)",
+	    "a loop of one role: an error, not a wait on our own lock");
+	opts.profile = "c";
+	chain_fails(CFG_ERR_VALUE, "infinite loop in credential "
+	    "configuration: profile c, the source_profile of profile e, was "
+	    "already visited (visited profiles: c, d, e)",
+	    "a loop of three profiles");
+	opts.profile = "self";
+	chain_fails(CFG_ERR_VALUE, "infinite loop in credential "
+	    "configuration: profile self, the source_profile of profile "
+	    "self, was already visited (visited profiles: self)",
+	    "a profile its own source without keys");
+	/* Its own source with static keys is no loop (botocore): STS. */
+	opts.profile = "selfkeys";
+	CHECK_EQ(resolve(&c, &err, 0), SP_ERR_PROTOCOL,
+	    "own source_profile with keys: no loop, STS is called");
+	CHECK(strstr(err.msg, "profile selfkeys: cannot reach "
+	    NO_STS) != NULL, "  the STS call fails");
+	opts.profile = "top";
+	CHECK_EQ(resolve(&c, &err, 0), SP_ERR_PROTOCOL,
+	    "source is a self-sourced profile with keys: no loop");
+	CHECK(strstr(err.msg, "cannot reach " NO_STS) != NULL,
+	    "  the STS call fails");
+}
+
+static void
+test_home(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct creds *c;
+	struct errmsg err;
+	char *h = NULL;
+
+	reset();
+	fakeenv_set(&fe, "HOME", "");
+	CHECK_EQ(awscfg_home(&env, &h, &err), 0, "HOME empty: passwd entry");
+	CHECK(pw != NULL && h != NULL && strcmp(h, pw->pw_dir) == 0,
+	    "  the passwd entry's directory");
+	free(h);
+	fakeenv_set(&fe, "HOME", "/some/where");
+	CHECK_EQ(awscfg_home(&env, &h, &err), 0, "HOME set");
+	CHECK_STR(h, "/some/where", "  HOME wins");
+	free(h);
+
+	/* A home that is a file: no cache, yet the chain goes on. */
+	reset();
+	cfgtest_write_str("homefile", "x");
+	fakeenv_set(&fe, "HOME", cfgtest_path("homefile"));
+	fakeenv_set(&fe, "AWS_EC2_METADATA_DISABLED", "true");
+	fakeenv_set(&fe, "AWS_ENDPOINT_URL_STS", NO_STS);
+	cfgtest_write_str("config", "[profile r]\nrole_arn = "
+	    "arn:aws:iam::123456789012:role/R\nsource_profile = k\n"
+	    "[profile k]\naws_access_key_id = K\naws_secret_access_key = "
+	    SECRET "\n");
+	opts.profile = "r";
+	CHECK_EQ(resolve(&c, &err, 0), SP_ERR_PROTOCOL,
+	    "unusable cache directory: a miss, then STS");
+	CHECK(strstr(err.msg, "profile r: cannot reach " NO_STS) != NULL,
+	    "  the STS call is what fails");
+
+	/* A long home: no silent truncation anywhere. */
+	{
+		static char longhome[3000];
+		size_t i;
+
+		for (i = 0; i + 2 < sizeof(longhome); i += 2)
+			memcpy(longhome + i, "/x", 2);
+		longhome[i] = '\0';
+		fakeenv_set(&fe, "HOME", longhome);
+		CHECK_EQ(resolve(&c, &err, 0), SP_ERR_PROTOCOL,
+		    "a home of 3000 bytes: a cache miss, then STS");
+		CHECK(strstr(err.msg, "cannot reach " NO_STS) != NULL,
+		    "  the STS call is what fails");
+	}
+}
+
+static void
+test_container_hosts(void)
+{
+	static const char *const ok[] = { "127.0.0.1", "127.1.2.3",
+	    "localhost", "LOCALHOST", "::1", "[::1]", "0:0:0:0:0:0:0:1",
+	    "::ffff:127.0.0.1", "169.254.170.2", "169.254.170.23",
+	    "fd00:ec2::23", "[fd00:ec2::23]", "FD00:EC2:0::23",
+	    "::ffff:169.254.170.2" };
+	static const char *const bad[] = { "127.attacker.example",
+	    "127.0.0.1.attacker.example", "localhost.attacker.example",
+	    "169.254.170.2.nip.io", "169.254.170.20", "169.254.170.3",
+	    "fd00:ec2::24", "192.0.2.1", "2130706433", "127.1", "0x7f.0.0.1",
+	    "::", "0.0.0.0", "", "[127.0.0.1]", "example.com", "::2",
+	    "fd00:ec2::254" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		CHECK(creds_container_host_ok(ok[i]), ok[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!creds_container_host_ok(bad[i]), bad[i]);
+}
+
+static void
+container_url_is(const char *full, int want, const char *what)
+{
+	struct awscfg *cfg = NULL;
+	struct errmsg err;
+	char url[256];
+
+	reset();
+	fakeenv_set(&fe, "AWS_CONTAINER_CREDENTIALS_FULL_URI", full);
+	CHECK_EQ(awscfg_load(&env, &opts, &cfg, &err), 0, "load");
+	CHECK_EQ(creds_container_url(cfg, url, sizeof(url), &err), want,
+	    what);
+	awscfg_free(cfg);
+}
+
+static void
+test_container_urls(void)
+{
+	container_url_is("http://127.attacker.example/creds", CFG_ERR_VALUE,
+	    "http://127.attacker.example refused (no string prefix test)");
+	container_url_is("http://127.0.0.1.nip.io/creds", CFG_ERR_VALUE,
+	    "http://127.0.0.1.nip.io refused");
+	container_url_is("http://[fd00:ec2::23]/creds", 0,
+	    "http://[fd00:ec2::23] (EKS Pod Identity, IPv6)");
+	container_url_is("http://169.254.170.23/v1/credentials", 0,
+	    "http://169.254.170.23 (EKS Pod Identity)");
+	container_url_is("http://127.0.0.2:8080/creds", 0, "any 127/8 address");
+	container_url_is("http://[::1]:51679/creds", 0, "IPv6 loopback");
+	container_url_is("https://127.attacker.example/creds", 0,
+	    "https may name any host");
+}
+
+/* A process that holds the lock of hex in dir until told to go. */
+static pid_t
+hold_lock(const char *dir, const char *hex, int *release)
+{
+	char path[600];
+	int p[2], q[2], fd;
+	pid_t pid;
+	char c;
+
+	snprintf(path, sizeof(path), "%s/.ssm-proxy-%s.lock", dir, hex);
+	if (pipe(p) != 0 || pipe(q) != 0)
+		abort();
+	if ((pid = fork()) == 0) {
+		close(p[1]);
+		close(q[0]);
+		if ((fd = open(path, O_RDWR | O_CREAT, 0600)) < 0 ||
+		    flock(fd, LOCK_EX) != 0)
+			_exit(1);
+		if (write(q[1], "l", 1) != 1 || read(p[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[0]);
+	close(q[1]);
+	if (read(q[0], &c, 1) != 1)	/* locked */
+		abort();
+	close(q[0]);
+	*release = p[1];
+	return pid;
+}
+
+static volatile sig_atomic_t test_stop;
+
+static void
+on_alarm(int sig)
+{
+	test_stop = sig;
+}
+
+static void
+test_cache_lock(void)
+{
+	static const char hex[] = "0123456789abcdef0123456789abcdef01234567";
+	struct credcache_wait w;
+	struct creds *c = NULL, *in = NULL;
+	struct errmsg note;
+	struct sigaction sa;
+	struct itimerval it;
+	char dir[512];
+	long long t0, dt;
+	int lock, rel, st;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/lockdir", cfgtest_dir);
+	memset(&w, 0, sizeof(w));
+	/* Free lock: ours, and a miss. */
+	CHECK_EQ(credcache_acquire(dir, hex, NOW, CREDS_SRC_ASSUME_ROLE, &w,
+	    &c, &lock, &note), 0, "free lock");
+	CHECK(lock >= 0 && c == NULL, "  taken, a miss");
+	close(lock);
+
+	pid = hold_lock(dir, hex, &rel);
+	/* Busy, no wait (a refresh once the tunnel is up): a miss at once. */
+	t0 = now_ms();
+	CHECK_EQ(credcache_acquire(dir, hex, NOW, CREDS_SRC_ASSUME_ROLE, &w,
+	    &c, &lock, &note), 0, "busy lock, wait 0");
+	CHECK(lock == -1 && c == NULL && now_ms() - t0 < 1000,
+	    "  no lock, no wait");
+	CHECK(strstr(note.msg, "is busy") != NULL, "  the note says busy");
+	/* Busy with a deadline: gives up after it. */
+	w.wait_ms = 300;
+	t0 = now_ms();
+	CHECK_EQ(credcache_acquire(dir, hex, NOW, CREDS_SRC_ASSUME_ROLE, &w,
+	    &c, &lock, &note), 0, "busy lock, wait 300 ms");
+	dt = now_ms() - t0;
+	CHECK(lock == -1 && c == NULL && dt >= 300 && dt < 3000,
+	    "  gave up after the deadline");
+	CHECK(strstr(note.msg, "gave up waiting") != NULL, "  and says so");
+	/* A signal ends the wait at once (here SIGALRM stands for them). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_usec = 200000;
+	setitimer(ITIMER_REAL, &it, NULL);
+	w.wait_ms = 60000;
+	w.stop = &test_stop;
+	t0 = now_ms();
+	CHECK_EQ(credcache_acquire(dir, hex, NOW, CREDS_SRC_ASSUME_ROLE, &w,
+	    &c, &lock, &note), CFG_ERR_INTERRUPTED, "stop flag ends the wait");
+	dt = now_ms() - t0;
+	CHECK(dt < 1500, "  within a second of the signal");
+	test_stop = 0;
+	signal(SIGALRM, SIG_DFL);
+	/* An entry written meanwhile is read without the lock. */
+	CHECK_EQ(creds_new("ASIAWRITTEN", SECRET, TOKEN, NOW + 3600,
+	    CREDS_SRC_ASSUME_ROLE, &in), 0, "creds");
+	CHECK_EQ(credcache_store(dir, hex, in, NULL, &note), 0, "store");
+	creds_free(in);
+	t0 = now_ms();
+	CHECK_EQ(credcache_acquire(dir, hex, NOW, CREDS_SRC_ASSUME_ROLE, &w,
+	    &c, &lock, &note), 0, "busy lock, entry present");
+	CHECK(c != NULL && lock == -1 && now_ms() - t0 < 3000,
+	    "  the waiter reads the entry, holds no lock");
+	if (c != NULL)
+		CHECK_STR(c->access_key_id, "ASIAWRITTEN", "  that entry");
+	creds_free(c);
+	c = NULL;
+	close(rel);
+	waitpid(pid, &st, 0);
+	w.stop = NULL;
+
+	/* A FIFO where the entry or the lock should be: never opened as one. */
+	{
+		char p[700];
+		static const char hex2[] =
+		    "fedcba9876543210fedcba9876543210fedcba98";
+
+		snprintf(p, sizeof(p), "%s/%s.json", dir, hex2);
+		CHECK_EQ(mkfifo(p, 0600), 0, "FIFO as a cache entry");
+		t0 = now_ms();
+		credcache_load(dir, hex2, NOW, CREDS_SRC_ASSUME_ROLE, &c);
+		CHECK(c == NULL && now_ms() - t0 < 1000, "  a miss, at once");
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/.ssm-proxy-%s.lock", dir, hex2);
+		CHECK_EQ(mkfifo(p, 0600), 0, "FIFO as the lock file");
+		w.wait_ms = 0;
+		CHECK_EQ(credcache_acquire(dir, hex2, NOW,
+		    CREDS_SRC_ASSUME_ROLE, &w, &c, &lock, &note), 0,
+		    "  acquire");
+		CHECK(lock == -1 && c == NULL, "  a miss without a lock");
+		CHECK(strstr(note.msg, "is not a regular file") != NULL,
+		    "  the note says why");
+		unlink(p);
+	}
+	/* A directory that cannot be created: a miss, with a note. */
+	w.wait_ms = 1000;
+	CHECK_EQ(credcache_acquire("/proc/self/no/such", hex, NOW,
+	    CREDS_SRC_ASSUME_ROLE, &w, &c, &lock, &note), 0,
+	    "uncreatable directory");
+	CHECK(lock == -1 && c == NULL && strstr(note.msg, "cannot create") !=
+	    NULL, "  a miss with a note");
+}
+
+static void
+test_sso_fifo(void)
+{
+	char dir[600], p[700];
+	struct creds *c;
+	struct errmsg err;
+	long long t0;
+
+	reset();
+	fakeenv_set(&fe, "AWS_EC2_METADATA_DISABLED", "true");
+	cfgtest_write_str("config", "[profile sso]\nsso_session = corp\n"
+	    "sso_account_id = 111122223333\nsso_role_name = Admin\n"
+	    "[sso-session corp]\nsso_region = us-east-1\nsso_start_url = "
+	    "https://corp.awsapps.com/start\n");
+	opts.profile = "sso";
+	snprintf(dir, sizeof(dir), "%s/.aws/sso/cache", cfgtest_dir);
+	snprintf(p, sizeof(p), "%s/.aws", cfgtest_dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/.aws/sso", cfgtest_dir);
+	mkdir(p, 0700);
+	mkdir(dir, 0700);
+	/* The file of sso_session corp: SHA-1 of "corp". */
+	snprintf(p, sizeof(p), "%s/%s.json", dir,
+	    "ee0bfd2552fbd840c02cc48b6e823320543c450f");
+	CHECK_EQ(mkfifo(p, 0600), 0, "FIFO as the SSO token file");
+	t0 = now_ms();
+	CHECK_EQ(resolve(&c, &err, 0), CFG_ERR_IO, "  an error, no hang");
+	CHECK(now_ms() - t0 < 2000, "  at once");
+	CHECK_STR(err.msg, msg("the IAM Identity Center token cache file "
+	    "%D/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json "
+	    "is not a regular file"), "  naming it");
+	unlink(p);
+}
+
+/* Received values are not held to any API model's maximum: tokens of
+ * 20000 bytes pass everywhere; a cap, where hit, is named with sizes. */
+static void
+test_long_tokens(void)
+{
+	static char tok[20001], big[70001];
+	char *xml = NULL, *json = NULL, code[64];
+	struct creds *c = NULL;
+	struct errmsg err;
+	size_t n;
+
+	memset(tok, 'T', sizeof(tok) - 1);
+	memset(big, 'B', sizeof(big) - 1);
+	n = sizeof(big) + 1000;
+	xml = malloc(n);
+	json = malloc(n);
+	snprintf(xml, n, "<AssumeRoleResponse><AssumeRoleResult><Credentials>"
+	    "<AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>s"
+	    "</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>"
+	    "2024-01-01T01:00:00Z</Expiration></Credentials></AssumeRoleResult>"
+	    "</AssumeRoleResponse>", tok);
+	CHECK_EQ(sts_parse("AssumeRole", 200, xml, strlen(xml),
+	    CREDS_SRC_ASSUME_ROLE, &c, code, &err), 0, "STS: 20000-byte token");
+	CHECK(c != NULL && strlen(c->session_token) == 20000, "  kept whole");
+	creds_free(c);
+	snprintf(xml, n, "<AssumeRoleResponse><AssumeRoleResult><Credentials>"
+	    "<AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>s"
+	    "</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>"
+	    "2024-01-01T01:00:00Z</Expiration></Credentials></AssumeRoleResult>"
+	    "</AssumeRoleResponse>", big);
+	CHECK_EQ(sts_parse("AssumeRole", 200, xml, strlen(xml),
+	    CREDS_SRC_ASSUME_ROLE, &c, code, &err), SP_ERR_TOO_LARGE,
+	    "STS: 70000-byte token over the safety cap");
+	CHECK_STR(err.msg, "AssumeRole: the answer of STS (HTTP 200) has a "
+	    "SessionToken of 70000 bytes, over the limit of 65536",
+	    "  the message names the field, its length and the limit");
+	snprintf(json, n, "{\"AccessKeyId\":\"ASIAX\",\"SecretAccessKey\":\"s\","
+	    "\"Token\":\"%s\",\"Expiration\":\"2024-01-01T01:00:00Z\"}", tok);
+	CHECK_EQ(creds_parse_container(json, strlen(json), NOW, &c, &err), 0,
+	    "container: 20000-byte token");
+	CHECK(c != NULL && strlen(c->session_token) == 20000, "  kept whole");
+	creds_free(c);
+	CHECK_EQ(creds_parse_imds(json, strlen(json), NOW, &c, &err), 0,
+	    "IMDS: 20000-byte token");
+	creds_free(c);
+	snprintf(json, n, "{\"AccessKeyId\":\"ASIAX\",\"SecretAccessKey\":\"s\","
+	    "\"Token\":\"%s\"}", big);
+	CHECK_EQ(creds_parse_container(json, strlen(json), NOW, &c, &err),
+	    SP_ERR_JSON_LIMIT, "container: 70000-byte token over the cap");
+	CHECK_STR(err.msg, "container credentials: the answer is over a "
+	    "safety cap of the JSON parser (a string over 65536 bytes, more "
+	    "than 4096 values or 32 levels)", "  the message names the cap");
+	creds_free(c);
+	snprintf(json, n, "{\"roleCredentials\":{\"accessKeyId\":\"ASIAX\","
+	    "\"secretAccessKey\":\"s\",\"sessionToken\":\"%s\","
+	    "\"expiration\":1704070800000}}", tok);
+	CHECK_EQ(creds_parse_sso_role(json, strlen(json), NOW, &c, &err), 0,
+	    "GetRoleCredentials: 20000-byte token");
+	creds_free(c);
+	snprintf(json, n, "{\"Version\":1,\"AccessKeyId\":\"A\","
+	    "\"SecretAccessKey\":\"s\",\"SessionToken\":\"%s\"}", tok);
+	CHECK_EQ(credproc_parse(json, strlen(json), NOW, &c, &err), 0,
+	    "credential_process: 20000-byte token");
+	creds_free(c);
+	snprintf(json, n, "{\"Credentials\":{\"AccessKeyId\":\"A\","
+	    "\"SecretAccessKey\":\"s\",\"SessionToken\":\"%s\","
+	    "\"Expiration\":\"2024-01-01T06:00:00Z\"}}", tok);
+	CHECK_EQ(credcache_parse(json, strlen(json), NOW,
+	    CREDS_SRC_ASSUME_ROLE, &c), 0, "CLI cache file: 20000-byte token");
+	creds_free(c);
+	snprintf(json, n, "{\"accessToken\":\"%s\","
+	    "\"expiresAt\":\"2024-01-01T06:00:00Z\"}", tok);
+	{
+		char *at = NULL;
+
+		CHECK_EQ(creds_parse_sso_token(json, strlen(json), NOW, &at,
+		    &err), 0, "SSO token file: 20000-byte access token");
+		CHECK(at != NULL && strlen(at) == 20000, "  kept whole");
+		free(at);
+	}
+	free(xml);
+	free(json);
+}
+
 static void
 test_cache_keys(void)
 {
@@ -754,6 +1191,22 @@ main(void)
 	test_chain_offline();
 	test_cache_keys();
 	test_creds_new();
-	cfgtest_rmdir();
+	/* Each of these hung before its fix: a hang is a failure. */
+	alarm(120);
+	test_loops();
+	test_home();
+	test_container_hosts();
+	test_container_urls();
+	test_cache_lock();
+	test_sso_fifo();
+	test_long_tokens();
+	alarm(0);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cfgtest_dir);
+		if (system(cmd) != 0)
+			cfgtest_rmdir();
+	}
 	return test_done();
 }
