@@ -1184,6 +1184,16 @@ class Emulator:
     def lookup_cred(self, ak):
         return self.creds.get(ak)
 
+    def issued(self, *values):
+        """Record secrets handed out (issued-secrets, one a line, 0600),
+        so that tests can prove none of them leaks into a log or trace."""
+        path = os.path.join(self.dir, "issued-secrets")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a") as f:
+            for v in values:
+                if v:
+                    f.write(v + "\n")
+
     def add_cred(self, ak, sk, token=None, expired=False, denied=False,
                  expires_at=None):
         self.creds[ak] = {"secret": sk, "session_token": token,
@@ -1199,6 +1209,7 @@ class Emulator:
             int(self.knobs["session_token_bytes"]))).decode()
         exp = self.now() + datetime.timedelta(seconds=lifetime)
         self.add_cred(ak, sk, tok, expires_at=exp.timestamp())
+        self.issued(ak, sk, tok)
         return ak, sk, tok, exp
 
     def spawn(self, coro):
@@ -1913,6 +1924,7 @@ class Emulator:
         tok = ("AAEAA" + base64.b64encode(secrets.token_bytes(
             n * 3 // 4 + 3)).decode())[:n]
         s.tokens[tok] = time.monotonic() + float(self.knobs["token_ttl"])
+        self.issued(tok)
         return tok
 
     def stream_url(self, s):
@@ -1933,6 +1945,7 @@ class Emulator:
                    "&X-Amz-Signature=%s" % (now[:8], self.region, now,
                                             secrets.token_hex(32)))
         s.stream_urls.append(pq)
+        self.issued(cell, pq.split("?", 1)[1])
         return "wss://127.0.0.1:%d%s" % (self.ws_port, pq)
 
     def start_session(self, body, v, entry):

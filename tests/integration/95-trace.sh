@@ -91,6 +91,21 @@ check "  no base64 or hex run of 32+ characters (TokenValue 180, signature 64)" 
 check "  TokenValue only as a name with its length" \
     absent -E '"TokenValue":[^0-9]' "${TR[@]}"
 
+# Every secret the emulator handed out (issued-secrets: TokenValues,
+# StreamUrl queries and their cell-numbers, issued keys and tokens),
+# exactly, and percent-encoded.
+n=0 leaked=0
+while IFS= read -r sec; do
+	n=$((n + 1))
+	if grep -qF -- "$sec" "${TR[@]}" ||
+	    grep -qF -- "$(enc "$sec")" "${TR[@]}"; then
+		leaked=$((leaked + 1))
+		echo "  leaked: ${sec:0:12}..."
+	fi
+done <"$EMU_STATE/issued-secrets"
+check "  none of the $n secrets the emulator issued appears ($leaked do)" \
+    [ "$n" -ge 6 ] && [ "$leaked" = 0 ]
+
 # Refusals: one line, exit 1, nothing else written.
 ln -s "$T/t1.jsonl" "$T/link.jsonl"
 "$SSM_PROXY" --trace "$T/link.jsonl" "$EMU_TARGET" 22 </dev/null >"$T/o4" 2>"$T/e4"
