@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # No secret on stderr at -vvvv: neither the secret access key, nor the
 # session token (raw or percent-encoded), nor a SigV4 signature, nor the
-# session's TokenValue.  The emulator does not expose the TokenValue, so
-# it is caught by shape: it is 951 base64 characters, and stderr must hold
-# no base64 run of 64 or more and no "TokenValue" field at all.
+# session's TokenValue: by value (the emulator records what it issued in
+# issued-secrets) and by shape (no base64 run of 64 or more, no
+# "TokenValue" field at all).
 . "$(dirname "$0")/lib.bash"
 it_start --no-agent-pause --with-session-token
 
@@ -44,6 +44,19 @@ check "  no SigV4 signature value" \
 check "  no TokenValue field" absent -i 'TokenValue' "${ERRS[@]}"
 check "  no base64 run of 64+ characters (TokenValue is 951)" \
     absent -E '[A-Za-z0-9+/]{64,}' "${ERRS[@]}"
+# Every secret the emulator handed out (issued-secrets: TokenValues,
+# StreamUrl queries, issued keys and tokens), exactly and percent-encoded.
+n=0 leaked=0
+while IFS= read -r sec; do
+	n=$((n + 1))
+	if grep -qF -- "$sec" "${ERRS[@]}" ||
+	    grep -qF -- "$(enc "$sec")" "${ERRS[@]}"; then
+		leaked=$((leaked + 1))
+		echo "  leaked: ${sec:0:12}..."
+	fi
+done <"$EMU_STATE/issued-secrets"
+check "  none of the $n secrets the emulator issued appears ($leaked do)" \
+    [ "$n" -ge 3 ] && [ "$leaked" = 0 ]
 check "secret key absent from ssh's own stderr too" \
     absent -F -- "$AWS_SECRET_ACCESS_KEY" "$T/ssh1.err" "$T/ssh2.err"
 it_done "no secret key, session token, signature or TokenValue at -vvvv"
