@@ -136,6 +136,8 @@ tests: ssm-proxy $(SANB)/ssm-proxy $(UNIT_BIN) $(REPLAY_BIN) \
 # pkg-config flags above are read after the libraries exist.
 check:
 	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory -j$$(getconf _NPROCESSORS_ONLN 2>/dev/null \
+	    || echo 2) WERROR=-Werror tests
 	@$(MAKE) --no-print-directory WERROR=-Werror check-run
 
 check-run: tests
