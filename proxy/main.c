@@ -30,6 +30,7 @@
 #include "creds.h"
 #include "eic.h"
 #include "errmsg.h"
+#include "exit.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
