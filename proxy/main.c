@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
-#include <pwd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -32,11 +31,11 @@
 #include "errmsg.h"
 #include "exit.h"
 #include "http.h"
+#include "keychoice.h"
 #include "log.h"
 #include "loop.h"
 #include "notice.h"
 #include "sigv4.h"
-#include "sshagent.h"
 #include "sshkey.h"
 #include "trace.h"
 #include "tunnel.h"
@@ -746,206 +745,33 @@ start_session(struct session *s)
 	return 0;
 }
 
-/* Read a small file whole; *lenp bytes into buf (bufsz), NUL added. */
-static int
-read_small(const char *path, char *buf, size_t bufsz, size_t *lenp)
+/* What the key choice has to say goes to the log. */
+static void
+key_note(void *arg, enum keychoice_level level, const char *line)
 {
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	while (len < bufsz - 1) {
-		n = read(fd, buf + len, bufsz - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*lenp = len;
-	return 0;
-}
-
-/*
- * The public key in path, or in path.pub when path is a private key.
- * 0, or an exit code after logging.
- */
-static int
-key_from_file(const char *path, struct sshkey_pub **out)
-{
-	static char text[SSHKEY_MAX_TEXT + 1];
-	struct errmsg err;
-	char pub[PATH_MAX];
-	const char *p;
-	size_t len;
-	int r = EXIT_KEY;
-
-	if (read_small(path, text, sizeof(text), &len) != 0) {
-		log_error("cannot read the key %s: %s", path, strerror(errno));
-		return EXIT_KEY;
-	}
-	for (p = text; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
-	    p++)
-		;
-	if (strncmp(p, "-----BEGIN", 10) == 0 ||
-	    strncmp(p, "PuTTY-User-Key-File", 19) == 0) {
-		/* A private key: never keep it; use the .pub beside it. */
-		OPENSSL_cleanse(text, sizeof(text));
-		if ((size_t)snprintf(pub, sizeof(pub), "%s.pub", path) >=
-		    sizeof(pub)) {
-			log_error("key path too long");
-			return EXIT_KEY;
-		}
-		if (read_small(pub, text, sizeof(text), &len) != 0) {
-			log_error("%s is a private key and its public key %s "
-			    "cannot be read: %s", path, pub, strerror(errno));
-			goto out;
-		}
-		path = pub;
-	}
-	if (sshkey_parse_text(text, len, out, &err) != 0) {
-		log_error("unsuitable key %s: %s", path, err.msg);
-		goto out;
-	}
-	r = 0;
- out:
-	OPENSSL_cleanse(text, sizeof(text));
-	return r;
-}
-
-/* The first Ed25519 or RSA key the agent holds; 1 if none (or no agent). */
-static int
-key_from_agent(const char *sock, struct sshkey_pub **out)
-{
-	struct sshagent_ids *ids = NULL;
-	struct errmsg err;
-	size_t i;
-
-	*out = NULL;
-	if (sock == NULL || *sock == '\0')
-		return 1;
-	if (sshagent_list(sock, &ids, &err) != 0) {
-		log_verbose("%s", err.msg);
-		return 1;
-	}
-	for (i = 0; i < ids->n && *out == NULL; i++) {
-		if (sshkey_from_blob(ids->ids[i].blob, ids->ids[i].blob_len,
-		    ids->ids[i].comment, out, &err) != 0)
-			debug("agent key %zu skipped: %s", i + 1, err.msg);
-	}
-	sshagent_ids_free(ids);
-	if (*out == NULL) {
-		debug("the ssh-agent holds no Ed25519 or RSA key");
-		return 1;
-	}
-	debug("pushing the ssh-agent's key %zu", i);
-	return 0;
-}
-
-static const char *
-home_dir(void)
-{
-	const char *h = getenv("HOME");
-	struct passwd *pw;
-
-	if (h != NULL && *h != '\0')
-		return h;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
-		return pw->pw_dir;
-	return NULL;
-}
-
-/*
- * A key pair made here, given to the agent with a lifetime; the private
- * half never leaves memory but for the agent's socket.
- */
-static int
-key_ephemeral(struct session *s, unsigned int lifetime)
-{
-	const char *sock = getenv("SSH_AUTH_SOCK");
-	uint8_t pub[SSHKEY_ED25519_LEN], seed[SSHKEY_ED25519_LEN];
-	struct buf blob;
-	struct errmsg err;
-	char comment[128];
-	int r = EXIT_KEY;
-
-	if (sock == NULL || *sock == '\0') {
-		log_error("--ephemeral-key needs a running ssh-agent: "
-		    "SSH_AUTH_SOCK is not set");
-		return EXIT_KEY;
-	}
-	buf_init(&blob, 128);
-	if (sshkey_ed25519_generate(pub, seed) != 0) {
-		log_error("cannot make an Ed25519 key with OpenSSL");
-		goto out;
-	}
-	snprintf(comment, sizeof(comment), "ssm-proxy-ephemeral-%ld@%.40s",
-	    (long)getpid(), s->target);
-	if (sshkey_ed25519_blob(pub, &blob) != 0 ||
-	    sshkey_from_blob(buf_ptr(&blob), buf_len(&blob), comment, &s->key,
-	    &err) != 0) {
-		log_error("cannot encode the Ed25519 key");
-		goto out;
-	}
-	if (sshagent_add_ed25519(sock, pub, seed, comment, lifetime,
-	    &err) != 0) {
-		log_error("--ephemeral-key: %s", err.msg);
-		goto out;
-	}
-	log_verbose("added an Ed25519 key to the ssh-agent for %u s", lifetime);
-	r = 0;
- out:
-	OPENSSL_cleanse(seed, sizeof(seed));
-	buf_release(&blob);
-	return r;
+	log_msg(level == KEYCHOICE_VERBOSE ? LOG_VERBOSE : LOG_DEBUG1, "%s",
+	    line);
 }
 
 /* Find or make the key to push.  0, or an exit code after logging. */
 static int
 prepare_key(struct session *s, const struct key_opts *ko)
 {
-	const char *home;
-	char path[PATH_MAX];
+	struct keychoice kc;
+	struct errmsg err;
 
-	if (ko->ephemeral)
-		return key_ephemeral(s, ko->lifetime);
-	if (ko->file != NULL)
-		return key_from_file(ko->file, &s->key);
-	if (key_from_agent(getenv("SSH_AUTH_SOCK"), &s->key) == 0)
-		return 0;
-	if ((home = home_dir()) == NULL) {
-		log_error("no key to push: the ssh-agent holds no Ed25519 or "
-		    "RSA key and the home directory is unknown");
+	memset(&kc, 0, sizeof(kc));
+	kc.file = ko->file;
+	kc.ephemeral = ko->ephemeral;
+	kc.lifetime = ko->lifetime;
+	kc.agent_sock = getenv("SSH_AUTH_SOCK");
+	kc.target = s->target;
+	kc.note = key_note;
+	if (keychoice_get(&kc, &s->key, &err) != 0) {
+		log_error("%s", err.msg);
 		return EXIT_KEY;
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub",
-	    home) >= sizeof(path)) {
-		log_error("no key to push: the home directory's path is too "
-		    "long");
-		return EXIT_KEY;
-	}
-	if (access(path, F_OK) != 0) {
-		snprintf(path, sizeof(path), "%s/.ssh/id_rsa.pub", home);
-		if (access(path, F_OK) != 0) {
-			log_error("no key to push: the ssh-agent holds no "
-			    "Ed25519 or RSA key, and neither "
-			    "~/.ssh/id_ed25519.pub nor ~/.ssh/id_rsa.pub "
-			    "exists (use --push-key=FILE or --ephemeral-key)");
-			return EXIT_KEY;
-		}
-	}
-	return key_from_file(path, &s->key);
+	return 0;
 }
 
 static int
