@@ -107,8 +107,8 @@ apimsg_error_parse(const char *errtype, const void *body, size_t len,
 	return out->code[0] != '\0' ? 0 : SP_ERR_JSON_MISSING;
 }
 
-static int
-has_control(const char *s)
+int
+apimsg_has_control(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -172,7 +172,7 @@ get_member(const struct json *j, const char *key, int required, size_t min,
 	if (ascii && !apimsg_session_id_valid(v))
 		return bad(s, key, SP_ERR_PROTOCOL, "a ",
 		    " with bytes outside printable ASCII");
-	if (has_control(v))
+	if (apimsg_has_control(v))
 		return bad(s, key, SP_ERR_PROTOCOL, "a ",
 		    " with control characters");
 	*vp = v;

@@ -115,6 +115,9 @@ void	apimsg_session_clear(struct apimsg_session *s);
 int	apimsg_start_session_body(const char *target, const char *document,
 	    unsigned int port, char **out) SP_WUR;
 
+/* 1 if s holds a C0 control character or DEL, else 0. */
+int	apimsg_has_control(const char *s);
+
 /* 1 if s is a SessionId we accept: 1..256 bytes of printable ASCII. */
 int	apimsg_session_id_valid(const char *s);
 
