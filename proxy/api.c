@@ -364,7 +364,8 @@ api_call(struct api *a, const struct api_request *req, api_done_cb cb,
 	buf_init(&c->resp, API_MAX_BODY + 1);
 	c->cb = cb;
 	c->arg = arg;
-	/* The request goes to the base path + "/" (aws-apis.md 2.3). */
+	/* The request goes to the base path + "/" (proxy/aws/AWS-APIS.md
+	 * "Endpoint overrides"). */
 	n = strlen(u->path);
 	if ((c->path = malloc(n + 2)) == NULL) {
 		r = SP_ERR_ALLOC;

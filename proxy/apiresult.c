@@ -1,8 +1,8 @@
 /*
  * What a finished attempt of an AWS call means, for api.c: retry it
- * (transport failures, throttling, 5xx; AWS-APIS.md "Retries"), sign it
- * again after clock skew, or deliver the result with one line for the
- * user built from the error response.
+ * (transport failures, throttling, 5xx; proxy/aws/AWS-APIS.md
+ * "Retries"), sign it again after clock skew, or deliver the result with
+ * one line for the user built from the error response.
  */
 #include <stdio.h>
 #include <stdlib.h>
