@@ -12,6 +12,6 @@
 #define EXIT_CHANNEL		3	/* websocket or handshake failed */
 #define EXIT_LOST		4	/* session lost after it opened */
 #define EXIT_PUSH		5	/* SendSSHPublicKey failed */
-#define EXIT_KEY		6	/* no usable SSH key, or the agent failed */
+#define EXIT_KEY		6	/* no usable SSH key, or agent failure */
 
 #endif /* SSM_EXIT_H */

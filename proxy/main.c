@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -119,56 +120,70 @@ target_valid(const char *t)
 	return 1;
 }
 
+/* The options whose argument is a number, and their ranges. */
+static const struct number_option {
+	int		 ch;
+	const char	*what;
+	unsigned int	 min;
+	unsigned int	 max;
+	const char	*unit;
+	size_t		 off;		/* in struct config */
+} number_options[] = {
+	{ 'K', "--keepalive", 1, 3600, "seconds",
+	    offsetof(struct config, keepalive_s) },
+	{ 'T', "--progress-timeout", 0, 86400, "seconds",
+	    offsetof(struct config, progress_timeout_s) },
+	{ 'W', "--wait-connected", 0, 86400, "seconds",
+	    offsetof(struct config, wait_connected_s) },
+	{ 'Z', "--payload-size", 1, TUNNEL_MAX_PAYLOAD, "bytes",
+	    offsetof(struct config, payload_size) },
+};
+
+/* Where an option's argument is kept as it is; NULL if elsewhere. */
+static const char **
+string_option(struct args *a, int ch)
+{
+	switch (ch) {
+	case 'A':	return &a->c.trace;
+	case 'C':	return &a->c.aws.ca_bundle;
+	case 'D':	return &a->c.document;
+	case 'E':	return &a->c.aws.endpoint_url;
+	case 'L':	return &a->lifetime;	/* checked later */
+	case 'P':	return &a->c.aws.profile;
+	case 'R':	return &a->c.aws.region;
+	case 'U':	return &a->c.os_user;
+	default:	return NULL;
+	}
+}
+
 /* One option with its argument: -1 to go on, or the exit status. */
 static int
 take_option(struct args *a, int ch, const char *arg)
 {
-	struct config *c = &a->c;
+	const struct number_option *n;
+	const char **str;
+	size_t i;
 
+	if ((str = string_option(a, ch)) != NULL) {
+		*str = arg;
+		return -1;
+	}
+	for (i = 0; i < sizeof(number_options) / sizeof(number_options[0]);
+	    i++) {
+		n = &number_options[i];
+		if (n->ch == ch)
+			return parse_uint(arg, n->min, n->max, (unsigned int *)
+			    (void *)((char *)&a->c + n->off), n->what,
+			    n->unit) == 0 ? -1 : EXIT_USAGE;
+	}
 	switch (ch) {
-	case 'A':
-		c->trace = arg;
-		return -1;
-	case 'C':
-		c->aws.ca_bundle = arg;
-		return -1;
-	case 'D':
-		c->document = arg;
-		return -1;
-	case 'E':
-		c->aws.endpoint_url = arg;
-		return -1;
-	case 'K':
-		return parse_uint(arg, 1, 3600, &c->keepalive_s,
-		    "--keepalive", "seconds") == 0 ? -1 : EXIT_USAGE;
-	case 'L':
-		a->lifetime = arg;
-		return -1;
-	case 'P':
-		c->aws.profile = arg;
-		return -1;
-	case 'R':
-		c->aws.region = arg;
-		return -1;
 	case 'S':
-		c->push_key = 1;
-		c->key_file = arg;
+		a->c.push_key = 1;
+		a->c.key_file = arg;
 		return -1;
-	case 'T':
-		return parse_uint(arg, 0, 86400, &c->progress_timeout_s,
-		    "--progress-timeout", "seconds") == 0 ? -1 : EXIT_USAGE;
-	case 'U':
-		c->os_user = arg;
-		return -1;
-	case 'W':
-		return parse_uint(arg, 0, 86400, &c->wait_connected_s,
-		    "--wait-connected", "seconds") == 0 ? -1 : EXIT_USAGE;
 	case 'X':
-		c->ephemeral_key = 1;
+		a->c.ephemeral_key = 1;
 		return -1;
-	case 'Z':
-		return parse_uint(arg, 1, TUNNEL_MAX_PAYLOAD, &c->payload_size,
-		    "--payload-size", "bytes") == 0 ? -1 : EXIT_USAGE;
 	case 'h':
 		usage(stdout);
 		return EXIT_OK;
@@ -256,8 +271,9 @@ check_key_options(struct args *a)
 	    "seconds") != 0)
 		return EXIT_USAGE;
 	if ((c->push_key || c->ephemeral_key) && c->os_user == NULL) {
-		log_error("%s needs --os-user USER (in ssh_config: ProxyCommand "
-		    "ssm-proxy %s --os-user %%r %%h %%p)", opt, opt);
+		log_error("%s needs --os-user USER (in ssh_config: "
+		    "ProxyCommand ssm-proxy %s --os-user %%r %%h %%p)", opt,
+		    opt);
 		return EXIT_USAGE;
 	}
 	if (c->os_user != NULL && !c->push_key && !c->ephemeral_key) {

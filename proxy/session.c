@@ -157,13 +157,15 @@ tunnel_done(void *arg, int code)
 }
 
 /*
- * TerminateSession did not succeed.  Refused by policy, the session lives
- * on at the service until it times out: say so at the default verbosity.
+ * TerminateSession has answered.  Refused by policy, the session lives on
+ * at the service until it times out: say so at the default verbosity.
  */
 static void
-terminate_failed(struct session *s, const struct api_result *res)
+terminated(struct session *s, const struct api_result *res)
 {
-	if (strcmp(res->error_code, "AccessDeniedException") == 0)
+	if (res->ok)
+		debug("session %s terminated", s->started.session_id);
+	else if (strcmp(res->error_code, "AccessDeniedException") == 0)
 		log_info("warning: %s (session %s stays open until the service "
 		    "ends it)", res->message, s->started.session_id);
 	else
@@ -175,10 +177,7 @@ terminate_done(void *arg, const struct api_result *res)
 {
 	struct session *s = arg;
 
-	if (res->ok)
-		debug("session %s terminated", s->started.session_id);
-	else
-		terminate_failed(s, res);
+	terminated(s, res);
 	if (s->tunnel != NULL)
 		tunnel_api_done(s->tunnel);
 }
@@ -218,7 +217,8 @@ refresh_creds(struct session *s)
 
 /*
  * One SSM API call for this session (JSON 1.1, SigV4 "ssm"): target is
- * the operation, body NULL for the {"SessionId":...} of the session.
+ * the operation, body NULL for the {"SessionId":...} of the session
+ * (ResumeSession, TerminateSession: credentials are refreshed first).
  * Returns api_call()'s result, or -1 if the body cannot be built.
  */
 static int
@@ -230,6 +230,7 @@ ssm_call(struct session *s, const char *operation, const char *body,
 	int r;
 
 	if (body == NULL) {
+		refresh_creds(s);
 		if (apimsg_session_id_body(s->started.session_id, &own) != 0)
 			return -1;
 		body = own;
@@ -252,7 +253,6 @@ terminate_session(void *arg, const char *session_id)
 {
 	struct session *s = arg;
 
-	refresh_creds(s);
 	if (ssm_call(s, "TerminateSession", NULL, terminate_done) == 0)
 		return;
 	log_verbose("cannot call TerminateSession for %s", session_id);
@@ -301,7 +301,6 @@ resume_session(void *arg, const char *session_id)
 {
 	struct session *s = arg;
 
-	refresh_creds(s);
 	if (ssm_call(s, "ResumeSession", NULL, resume_done) == 0)
 		return;
 	tunnel_resumed(s->tunnel, NULL, NULL, "cannot call ResumeSession",
@@ -324,10 +323,7 @@ end_done(void *arg, const struct api_result *res)
 {
 	struct session *s = arg;
 
-	if (res->ok)
-		debug("session %s terminated", s->started.session_id);
-	else
-		terminate_failed(s, res);
+	terminated(s, res);
 	finish(s, s->end_code);
 }
 
@@ -340,7 +336,6 @@ end_session(struct session *s, int code)
 {
 	s->ending = 1;
 	s->end_code = code;
-	refresh_creds(s);
 	if (ssm_call(s, "TerminateSession", NULL, end_done) == 0)
 		return;
 	log_verbose("cannot call TerminateSession for %s",
@@ -361,6 +356,29 @@ log_notice(enum notice_level level, const char *line)
 /* --wait-connected: StartSession again after 1, 2, 4, then every 8 s. */
 static const struct backoff wait_backoff = { 1000, 8000, BACKOFF_NONE };
 
+/*
+ * --wait-connected: StartSession failed with TargetNotConnected, for an
+ * instance that may still be booting.  1 if it is called again later.
+ */
+static int
+wait_connected(struct session *s, const struct api_result *res)
+{
+	uint64_t waited = loop_now_ms() - s->started_at, d;
+	uint64_t limit = (uint64_t)s->conf->wait_connected_s * 1000;
+
+	if (strcmp(res->error_code, "TargetNotConnected") != 0 ||
+	    waited >= limit)
+		return 0;
+	d = backoff_ms(&wait_backoff, s->start_tries, 0);
+	if (d > limit - waited)
+		d = limit - waited;
+	log_verbose("%s is not connected yet; trying again in %llu ms",
+	    s->conf->target, (unsigned long long)d);
+	s->start_tries++;
+	loop_timer_set(s->loop, &s->start_timer, d, start_again, s);
+	return 1;
+}
+
 static void
 start_done(void *arg, const struct api_result *res)
 {
@@ -368,22 +386,8 @@ start_done(void *arg, const struct api_result *res)
 	int r;
 
 	if (!res->ok) {
-		uint64_t waited = loop_now_ms() - s->started_at, d;
-
-		/* --wait-connected: an instance that is still booting. */
-		if (strcmp(res->error_code, "TargetNotConnected") == 0 &&
-		    waited < (uint64_t)s->conf->wait_connected_s * 1000) {
-			d = backoff_ms(&wait_backoff, s->start_tries, 0);
-			if (d > (uint64_t)s->conf->wait_connected_s * 1000 - waited)
-				d = (uint64_t)s->conf->wait_connected_s * 1000 -
-				    waited;
-			log_verbose("%s is not connected yet; trying again "
-			    "in %llu ms", s->conf->target, (unsigned long long)d);
-			s->start_tries++;
-			loop_timer_set(s->loop, &s->start_timer, d,
-			    start_again, s);
+		if (wait_connected(s, res))
 			return;
-		}
 		log_error("%s", res->message);
 		s->start_step = STEP_FAILED;
 		finish(s, EXIT_API);
@@ -412,7 +416,8 @@ start_done(void *arg, const struct api_result *res)
 	else if (s->push_step == STEP_OK &&
 	    loop_now_ms() - s->pushed_at > REPUSH_AFTER_MS) {
 		/* StartSession took long (--wait-connected): the key must
-		 * still be valid when ssh authenticates (aws-apis.md 4). */
+		 * still be valid when ssh authenticates (proxy/aws/AWS-APIS.md
+		 * "SendSSHPublicKey"). */
 		log_verbose("pushing the key again: it was pushed %llu s ago",
 		    (unsigned long long)(loop_now_ms() - s->pushed_at) / 1000);
 		if (push_key(s) != 0)
@@ -442,8 +447,9 @@ push_done(void *arg, const struct api_result *res)
 			    res->attempts);
 		if (hint != NULL)
 			log_error("cannot push the SSH key for %s@%s: %s "
-			    "(%s%s%s)%s", s->conf->os_user, s->conf->target, hint,
-			    res->error_code, res->error_message[0] ? ": " : "",
+			    "(%s%s%s)%s", s->conf->os_user, s->conf->target,
+			    hint, res->error_code,
+			    res->error_message[0] ? ": " : "",
 			    res->error_message, att);
 		else
 			log_error("cannot push the SSH key for %s@%s: %s",
@@ -544,8 +550,8 @@ push_key(struct session *s)
 	char *body = NULL;
 	int r;
 
-	if ((r = eic_send_key_body(s->conf->target, s->conf->os_user, s->key->line,
-	    &body)) != 0) {
+	if ((r = eic_send_key_body(s->conf->target, s->conf->os_user,
+	    s->key->line, &body)) != 0) {
 		log_error("cannot build the SendSSHPublicKey request: %s",
 		    sp_err_str(r));
 		return -1;
@@ -576,8 +582,8 @@ start_session(struct session *s)
 	char *body = NULL;
 	int r;
 
-	if ((r = apimsg_start_session_body(s->conf->target, s->conf->document, s->conf->port,
-	    &body)) != 0) {
+	if ((r = apimsg_start_session_body(s->conf->target,
+	    s->conf->document, s->conf->port, &body)) != 0) {
 		log_error("cannot build the StartSession request: %s",
 		    sp_err_str(r));
 		return -1;

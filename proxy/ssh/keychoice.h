@@ -25,7 +25,7 @@ struct keychoice {
 	int		 ephemeral;	/* --ephemeral-key */
 	unsigned int	 lifetime;	/* --key-lifetime, seconds */
 	const char	*agent_sock;	/* SSH_AUTH_SOCK, NULL if unset */
-	const char	*target;	/* named in an ephemeral key's comment */
+	const char	*target;	/* in an ephemeral key's comment */
 	/* Progress for the log; NULL: none.  line is one printable line. */
 	void		(*note)(void *arg, enum keychoice_level level,
 			    const char *line);
