@@ -22,10 +22,8 @@
 static void
 freestr(char *s)
 {
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
+	if (s != NULL)
+		OPENSSL_clear_free(s, strlen(s));
 }
 
 void
