@@ -1,8 +1,10 @@
 /*
- * A small non-blocking AWS JSON 1.1 client (aws-apis.md 1): libcurl's
- * multi interface driven by proxy/loop, SigV4 from protocol/sigv4, the
- * SDKs' standard retry mode with loop timers, and one clear line for the
- * user when a call fails.  Several calls may be in flight at once.
+ * A small non-blocking AWS JSON 1.1 client (proxy/aws/AWS-APIS.md
+ * "Request mechanics"): libcurl's multi interface driven by proxy/loop,
+ * SigV4 from protocol/sigv4, the SDKs' standard retry mode with loop
+ * timers, and one clear line for the user when a call fails.  Several
+ * calls may be in flight at once.  api.c holds the clients and calls,
+ * apicurl.c the libcurl plumbing, apiresult.c what an answer means.
  *
  * Every call is POST <endpoint base path>/ with Content-Type
  * application/x-amz-json-1.1 and X-Amz-Target, signed in the header form
@@ -122,8 +124,8 @@ void	api_cancel(struct api_call *c);
  * Seconds added to the real clock when signing.  A call that fails with a
  * "Signature expired" style error whose response Date is at least
  * API_SKEW_MIN seconds off sets it to the difference and is re-signed and
- * sent once more (aws-apis.md 1.3).  Other signers (the websocket) should
- * use it too.
+ * sent once more (proxy/aws/AWS-APIS.md "SigV4").  Other signers (the
+ * websocket) should use it too.
  */
 int64_t	api_clock_offset(const struct api *a);
 void	api_set_clock_offset(struct api *a, int64_t offset);

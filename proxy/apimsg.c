@@ -107,8 +107,8 @@ apimsg_error_parse(const char *errtype, const void *body, size_t len,
 	return out->code[0] != '\0' ? 0 : SP_ERR_JSON_MISSING;
 }
 
-static int
-has_control(const char *s)
+int
+apimsg_has_control(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -172,7 +172,7 @@ get_member(const struct json *j, const char *key, int required, size_t min,
 	if (ascii && !apimsg_session_id_valid(v))
 		return bad(s, key, SP_ERR_PROTOCOL, "a ",
 		    " with bytes outside printable ASCII");
-	if (has_control(v))
+	if (apimsg_has_control(v))
 		return bad(s, key, SP_ERR_PROTOCOL, "a ",
 		    " with control characters");
 	*vp = v;
@@ -295,81 +295,87 @@ apimsg_session_clear(struct apimsg_session *s)
 	OPENSSL_cleanse(s, sizeof(*s));
 }
 
+/* A new body {"key":"value", left open, in *wp (NULL: out of memory). */
 static int
-writer_finish(struct json_writer *w, char **out)
+body_start(struct json_writer **wp, const char *key, const char *value)
 {
-	struct buf b;
 	int r;
 
+	if ((*wp = json_writer_new()) == NULL)
+		return SP_ERR_ALLOC;
+	if ((r = json_w_obj_open(*wp)) == 0 &&
+	    (r = json_w_key(*wp, key)) == 0)
+		r = json_w_str(*wp, value);
+	return r;
+}
+
+/*
+ * Close the body's object and make it a string in *out, then free w;
+ * r is an earlier error, which stops everything but the freeing.
+ */
+static int
+body_finish(struct json_writer *w, int r, char **out)
+{
+	struct buf b;
+
 	buf_init(&b, APIMSG_MAX_BODY);
-	if ((r = json_w_finish(w, &b)) == 0)
+	if (r == 0 && (r = json_w_obj_close(w)) == 0 &&
+	    (r = json_w_finish(w, &b)) == 0)
 		r = buf_to_cstr(&b, out);
 	buf_release(&b);
+	json_writer_free(w);
 	return r;
+}
+
+/* "Parameters":{"portNumber":["P"]} */
+static int
+put_port(struct json_writer *w, unsigned int port)
+{
+	char ports[8];
+	int r;
+
+	snprintf(ports, sizeof(ports), "%u", port);
+	if ((r = json_w_key(w, "Parameters")) != 0 ||
+	    (r = json_w_obj_open(w)) != 0 ||
+	    (r = json_w_key(w, "portNumber")) != 0 ||
+	    (r = json_w_arr_open(w)) != 0 ||
+	    (r = json_w_str(w, ports)) != 0 ||
+	    (r = json_w_arr_close(w)) != 0)
+		return r;
+	return json_w_obj_close(w);
 }
 
 int
 apimsg_start_session_body(const char *target, const char *document,
     unsigned int port, char **out)
 {
-	struct json_writer *w = NULL;
-	char ports[8];
+	struct json_writer *w;
 	size_t n;
-	int r = SP_ERR_INTERNAL;
+	int r;
 
 	*out = NULL;
 	if (target == NULL || (n = strlen(target)) == 0 ||
 	    n > APIMSG_MAX_TARGET || port > 65535 ||
 	    (document != NULL && *document == '\0'))
 		return SP_ERR_INVALID_ARG;
-	if ((w = json_writer_new()) == NULL)
-		return SP_ERR_ALLOC;
-	snprintf(ports, sizeof(ports), "%u", port);
-	if ((r = json_w_obj_open(w)) != 0 ||
-	    (r = json_w_key(w, "Target")) != 0 ||
-	    (r = json_w_str(w, target)) != 0)
-		goto out;
-	if (document != NULL &&
-	    ((r = json_w_key(w, "DocumentName")) != 0 ||
-	    (r = json_w_str(w, document)) != 0))
-		goto out;
-	if (port != 0 &&
-	    ((r = json_w_key(w, "Parameters")) != 0 ||
-	    (r = json_w_obj_open(w)) != 0 ||
-	    (r = json_w_key(w, "portNumber")) != 0 ||
-	    (r = json_w_arr_open(w)) != 0 ||
-	    (r = json_w_str(w, ports)) != 0 ||
-	    (r = json_w_arr_close(w)) != 0 ||
-	    (r = json_w_obj_close(w)) != 0))
-		goto out;
-	if ((r = json_w_obj_close(w)) != 0 ||
-	    (r = writer_finish(w, out)) != 0)
-		goto out;
-	r = 0;
- out:
-	json_writer_free(w);
-	return r;
+	r = body_start(&w, "Target", target);
+	if (r == 0 && document != NULL &&
+	    (r = json_w_key(w, "DocumentName")) == 0)
+		r = json_w_str(w, document);
+	if (r == 0 && port != 0)
+		r = put_port(w, port);
+	return body_finish(w, r, out);
 }
 
 int
 apimsg_session_id_body(const char *session_id, char **out)
 {
-	struct json_writer *w = NULL;
-	int r = SP_ERR_INTERNAL;
+	struct json_writer *w;
+	int r;
 
 	*out = NULL;
 	if (!apimsg_session_id_valid(session_id))
 		return SP_ERR_INVALID_ARG;
-	if ((w = json_writer_new()) == NULL)
-		return SP_ERR_ALLOC;
-	if ((r = json_w_obj_open(w)) != 0 ||
-	    (r = json_w_key(w, "SessionId")) != 0 ||
-	    (r = json_w_str(w, session_id)) != 0 ||
-	    (r = json_w_obj_close(w)) != 0 ||
-	    (r = writer_finish(w, out)) != 0)
-		goto out;
-	r = 0;
- out:
-	json_writer_free(w);
-	return r;
+	r = body_start(&w, "SessionId", session_id);
+	return body_finish(w, r, out);
 }

@@ -1,7 +1,8 @@
 /*
  * SSM API message bodies, without I/O: the JSON request bodies of
  * StartSession, ResumeSession and TerminateSession, the parsers of their
- * responses, and the AWS JSON 1.1 error shape (aws-apis.md 1.5, 3).
+ * responses, and the AWS JSON 1.1 error shape (proxy/aws/AWS-APIS.md
+ * "Error responses", "StartSession", "ResumeSession", "TerminateSession").
  *
  * Everything here is pure (no clock, no environment, no logging), bounded
  * and safe on hostile input; tests/fuzz/fuzz_api_error.c and
@@ -40,8 +41,9 @@ struct apimsg_error {
 
 /*
  * Extract the error code and message of an error response, as the Go SDK
- * does (aws-apis.md 1.5): the code from errtype (the X-Amzn-ErrorType
- * header value, NULL when absent) if it is not empty, else from the body's
+ * does (proxy/aws/AWS-APIS.md "Error responses"): the code from errtype
+ * (the X-Amzn-ErrorType header value, NULL when absent) if it is not
+ * empty, else from the body's
  * "__type", else its "code"; then anything from the first ':' on is
  * dropped, and anything up to and including the first '#'.  The message
  * is the body's "message" (or "Message", any case).  A body that is not a
@@ -87,8 +89,9 @@ int	apimsg_start_session_parse(const void *body, size_t len,
 /*
  * Parse a ResumeSession response.  As StartSession's, except that every
  * member is optional: a TokenValue that is absent or null leaves
- * has_token 0, which means the session cannot be resumed (spec
- * ssm-data-channel.md 2.2); members that are present are checked alike.
+ * has_token 0, which means the session cannot be resumed
+ * (proxy/aws/AWS-APIS.md "ResumeSession"); members that are present are
+ * checked alike.
  */
 int	apimsg_resume_session_parse(const void *body, size_t len,
 	    struct apimsg_session *out) SP_WUR;
@@ -114,6 +117,9 @@ void	apimsg_session_clear(struct apimsg_session *s);
  */
 int	apimsg_start_session_body(const char *target, const char *document,
 	    unsigned int port, char **out) SP_WUR;
+
+/* 1 if s holds a C0 control character or DEL, else 0. */
+int	apimsg_has_control(const char *s);
 
 /* 1 if s is a SessionId we accept: 1..256 bytes of printable ASCII. */
 int	apimsg_session_id_valid(const char *s);

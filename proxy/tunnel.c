@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "castore.h"
 #include "chan.h"
+#include "exit.h"
 #include "log.h"
 #include "msg.h"
 #include "payload.h"

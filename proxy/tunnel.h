@@ -8,15 +8,6 @@
 #include "loop.h"
 #include "sigv4.h"
 
-/* Exit codes, documented in the manual page under EXIT STATUS. */
-#define EXIT_OK			0	/* session ended normally */
-#define EXIT_USAGE		1	/* command line or configuration */
-#define EXIT_API		2	/* AWS API or credentials */
-#define EXIT_CHANNEL		3	/* websocket or handshake failed */
-#define EXIT_LOST		4	/* session lost after it opened */
-#define EXIT_PUSH		5	/* SendSSHPublicKey failed */
-#define EXIT_KEY		6	/* no usable SSH key, or the agent failed */
-
 #define TUNNEL_KEEPALIVE_S	30	/* websocket ping interval */
 #define TUNNEL_MAX_PAYLOAD	65536	/* --payload-size upper bound */
 

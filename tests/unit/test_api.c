@@ -1,7 +1,7 @@
 /*
- * Integration test of proxy/api.c against the AWS emulator
- * (tests/emulator/emulator.py), which this test starts itself with
- * posix_spawn and stops at the end: signed StartSession with and without
+ * Integration test of proxy/api.c (with apicurl.c and apiresult.c)
+ * against the AWS emulator (tests/emulator/emulator.py), which this test
+ * starts itself with posix_spawn and stops at the end: signed StartSession with and without
  * a session token, error messages, retries, the CONNECT proxy, TLS and
  * connection failures, calls in flight together, cancellation, clock
  * skew, ResumeSession and TerminateSession.  Every wait is bounded by a

@@ -1,7 +1,9 @@
 /*
- * Unit tests for proxy/apimsg.c: every error shape of aws-apis.md 1.5, the
- * StartSession, ResumeSession and TerminateSession responses and their
- * limits, and the request bodies against the 1.4 vector.
+ * Unit tests for proxy/apimsg.c: every error shape of
+ * proxy/aws/AWS-APIS.md "Error responses", the StartSession,
+ * ResumeSession and TerminateSession responses and their limits, and the
+ * request bodies against the StartSession vector of its "Signing
+ * vectors".
  */
 #include "test.h"
 #include "apimsg.h"
@@ -353,7 +355,7 @@ test_bodies(void)
 
 	CHECK_EQ(apimsg_start_session_body("i-0123456789abcdef0",
 	    "AWS-StartSSHSession", 22, &b), 0, "StartSession body");
-	CHECK_STR(b, vec, "body is the 1.4 vector's, byte for byte");
+	CHECK_STR(b, vec, "body is the signing vector's, byte for byte");
 
 	/* And it signs to the vector's signature, without and with token. */
 	memset(&rq, 0, sizeof(rq));
@@ -370,14 +372,14 @@ test_bodies(void)
 	pa.time = 1704067200;
 	CHECK_EQ(sigv4_sign_header(&cr, &rq, &pa, &res), 0, "sign");
 	CHECK_STR(res != NULL ? res->signature : NULL, "9fdf243f3aad6352da3ca1"
-	    "15bc23e28bc57481bbff73f63d1f2a9d051c6b9b00", "1.4 signature");
+	    "15bc23e28bc57481bbff73f63d1f2a9d051c6b9b00", "vector signature");
 	sigv4_result_free(res);
 	res = NULL;
 	cr.session_token = "FQoGZXIvYXdzEXAMPLETOKEN";
 	CHECK_EQ(sigv4_sign_header(&cr, &rq, &pa, &res), 0, "sign w/ token");
 	CHECK_STR(res != NULL ? res->signature : NULL, "ee2e8771d39a63f36e5027"
 	    "02c756139f0ce4784e7a83f837b90fcedd5d9ab1e6",
-	    "1.4 signature with token");
+	    "vector signature with token");
 	sigv4_result_free(res);
 	free(b);
 

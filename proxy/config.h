@@ -1,0 +1,44 @@
+/*
+ * What the command line (and the few environment variables that stand
+ * for options) asked of one run of ssm-proxy.  main.c fills it in and
+ * checks it; session.c runs it and never changes it.
+ */
+#ifndef SSM_CONFIG_H
+#define SSM_CONFIG_H
+
+#include "awscfg.h"
+
+#define CONFIG_DEFAULT_DOCUMENT	"AWS-StartSSHSession"
+#define CONFIG_DEFAULT_PORT	22
+#define CONFIG_DEFAULT_LIFETIME	60	/* --key-lifetime, seconds */
+#define CONFIG_MAX_LIFETIME	86400
+
+struct config {
+	const char	*target;	/* i-..., mi-... or ecs:... */
+	unsigned int	 port;		/* PORT */
+	const char	*document;	/* --document */
+	/* --profile, --region, --endpoint-url, --ca-bundle */
+	struct awscfg_opts aws;
+	unsigned int	 keepalive_s;	/* --keepalive; 0: the default */
+	unsigned int	 progress_timeout_s;	/* 0: the default */
+	unsigned int	 payload_size;	/* 0: the protocol's 1024 */
+	unsigned int	 wait_connected_s;
+	const char	*trace;		/* --trace or SSM_PROXY_TRACE */
+	/* EC2 Instance Connect: os_user is set iff a key is pushed. */
+	const char	*os_user;	/* --os-user */
+	int		 push_key;	/* --push-key */
+	const char	*key_file;	/* --push-key=FILE */
+	int		 ephemeral_key;	/* --ephemeral-key */
+	unsigned int	 key_lifetime;	/* --key-lifetime, seconds */
+	const char	*agent_sock;	/* SSH_AUTH_SOCK */
+};
+
+/*
+ * A whole decimal number from min to max in arg, into *out.  0, or -1
+ * after logging, when what is not NULL, the line
+ * 'invalid WHAT "ARG": expected MIN to MAX[ UNIT]' (unit NULL: none).
+ */
+int	parse_uint(const char *arg, unsigned int min, unsigned int max,
+	    unsigned int *out, const char *what, const char *unit);
+
+#endif /* SSM_CONFIG_H */
