@@ -1,5 +1,6 @@
 /*
- * OpenSSH public keys as EC2 Instance Connect takes them (aws-apis.md 4):
+ * OpenSSH public keys as EC2 Instance Connect takes them
+ * (proxy/aws/AWS-APIS.md "SendSSHPublicKey"):
  * the wire blob (RFC 4253 6.6, RFC 8709), the one-line text form
  * "<type> <base64 blob> [comment]", and a fresh Ed25519 key pair from
  * OpenSSL.
