@@ -1,4 +1,9 @@
 /*
+ * proxy/aws/: AWS configuration, credentials, endpoints and HTTP; it uses
+ * protocol/ and proxy/compat.h only, and never logs or exits.
+ */
+
+/*
  * AWS credentials and the credential chain of the AWS CLI (botocore
  * create_credential_resolver; AWS-APIS.md "Credential chain"):
  *

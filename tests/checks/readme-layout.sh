@@ -47,4 +47,4 @@ for top in protocol proxy tests; do
 done
 
 [ $bad -eq 0 ] || exit 1
-echo "#> README.md layout table: $(echo $named | wc -w) folders, all present"
+echo "#> README.md layout table: $(echo "$named" | wc -w) folders, all present"
