@@ -16,7 +16,8 @@ rows=$(awk '/^## /{ on = ($0 == "## Layout") } on && /^\| `/' README.md)
 named=" "
 while IFS= read -r row; do
 	folder=$(echo "$row" | cut -d'|' -f2 | tr -d ' `')
-	files=$(echo "$row" | cut -d'|' -f3 | tr -d '`,')
+	# shellcheck disable=SC2016 # backquotes, not an expansion
+	files=$(echo "$row" | cut -d'|' -f3 | grep -o '`[^`]*`' | tr -d '`')
 	case $folder in
 	*/) folder=${folder%/} ;;
 	*) problem "'$folder' is not a folder (no trailing /)"; continue ;;
