@@ -1,6 +1,6 @@
 /*
  * AgentMessage codec: the binary frame every data-channel message travels
- * in (PROTOCOL.md "AgentMessage"; spec section 4).
+ * in (PROTOCOL.md "AgentMessage").
  */
 #ifndef SP_MSG_H
 #define SP_MSG_H
@@ -44,12 +44,12 @@
 #define PT_STDERR		11
 #define PT_EXIT_CODE		12
 
-/* Flags bits and the values peers actually send (spec 4.6). */
+/* Flags bits and the values peers actually send (PROTOCOL.md "Flags"). */
 #define MSG_FLAG_SYN		1ULL
 #define MSG_FLAG_FIN		2ULL
 #define MSG_FLAGS_ACK		(MSG_FLAG_SYN | MSG_FLAG_FIN)
 
-/* Flag payload values (PayloadType 10, spec 7.3). */
+/* Flag payload values (PayloadType 10, PROTOCOL.md "Flag payloads"). */
 #define FLAG_DISCONNECT_TO_PORT		1
 #define FLAG_TERMINATE_SESSION		2
 #define FLAG_CONNECT_TO_PORT_ERROR	3
@@ -84,18 +84,19 @@ struct msg_out {
 };
 
 /*
- * Decode one complete frame of len bytes (spec 4.2, 4.7): HeaderLength >=
- * 112 and the frame holds at least HeaderLength + 4 bytes, the type is
- * non-empty, HeaderLength and CreatedDate are non-zero.  The payload is
- * what PayloadLength says when that fills the frame exactly, checked
- * against PayloadDigest when non-empty.  When PayloadLength disagrees with
- * the frame it is not trusted alone (the official parsers never read it):
- * the payload is the whole rest of the frame if its SHA-256 matches the
- * digest, else the PayloadLength bytes if theirs does, else the frame is
- * dropped.  The publication messages get the bounds checks only and the
- * rest of the frame as payload.  A frame too short for its header, or
- * for a PayloadLength no reading supports, is SP_ERR_INCOMPLETE; longer
- * than such a PayloadLength, SP_ERR_PAYLOAD_LENGTH.  On error *m is zeroed.
+ * Decode one complete frame of len bytes (PROTOCOL.md "Locating the
+ * payload", "Validation on receipt"): HeaderLength >= 112 and the frame
+ * holds at least HeaderLength + 4 bytes, the type is non-empty,
+ * HeaderLength and CreatedDate are non-zero.  The payload is what
+ * PayloadLength says when that fills the frame exactly, checked against
+ * PayloadDigest when non-empty.  When PayloadLength disagrees with the
+ * frame it is not trusted alone (the official parsers never read it): the
+ * payload is the whole rest of the frame if its SHA-256 matches the digest,
+ * else the PayloadLength bytes if theirs does, else the frame is dropped.
+ * The publication messages get the bounds checks only and the rest of the
+ * frame as payload.  A frame too short for its header, or for a
+ * PayloadLength no reading supports, is SP_ERR_INCOMPLETE; longer than such
+ * a PayloadLength, SP_ERR_PAYLOAD_LENGTH.  On error *m is zeroed.
  */
 int	msg_decode(const uint8_t *frame, size_t len, struct msg *m) SP_WUR;
 

@@ -1,7 +1,8 @@
 /*
  * The JSON and flag payloads of the data channel; see payload.h.
- * Encoders write members in the reference client's order (spec 3.2, 5.4,
- * 6.2); decoders read members by name, one per line, in the same order.
+ * Encoders write members in the reference client's order (PROTOCOL.md
+ * "OpenDataChannel", "HandshakeResponse", "Acknowledgement format");
+ * decoders read members by name, one per line, in the same order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,7 @@ w_str_member(struct json_writer *w, const char *key, const char *s)
 }
 
 /*
- * OpenDataChannel (spec 3.2, vector V7).
+ * OpenDataChannel (PROTOCOL.md "OpenDataChannel"; tests/vectors/channel V7).
  */
 int
 pl_encode_open_data_channel(struct buf *out,
@@ -217,7 +218,8 @@ pl_open_data_channel_free(struct pl_open_data_channel *o)
 }
 
 /*
- * Acknowledge (spec 6.2, vector V3).
+ * Acknowledge (PROTOCOL.md "Acknowledgement format"; tests/vectors/channel
+ * V3).
  */
 /* Printable ASCII that JSON (and Go's encoder) writes unescaped. */
 static int
@@ -234,7 +236,8 @@ plain_ascii(const char *s)
  * The acknowledgement is sent once per message received, so its usual form
  * (names and ids that need no escaping) is written directly, in one
  * reservation; anything else goes through the JSON writer.  Both give the
- * same bytes (tests/unit/test_payload.c checks vector V3 both ways).
+ * same bytes (tests/unit/test_payload.c checks
+ * tests/vectors/channel V3 both ways).
  */
 static int
 encode_ack_plain(struct buf *out, const struct pl_ack *a)
@@ -369,11 +372,11 @@ plain_str(const uint8_t **p, const uint8_t *end)
 }
 
 /*
- * The acknowledgement in the exact form the agent writes it (spec 5.4,
- * vector V3), which is every one in practice: read its sequence number
- * without building a JSON tree or copying a string.  Returns 0 unless
- * the text is in that form, when the caller parses it properly.  What
- * it accepts, pl_decode_ack() accepts with the same number
+ * The acknowledgement in the exact form the agent writes it
+ * (tests/vectors/channel V3), which is every one in practice: read its
+ * sequence number without building a JSON tree or copying a string.
+ * Returns 0 unless the text is in that form, when the caller parses it
+ * properly.  What it accepts, pl_decode_ack() accepts with the same number
  * (tests/fuzz/fuzz_ack.c checks both ways).
  */
 static int
@@ -432,7 +435,7 @@ pl_ack_free(struct pl_ack *a)
 }
 
 /*
- * HandshakeRequest (spec 5.2).
+ * HandshakeRequest (PROTOCOL.md "HandshakeRequest").
  */
 static void
 action_request_free(struct pl_action_request *a)
@@ -536,7 +539,8 @@ pl_handshake_request_free(struct pl_handshake_request *h)
 }
 
 /*
- * HandshakeResponse (spec 5.4, vectors V5 and V8).
+ * HandshakeResponse (PROTOCOL.md "HandshakeResponse"; tests/vectors/channel
+ * V5 and V8).
  */
 int
 pl_encode_handshake_response(struct buf *out,
@@ -708,7 +712,7 @@ pl_handshake_response_free(struct pl_handshake_response *h)
 }
 
 /*
- * HandshakeComplete (spec 5.6).
+ * HandshakeComplete (PROTOCOL.md "HandshakeComplete").
  */
 int
 pl_handshake_complete_from_json(const struct json *j,
@@ -744,7 +748,7 @@ pl_handshake_complete_free(struct pl_handshake_complete *c)
 }
 
 /*
- * channel_closed (spec 6.7, vector V6).
+ * channel_closed (PROTOCOL.md "channel_closed"; tests/vectors/channel V6).
  */
 int
 pl_channel_closed_from_json(const struct json *j, struct pl_channel_closed *c)
@@ -787,7 +791,8 @@ pl_channel_closed_free(struct pl_channel_closed *c)
 }
 
 /*
- * Flag (spec 7.3, vector V4): a bare 4-byte big-endian value.
+ * Flag (PROTOCOL.md "Flag payloads"; tests/vectors/channel V4): a bare
+ * 4-byte big-endian value.
  */
 int
 pl_encode_flag(struct buf *out, uint32_t flag)

@@ -1,8 +1,9 @@
 /*
- * The JSON and flag payloads of the data channel (spec sections 3.2, 5,
- * 6.2, 6.7 and 7.3): encoders produce the exact bytes the reference client
- * produces; decoders are lenient about members they do not need and strict
- * about the types of those they do.
+ * The JSON and flag payloads of the data channel (PROTOCOL.md
+ * "OpenDataChannel", "Handshake payloads", "Acknowledgement format",
+ * "channel_closed", "Flag payloads"): encoders produce the exact bytes the
+ * reference client produces; decoders are lenient about members they do not
+ * need and strict about the types of those they do.
  *
  * Decoded structs own their strings; free them with the matching *_free
  * function, which also accepts a zeroed struct.  Every decoder zeroes its
@@ -33,7 +34,7 @@
 
 struct json;
 
-/* ActionStatus values (spec 5.4). */
+/* ActionStatus values (PROTOCOL.md "HandshakeResponse"). */
 #define PL_STATUS_SUCCESS	1
 #define PL_STATUS_FAILED	2
 #define PL_STATUS_UNSUPPORTED	3
@@ -45,7 +46,8 @@ struct json;
 #define PL_ACTION_SESSION_TYPE	"SessionType"
 #define PL_ACTION_KMS		"KMSEncryption"
 
-/* OpenDataChannel, the first (TEXT) frame on every websocket (spec 3.2). */
+/* OpenDataChannel, the first (TEXT) frame on every websocket (PROTOCOL.md
+ * "OpenDataChannel"). */
 struct pl_open_data_channel {
 	char	*message_schema_version;	/* "1.0" */
 	char	*request_id;
@@ -54,8 +56,8 @@ struct pl_open_data_channel {
 	char	*client_version;		/* may be NULL when decoded */
 };
 /* Field order: MessageSchemaVersion, RequestId, TokenValue, ClientId,
- * ClientVersion (vector V7).  Appends to out.  A NULL client_version
- * leaves ClientVersion out, as older plugins do. */
+ * ClientVersion (tests/vectors/channel V7).  Appends to out.  A NULL
+ * client_version leaves ClientVersion out, as older plugins do. */
 int	pl_encode_open_data_channel(struct buf *out,
 	    const struct pl_open_data_channel *o) SP_WUR;
 /* For the fake agent, tests and fuzzing: requires MessageSchemaVersion,
@@ -67,7 +69,8 @@ int	pl_open_data_channel_from_json(const struct json *j,
 	    struct pl_open_data_channel *o) SP_WUR;
 void	pl_open_data_channel_free(struct pl_open_data_channel *o);
 
-/* Acknowledge payload (spec 6.2, vector V3). */
+/* Acknowledge payload (PROTOCOL.md "Acknowledgement format";
+ * tests/vectors/channel V3). */
 struct pl_ack {
 	char	*message_type;		/* AcknowledgedMessageType */
 	char	*message_id;		/* AcknowledgedMessageId, UUID text */
@@ -85,7 +88,8 @@ int	pl_decode_ack_seq(const uint8_t *p, size_t len, int64_t *seq) SP_WUR;
 int	pl_ack_from_json(const struct json *j, struct pl_ack *a) SP_WUR;
 void	pl_ack_free(struct pl_ack *a);
 
-/* One requested action of a HandshakeRequest (spec 5.2). */
+/* One requested action of a HandshakeRequest (PROTOCOL.md
+ * "HandshakeRequest"). */
 struct pl_action_request {
 	char	*action_type;
 	/* SessionType action (NULL for any other): */
@@ -114,7 +118,8 @@ int	pl_handshake_request_from_json(const struct json *j,
 	    struct pl_handshake_request *h) SP_WUR;
 void	pl_handshake_request_free(struct pl_handshake_request *h);
 
-/* One processed action of a HandshakeResponse (spec 5.4). */
+/* One processed action of a HandshakeResponse (PROTOCOL.md
+ * "HandshakeResponse"). */
 struct pl_action_result {
 	char	*action_type;
 	int64_t	 action_status;		/* PL_STATUS_* */
@@ -131,24 +136,26 @@ struct pl_handshake_response {
 	char			**errors;	/* encoded as null when 0 */
 };
 /*
- * Exact bytes of the reference client (vector V5): members ClientVersion,
- * ProcessedClientActions (each ActionType, ActionStatus, ActionResult
- * null, Error; [] when there are none, as the plugin starts from an empty
- * slice), Errors (null or an array of strings).
+ * Exact bytes of the reference client (tests/vectors/channel V5): members
+ * ClientVersion, ProcessedClientActions (each ActionType, ActionStatus,
+ * ActionResult null, Error; [] when there are none, as the plugin starts
+ * from an empty slice), Errors (null or an array of strings).
  */
 int	pl_encode_handshake_response(struct buf *out,
 	    const struct pl_handshake_response *h) SP_WUR;
 /* For tests and fuzzing: reads what the encoder and the reference client
- * (vector V8) write.  Every member is optional (ProcessedClientActions and
- * Errors: none when absent or null); each action and each error string is
- * type-checked; at most PL_MAX_ACTIONS of either. */
+ * (tests/vectors/channel V8) write.  Every member is optional
+ * (ProcessedClientActions and Errors: none when absent or null); each
+ * action and each error string is type-checked; at most PL_MAX_ACTIONS of
+ * either. */
 int	pl_decode_handshake_response(const uint8_t *p, size_t len,
 	    struct pl_handshake_response *h) SP_WUR;
 int	pl_handshake_response_from_json(const struct json *j,
 	    struct pl_handshake_response *h) SP_WUR;
 void	pl_handshake_response_free(struct pl_handshake_response *h);
 
-/* HandshakeComplete, agent to client, PayloadType 7 (spec 5.6). */
+/* HandshakeComplete, agent to client, PayloadType 7 (PROTOCOL.md
+ * "HandshakeComplete"). */
 struct pl_handshake_complete {
 	int64_t	 time_to_complete_ns;	/* 0 if absent */
 	char	*customer_message;	/* "" if absent */
@@ -159,7 +166,8 @@ int	pl_handshake_complete_from_json(const struct json *j,
 	    struct pl_handshake_complete *c) SP_WUR;
 void	pl_handshake_complete_free(struct pl_handshake_complete *c);
 
-/* channel_closed payload (spec 6.7, vector V6); every member optional:
+/* channel_closed payload (PROTOCOL.md "channel_closed"; tests/vectors/channel
+ * V6); every member optional:
  * strings are "" and schema_version 0 when absent. */
 struct pl_channel_closed {
 	char	*message_id;
@@ -176,7 +184,8 @@ int	pl_channel_closed_from_json(const struct json *j,
 	    struct pl_channel_closed *c) SP_WUR;
 void	pl_channel_closed_free(struct pl_channel_closed *c);
 
-/* Flag payload, PayloadType 10: a 4-byte big-endian value (spec 7.3). */
+/* Flag payload, PayloadType 10: a 4-byte big-endian value (PROTOCOL.md
+ * "Flag payloads"). */
 int	pl_encode_flag(struct buf *out, uint32_t flag) SP_WUR;
 /* Exactly 4 bytes, else SP_ERR_PAYLOAD_LENGTH (*flag 0).  Any value is
  * returned; the caller decides what it knows. */

@@ -182,7 +182,7 @@ int	sigv4_url_is_presigned(const char *url, int *presigned) SP_WUR;
 
 /*
  * Header-sign a GET of url with an empty body (the signed websocket
- * upgrade, spec ssm-data-channel.md 3.1a).  result->host is the Host
+ * upgrade, PROTOCOL.md "Signed upgrade").  result->host is the Host
  * header value that was signed and must be sent; the path and query go
  * on the request line exactly as in url.  A presigned url is signed too:
  * ask sigv4_url_is_presigned() first, as such a URL must be sent without

@@ -1,7 +1,8 @@
 /*
  * AWS configuration as the AWS CLI v2 resolves it: profile, shared files,
  * region, endpoint variants and overrides, CA bundle, retry settings and
- * HTTPS proxy (spec aws-apis.md sections 1.6, 2 and 11).  No networking.
+ * HTTPS proxy (AWS-APIS.md "Retries", "Endpoint resolution" and
+ * "Configuration sources").  No networking.
  *
  * The environment is read only through a struct awscfg_env, so that tests
  * control it.  An environment variable set to the empty string counts as

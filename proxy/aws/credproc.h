@@ -1,5 +1,5 @@
 /*
- * credential_process (spec aws-apis.md section 10), as botocore runs it:
+ * credential_process (AWS-APIS.md "credential_process"), as botocore runs it:
  * the command line is split with shlex rules (shlex.h) and executed
  * without a shell, PATH searched, with the environment inherited, stdin
  * from /dev/null, stderr inherited (the user sees it) and stdout captured.

@@ -1,6 +1,11 @@
 /*
+ * proxy/aws/: AWS configuration, credentials, endpoints and HTTP; it uses
+ * protocol/ and proxy/compat.h only, and never logs or exits.
+ */
+
+/*
  * AWS credentials and the credential chain of the AWS CLI (botocore
- * create_credential_resolver; spec aws-apis.md section 11.3):
+ * create_credential_resolver; AWS-APIS.md "Credential chain"):
  *
  *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, token from
  *      AWS_SECURITY_TOKEN else AWS_SESSION_TOKEN, optional

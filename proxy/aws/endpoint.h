@@ -1,8 +1,8 @@
 /*
  * Default AWS endpoints: the partition table of botocore's
  * partitions.json and the host patterns of the endpoint rule sets of the
- * services ssm-proxy calls (spec aws-apis.md section 2).  Pure functions:
- * no I/O, no environment; configured overrides live in awscfg.c.
+ * services ssm-proxy calls (AWS-APIS.md "Endpoint resolution").  Pure
+ * functions: no I/O, no environment; configured overrides live in awscfg.c.
  */
 #ifndef SSM_ENDPOINT_H
 #define SSM_ENDPOINT_H

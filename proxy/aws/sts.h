@@ -1,5 +1,5 @@
 /*
- * STS (aws-apis.md 6): AssumeRole (signed) and AssumeRoleWithWebIdentity
+ * STS (AWS-APIS.md "STS"): AssumeRole (signed) and AssumeRoleWithWebIdentity
  * (unsigned) over the Query protocol, answers parsed with libexpat.
  */
 #ifndef SSM_STS_H

@@ -1,7 +1,8 @@
 /*
- * EC2 Instance Connect SendSSHPublicKey (aws-apis.md 4), without I/O: the
- * member constraints, the request body, the response, and one line of
- * explanation for each documented error.  Pure; see tests/unit/test_eic.c.
+ * EC2 Instance Connect SendSSHPublicKey (proxy/aws/AWS-APIS.md
+ * "SendSSHPublicKey"), without I/O: the member constraints, the request
+ * body, the response, and one line of explanation for each documented
+ * error.  Pure; see tests/unit/test_eic.c.
  */
 #ifndef SSM_EIC_H
 #define SSM_EIC_H

@@ -1,8 +1,13 @@
 /*
- * OpenSSH public keys as EC2 Instance Connect takes them (aws-apis.md 4):
- * the wire blob (RFC 4253 6.6, RFC 8709), the one-line text form
- * "<type> <base64 blob> [comment]", and a fresh Ed25519 key pair from
- * OpenSSL.
+ * proxy/ssh/: SSH keys and buffers, the ssh-agent client and EC2 Instance
+ * Connect; it uses protocol/ and proxy/compat.h only, and never logs or exits.
+ */
+
+/*
+ * OpenSSH public keys as EC2 Instance Connect takes them
+ * (proxy/aws/AWS-APIS.md "SendSSHPublicKey"): the wire blob (RFC 4253 6.6,
+ * RFC 8709), the one-line text form "<type> <base64 blob> [comment]", and
+ * a fresh Ed25519 key pair from OpenSSL.
  *
  * Only the key types AWS documents for Instance Connect are accepted:
  * ssh-ed25519, and ssh-rsa with a modulus of SSHKEY_RSA_MIN_BITS to

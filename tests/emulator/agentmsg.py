@@ -1,7 +1,7 @@
 """AgentMessage codec and agent-side helpers for the test emulator.
 
-Written from /work/shared/spec/ssm-data-channel.md only (sections cited as
-"spec 4.1" etc.).  Standard library only.  Nothing here does I/O.
+Written from protocol/PROTOCOL.md (sections cited by heading), not from
+the C code in protocol/.  Standard library only.  Nothing here does I/O.
 """
 
 import hashlib
@@ -9,9 +9,9 @@ import json
 import struct
 import uuid
 
-# spec 4.1: offsets of the fixed header
+# PROTOCOL.md "AgentMessage": offsets of the fixed header
 HEADER_LENGTH = 116
-HEADER_LENGTH_NO_PT = 112       # spec 4.2: MGS channel_closed variant
+HEADER_LENGTH_NO_PT = 112       # "Locating the payload": MGS variant
 MESSAGE_TYPE_LEN = 32
 OFF_MESSAGE_TYPE = 4
 OFF_SCHEMA_VERSION = 36
@@ -22,7 +22,7 @@ OFF_MESSAGE_ID = 64
 OFF_DIGEST = 80
 OFF_PAYLOAD_TYPE = 112
 
-# spec 4.3
+# PROTOCOL.md "MessageType strings"
 INPUT_STREAM_DATA = "input_stream_data"
 OUTPUT_STREAM_DATA = "output_stream_data"
 ACKNOWLEDGE = "acknowledge"
@@ -34,7 +34,7 @@ KNOWN_TYPES = (INPUT_STREAM_DATA, OUTPUT_STREAM_DATA, ACKNOWLEDGE,
                CHANNEL_CLOSED, START_PUBLICATION, PAUSE_PUBLICATION,
                AGENT_SESSION_STATE)
 
-# spec 4.5
+# PROTOCOL.md "PayloadType values"
 PT_NONE = 0
 PT_OUTPUT = 1
 PT_ERROR = 2
@@ -49,17 +49,17 @@ PT_FLAG = 10
 PT_STDERR = 11
 PT_EXIT_CODE = 12
 
-# spec 4.6
+# PROTOCOL.md "Flags"
 FLAG_SYN = 1
 FLAG_FIN = 2
 ACK_FLAGS = 3
 
-# spec 7.3
+# PROTOCOL.md "Flag payloads"
 FLAG_DISCONNECT_TO_PORT = 1
 FLAG_TERMINATE_SESSION = 2
 FLAG_CONNECT_TO_PORT_ERROR = 3
 
-# spec 5.4
+# PROTOCOL.md "HandshakeResponse"
 ACTION_SUCCESS = 1
 ACTION_FAILED = 2
 ACTION_UNSUPPORTED = 3
@@ -70,7 +70,8 @@ class FrameError(ValueError):
 
 
 def uuid_to_wire(u):
-    """spec 4.4: LSB half (bytes 8..15) first, then MSB half (0..7)."""
+    """PROTOCOL.md "AgentMessage" (MessageId): LSB half (bytes 8..15)
+    first, then MSB half (0..7)."""
     b = u.bytes
     return b[8:16] + b[0:8]
 
@@ -82,7 +83,8 @@ def uuid_from_wire(b):
 
 
 class AgentMessage:
-    """One decoded or to-be-encoded AgentMessage (spec 4.1)."""
+    """One decoded or to-be-encoded AgentMessage (PROTOCOL.md
+    "AgentMessage")."""
 
     __slots__ = ("message_type", "schema_version", "created_date",
                  "sequence_number", "flags", "message_id", "payload_type",
@@ -108,7 +110,8 @@ class AgentMessage:
 
     @property
     def digest_ok(self):
-        """spec 4.7: digest over the payload bytes as located by HL."""
+        """PROTOCOL.md "Validation on receipt": digest over the payload
+        bytes as located by HL."""
         if self.payload_digest is None:
             return True
         return hashlib.sha256(self.payload).digest() == self.payload_digest
@@ -121,7 +124,8 @@ class AgentMessage:
 
 def encode(msg, header_length=HEADER_LENGTH, pad=b" "):
     """Serialize msg.  header_length 116 is the normal layout; 112 gives
-    the MGS variant of spec 4.2 / V6 (no PayloadType field).  pad is the
+    the MGS variant of PROTOCOL.md "Locating the payload" and
+    tests/vectors/channel V6 (no PayloadType field).  pad is the
     MessageType padding byte (0x20 normally, 0x00 for the MGS variant)."""
     mt = msg.message_type.encode("ascii")
     if len(mt) > MESSAGE_TYPE_LEN:
@@ -148,8 +152,9 @@ def encode(msg, header_length=HEADER_LENGTH, pad=b" "):
 
 
 def decode(frame, strict=True):
-    """Parse one frame following spec 4.2.  strict=True requires
-    HL + 4 + PayloadLength == len(frame) (the spec's recommendation);
+    """Parse one frame following PROTOCOL.md "Locating the payload".
+    strict=True requires HL + 4 + PayloadLength == len(frame) (the exact
+    case of PROTOCOL.md's Strictness rule);
     strict=False takes the payload as frame[HL+4:HL+4+PayloadLength] and
     ignores trailing bytes.  The digest is *not* checked here: look at
     msg.digest_ok.  Raises FrameError."""
@@ -164,7 +169,8 @@ def decode(frame, strict=True):
         raise FrameError("frame of %d bytes shorter than HeaderLength+4 "
                          "(%d)" % (n, hl + 4))
     raw_mt = frame[OFF_MESSAGE_TYPE:OFF_MESSAGE_TYPE + MESSAGE_TYPE_LEN]
-    # spec 4.3: strip NULs, then whitespace, at both ends
+    # PROTOCOL.md "MessageType strings": strip NULs, then whitespace, at
+    # both ends
     mt = raw_mt.strip(b"\x00").strip()
     try:
         mt_s = mt.decode("ascii")
@@ -197,7 +203,8 @@ def decode(frame, strict=True):
 
 
 def validate(msg):
-    """spec 4.7 checks; returns a list of problems (empty = valid)."""
+    """PROTOCOL.md "Validation on receipt" checks; returns a list of
+    problems (empty = valid)."""
     if msg.message_type in (START_PUBLICATION, PAUSE_PUBLICATION):
         return []
     problems = []
@@ -221,7 +228,8 @@ def go_json(obj):
 
 
 def ack_payload(acked_type, acked_id, acked_seq):
-    """spec 6.2 / V3: exact field order."""
+    """PROTOCOL.md "Acknowledgement format", tests/vectors/channel V3:
+    exact field order."""
     return go_json({"AcknowledgedMessageType": acked_type,
                     "AcknowledgedMessageId": str(acked_id),
                     "AcknowledgedMessageSequenceNumber": acked_seq,
@@ -229,7 +237,8 @@ def ack_payload(acked_type, acked_id, acked_seq):
 
 
 def make_ack(msg, created_date, message_id=None):
-    """An acknowledge message for the stream message msg (spec 6.2)."""
+    """An acknowledge message for the stream message msg (PROTOCOL.md
+    "Acknowledgement format")."""
     return AgentMessage(ACKNOWLEDGE, 0, ACK_FLAGS, message_id, PT_NONE,
                         ack_payload(msg.message_type, msg.message_id,
                                     msg.sequence_number), created_date)
@@ -237,7 +246,8 @@ def make_ack(msg, created_date, message_id=None):
 
 def parse_ack(payload):
     """Returns (type, id string, seq) of an acknowledge payload.  Go
-    matches field names case-insensitively (spec 6.2), so do we."""
+    matches field names case-insensitively (PROTOCOL.md
+    "Acknowledgement format"), so do we."""
     obj = json.loads(payload.decode("utf-8"))
     if not isinstance(obj, dict):
         raise ValueError("acknowledge payload is not an object")
@@ -258,8 +268,9 @@ def handshake_request_payload(port_number, agent_version="3.3.987.0",
                               session_type="Port", type_property=None,
                               kms_key_id=None, kms_challenge=None,
                               unknown_action=None):
-    """spec 5.2.  type_property adds Properties.type; kms_key_id adds a
-    KMSEncryption action; unknown_action adds an action of that type."""
+    """PROTOCOL.md "HandshakeRequest".  type_property adds
+    Properties.type; kms_key_id adds a KMSEncryption action; unknown_action
+    adds an action of that type."""
     props = {"portNumber": str(port_number)}
     if type_property is not None:
         props["type"] = type_property
@@ -281,7 +292,8 @@ def handshake_request_payload(port_number, agent_version="3.3.987.0",
 
 def handshake_response_payload(client_version="1.2.677.0",
                                actions=None, errors=None):
-    """spec 5.4 / V5 (used by the reference client)."""
+    """PROTOCOL.md "HandshakeResponse", tests/vectors/channel V5 (used by
+    the reference client)."""
     if actions is None:
         actions = [{"ActionType": "SessionType", "ActionStatus": 1,
                     "ActionResult": None, "Error": ""}]
@@ -291,14 +303,15 @@ def handshake_response_payload(client_version="1.2.677.0",
 
 
 def handshake_complete_payload(ns, customer_message=""):
-    """spec 5.6."""
+    """PROTOCOL.md "HandshakeComplete"."""
     return go_json({"HandshakeTimeToComplete": int(ns),
                     "CustomerMessage": customer_message})
 
 
 def channel_closed_payload(message_id, created_iso, destination_id,
                            session_id, output=""):
-    """spec 6.7 / V6 field order."""
+    """PROTOCOL.md "channel_closed", tests/vectors/channel V6 field
+    order."""
     return go_json({"MessageType": CHANNEL_CLOSED,
                     "MessageId": str(message_id),
                     "CreatedDate": created_iso,
@@ -310,7 +323,8 @@ def channel_closed_payload(message_id, created_iso, destination_id,
 
 def open_data_channel(token, request_id, client_id,
                       client_version="1.2.677.0"):
-    """spec 3.2 / V7: the first TEXT frame, as a str."""
+    """PROTOCOL.md "OpenDataChannel", tests/vectors/channel V7: the first
+    TEXT frame, as a str."""
     obj = {"MessageSchemaVersion": "1.0", "RequestId": str(request_id),
            "TokenValue": token, "ClientId": str(client_id)}
     if client_version is not None:
@@ -318,10 +332,11 @@ def open_data_channel(token, request_id, client_id,
     return go_json(obj).decode("utf-8")
 
 
-# ---- retransmission timer (spec 6.5) ------------------------------------
+# ---- retransmission timer (PROTOCOL.md "Retransmission constants") ------
 
 class RttEstimator:
-    """RTT/RTTVAR/RTO in float nanoseconds, spec 6.5 constants."""
+    """RTT/RTTVAR/RTO in float nanoseconds, with the constants of
+    PROTOCOL.md "Retransmission constants"."""
 
     ALPHA = 1.0 / 8
     BETA = 1.0 / 4

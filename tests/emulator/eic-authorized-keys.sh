@@ -2,7 +2,7 @@
 # sshd AuthorizedKeysCommand of the emulator: the keys pushed with
 # SendSSHPublicKey for OS user $2 that are still valid in emulator time,
 # as EC2 Instance Connect's eic_run_authorized_keys serves them on an
-# instance (aws-apis.md 4).
+# instance (proxy/aws/AWS-APIS.md "SendSSHPublicKey").
 #
 #   eic-authorized-keys.sh KEYDIR USER
 #

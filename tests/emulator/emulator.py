@@ -16,8 +16,10 @@ When ready it writes STATE_DIR/emulator.json and STATE_DIR/env.sh
 atomically and prints one line "ready PATH" on stdout.  Every API call,
 websocket upgrade and CONNECT is appended to STATE_DIR/requests.jsonl.
 
-Written from /work/shared/spec/ssm-data-channel.md ("spec N") and
-/work/shared/spec/aws-apis.md ("api N") only.  See tests/emulator/README.md.
+Written from the repository's two protocol documents, protocol/PROTOCOL.md
+and proxy/aws/AWS-APIS.md (sections cited by heading), independently of
+the C code: nothing is shared with protocol/ or proxy/.  See
+tests/emulator/README.md.
 """
 
 import argparse
@@ -77,7 +79,7 @@ DEFAULT_TARGETS = ["i-0123456789abcdef0", "mi-0123456789abcdef0"]
 TARGET_RE = re.compile(r"^(i-[0-9a-f]{8}([0-9a-f]{9})?|mi-[0-9a-f]{17})$")
 DOCUMENT_RE = re.compile(r"^[a-zA-Z0-9_\-.:/]{3,128}$")
 DATA_PATH_RE = re.compile(r"^/v1/data-channel/([^/?#]+)$")
-REALISTIC_TOKEN_LEN = 951   # a published TokenValue (aws-apis 3.1)
+REALISTIC_TOKEN_LEN = 951   # AWS-APIS.md "StartSession"
 REALISTIC_CALLER_LEN = 64   # SessionId <caller>-<hex>
 LONG_FIELDS = {"token_len": 16384, "stream_url_len": 16384,
                "session_id_len": 256}   # ssm-proxy's caps
@@ -86,7 +88,7 @@ HANDSHAKE_TIMEOUT_MSG = ("Handshake timed out. Please ensure that you have "
                          "plugin.")
 ERROR_STATUS = {"InternalServerError": 500, "InternalFailure": 500,
                 "ServiceUnavailable": 503, "ServiceException": 500}
-# EC2 Instance Connect (api 4)
+# EC2 Instance Connect (AWS-APIS.md "SendSSHPublicKey")
 EIC_PREFIX = "AWSEC2InstanceConnectService."
 EIC_INSTANCE_RE = re.compile(r"^i-[a-f0-9]+$")
 EIC_USER_RE = re.compile(r"(^[A-Za-z_][A-Za-z0-9\@\._-]{0,30}[A-Za-z0-9\$_-]?$)|"
@@ -95,8 +97,8 @@ EIC_USER_RE = re.compile(r"(^[A-Za-z_][A-Za-z0-9\@\._-]{0,30}[A-Za-z0-9\$_-]?$)|
 EIC_AZ_RE = re.compile(r"^(\w+-){2,3}\d+\w+$")
 EIC_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")
 AUTH_KEYS_SCRIPT = "eic-authorized-keys.sh"
-RESEND_TICK = 0.1           # spec 6.5
-AGENT_BUFFER_CAP = 100000   # spec 6.3/6.4 (agent)
+RESEND_TICK = 0.1           # PROTOCOL.md "Retransmission constants"
+AGENT_BUFFER_CAP = 100000   # "Sequence numbers and buffers" (agent)
 
 log = logging.getLogger("emulator")
 
@@ -129,8 +131,8 @@ DEFAULT_KNOBS = {
     "handshake_unknown_action": None,  # adds an action of this type
     "handshake_timeout": 15,
     "customer_message": "",         # HandshakeComplete.CustomerMessage
-    "channel_closed_hl": 112,       # 112 (MGS variant, spec 4.2) or 116
-    "ack_wait_on_eof": 2.0,         # spec 7.4: wait for acks after EOF
+    "channel_closed_hl": 112,       # 112 (MGS variant) or 116
+    "ack_wait_on_eof": 2.0,         # wait for acks after EOF
     "resume_window": 60,            # session ends if no ws for this long
     "withhold_acks": False,         # never ack input_stream_data
     "drop_output_every": 0,         # skip 1st send of every Nth data msg
@@ -166,7 +168,7 @@ DEFAULT_KNOBS = {
     "eic_hold_until_start_session": False,  # hold SendSSHPublicKey's
                                     # reply until a StartSession arrives
     "eic_hold_timeout": 10,         # then ServiceException after this
-    # STS, SSO portal, IMDS and container credentials (aws-apis 6 to 9)
+    # STS, SSO portal, IMDS and container credentials (AWS-APIS.md)
     "roles": {},                    # {arn: {"external_id": X,
                                     #  "mfa_serial": S, "mfa_code": C}}
     "sts_lifetime": None,           # seconds issued creds live (default
@@ -327,7 +329,8 @@ def set_pdeathsig():
 
 
 # ---------------------------------------------------------------------------
-# The agent side of one session (spec 5, 6, 7)
+# The agent side of one session (PROTOCOL.md "Handshake payloads",
+# "Streams, acknowledgements, retransmission", "Port sessions")
 # ---------------------------------------------------------------------------
 
 def freeze_connection(ws):
@@ -533,7 +536,7 @@ class Session:
 
     async def send_stream(self, pt, payload, flags=0):
         """A sequenced output_stream_data message, buffered until acked
-        (spec 6.1, 6.4)."""
+        (PROTOCOL.md "Sequence numbers and buffers")."""
         seq = self.out_seq
         self.out_seq += 1
         msg = am.AgentMessage(am.OUTPUT_STREAM_DATA, seq, flags, None, pt,
@@ -637,7 +640,8 @@ class Session:
         session's seeded generator (a fixed number of draws per message,
         so one knob's setting does not shift another's pattern).  Returns
         (skip the normal send, send it twice).  What is not sent
-        correctly now is recovered by the resend loop (spec 6.5)."""
+        correctly now is recovered by the resend loop
+        (PROTOCOL.md "Retransmission constants")."""
         r = self.rng
         u = [r.random() for _ in range(5)]
         k = self.emu.knobs
@@ -784,8 +788,9 @@ class Session:
         return True
 
     async def resend_loop(self):
-        """spec 6.5, agent behaviour: every 100 ms look at the oldest
-        unacked message; resend it if older than RTO; update LastSentTime."""
+        """PROTOCOL.md "Retransmission constants", agent behaviour: every
+        100 ms look at the oldest unacked message; resend it if older than
+        RTO; update LastSentTime."""
         while True:
             await asyncio.sleep(RESEND_TICK)
             if self.held and self.ws is not None:
@@ -800,7 +805,7 @@ class Session:
                 self.stats["resends"] += 1
                 await self.send_raw(om.frame)
 
-    # -- handshake (spec 5) -----------------------------------------------
+    # -- handshake (PROTOCOL.md "Handshake payloads") --------------------
     def handshake_request(self):
         k = self.emu.knobs
         kms = None
@@ -887,7 +892,7 @@ class Session:
         self.event("handshake_complete", ns=ns)
         self.spawn(self.connect_target(), "dial")
 
-    # -- target TCP (spec 7.7) ----------------------------------------------
+    # -- target TCP (PROTOCOL.md "Port sessions") -------------------------
     async def connect_target(self):
         pm = self.knob("port_map")
         port = int(pm.get(str(self.port), self.port))
@@ -915,7 +920,7 @@ class Session:
         r = self.tcp_reader
         while True:
             try:
-                data = await r.read(1024)      # spec 6.8
+                data = await r.read(1024)      # "Chunk sizes"
             except (OSError, ConnectionError) as e:
                 self.event("target_read_error", error=str(e))
                 await self.end("Session failed: read from target: %s" % e,
@@ -1004,7 +1009,7 @@ class Session:
             self.stats["ack_invalid"] += 1
             self.event("ack_invalid", error=str(e))
             return
-        om = self.out_buf.pop(aseq, None)   # spec 6.2: match by seq only
+        om = self.out_buf.pop(aseq, None)   # match by seq only
         if om is None:
             self.stats["acks_unmatched"] += 1
             return
@@ -1069,7 +1074,8 @@ class Session:
             return True
         if pt == am.PT_OUTPUT:
             if not self.hs_complete:
-                # spec 5.7: acked and discarded by the agent
+                # PROTOCOL.md "Handshake timing": acked and
+                # discarded by the agent
                 self.stats["data_before_handshake"] += 1
                 self.event("data_before_handshake",
                            seq=msg.sequence_number)
@@ -1098,14 +1104,15 @@ class Session:
             if v == am.FLAG_TERMINATE_SESSION:
                 return lambda: self.end("", "TerminateSession flag")
             if v == am.FLAG_DISCONNECT_TO_PORT:
-                # spec 7.3: fatal in SSH (no type) mode
+                # PROTOCOL.md "Flag payloads": fatal in SSH
+                # (no type) mode
                 return lambda: self.end("", "DisconnectToPort flag")
             return True
         self.stats["unexpected_payload_type_%d" % pt] += 1
         self.event("unexpected_payload_type", payload_type=pt)
         return True
 
-    # -- ending (spec 6.7, 7.4) ---------------------------------------------
+    # -- ending (PROTOCOL.md "channel_closed", "Ending the session") -------
     def channel_closed_frame(self, output):
         mid = uuid.uuid4()
         payload = am.channel_closed_payload(
@@ -1288,7 +1295,8 @@ class Emulator:
             "PidFile %s" % os.path.join(d, "sshd.pid"),
             "AuthorizedKeysFile %s" % self.authorized_keys,
             # EC2 Instance Connect: keys pushed with SendSSHPublicKey, as
-            # the instance's eic_run_authorized_keys serves them (api 4)
+            # the instance's eic_run_authorized_keys serves them
+            # (AWS-APIS.md "SendSSHPublicKey")
             "AuthorizedKeysCommand /bin/sh %s %s %%u" % (
                 os.path.join(d, AUTH_KEYS_SCRIPT), self.eic_dir),
             "AuthorizedKeysCommandUser %s" % self.user,
@@ -1644,7 +1652,7 @@ class Emulator:
                      ("Content-Type", "application/x-amz-json-1.1")], \
             json.dumps(res).encode()
 
-    # -- STS (Query protocol, XML), aws-apis 6 -------------------------------
+    # -- STS (Query protocol, XML), AWS-APIS.md "STS" -------------------------
     def sts_error(self, rid, code, message, status=400, typ="Sender"):
         body = ('<ErrorResponse xmlns="%s">\n  <Error>\n    <Type>%s</Type>'
                 '\n    <Code>%s</Code>\n    <Message>%s</Message>\n  '
@@ -1776,7 +1784,7 @@ class Emulator:
         return 200, [("x-amzn-RequestId", rid),
                      ("Content-Type", "text/xml")], body.encode()
 
-    # -- IAM Identity Center portal, aws-apis 9 --------------------------------
+    # -- IAM Identity Center portal, AWS-APIS.md "IAM Identity Center" -------
     def sso(self, req, rid, entry):
         q = dict(urllib.parse.parse_qsl(req.query, keep_blank_values=True))
         entry.update(api="GetRoleCredentials", service="sso",
@@ -1814,7 +1822,8 @@ class Emulator:
                                  "expiration": int(exp.timestamp() * 1000)}
              }).encode()
 
-    # -- plain HTTP: IMDS (aws-apis 7) and container credentials (8) -------------
+    # -- plain HTTP: IMDS and container credentials (AWS-APIS.md "Instance
+    # metadata", "Container credentials") ------------------------------------
     async def handle_meta(self, reader, writer):
         try:
             while True:
@@ -2050,9 +2059,9 @@ class Emulator:
         return {"SessionId": sid}
 
     def send_ssh_public_key(self, body, v, entry):
-        """EC2 Instance Connect (api 4): check the members, then serve the
-        key to sshd for this OS user for eic_key_validity seconds of
-        emulator time."""
+        """EC2 Instance Connect (AWS-APIS.md "SendSSHPublicKey"): check the
+        members, then serve the key to sshd for this OS user for
+        eic_key_validity seconds of emulator time."""
         iid = body.get("InstanceId")
         user = body.get("InstanceOSUser")
         key = body.get("SSHPublicKey")

@@ -123,7 +123,7 @@ class Api:
         finally:
             c.close()
         if r.status != 200:
-            # error code as the Go SDK finds it (aws-apis.md 1.5)
+            # error code as the Go SDK finds it (AWS-APIS.md "Error responses")
             code = r.getheader("X-Amzn-ErrorType")
             msg = ""
             try:

@@ -1,5 +1,6 @@
 """AWS Signature Version 4: verifier for the emulator, signer for the
-reference client.  Written from /work/shared/spec/aws-apis.md 1.2-1.5.
+reference client.  Written from proxy/aws/AWS-APIS.md "SigV4" and "Error
+responses", not from the C code.
 Standard library only, no I/O."""
 
 import datetime

@@ -1,5 +1,6 @@
 """Unit tests of the emulator's codec and SigV4 verifier against the
-vectors of tests/vectors/channel and aws-apis.md 1.4.
+vectors of tests/vectors/channel and proxy/aws/AWS-APIS.md "Signing
+vectors".
 
     /usr/bin/python3 tests/emulator/test_agentmsg.py [-v]
 """
@@ -292,7 +293,7 @@ class TestSigV4(unittest.TestCase):
         self.assertEqual(v.code, "UnrecognizedClientException")
 
     def test_verify_vector_header_literally(self):
-        # the Authorization header exactly as the spec prints it
+        # the Authorization header exactly as AWS-APIS.md prints it
         hs = self.base() + [
             ("X-Amz-Date", "20240101T000000Z"),
             ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"

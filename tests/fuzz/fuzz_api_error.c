@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for apimsg_error_parse (proxy/apimsg.c), the AWS JSON
- * 1.1 error shape of aws-apis.md 1.5.  Must neither crash nor leak.
+ * 1.1 error shape of proxy/aws/AWS-APIS.md "Error responses".  Must neither
+ * crash nor leak.
  *
  * Input: the X-Amzn-ErrorType header value up to the first newline (a
  * first byte of '\n' means no header at all), then the response body.

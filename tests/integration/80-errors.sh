@@ -101,7 +101,8 @@ check "  the agent got ActionStatus 2 for it" logq \
     '[e["actions"][-1] for e in L if e.get("event")=="handshake_failed"]
      [-1:] == [{"type": "Foo", "status": 2,
                 "error": "Unsupported action Foo"}]'
-# Any other Properties.type is a plain stream on the agent (spec 7.1).
+# Any other Properties.type is a plain stream on the agent
+# (protocol/PROTOCOL.md "Port sessions").
 emu_ctl config '{"reset": true, "agent_pause": false,
     "handshake_type": "Standard"}' >/dev/null || exit 1
 out=$("${SSH[@]}" "$DEST" 'echo port-type-ok' 2>"$T/ssh.err")

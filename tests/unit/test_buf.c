@@ -1,4 +1,4 @@
-/* Unit tests for protocol/buf.c, including spec vector T4. */
+/* Unit tests for protocol/buf.c, including tests/vectors/channel T4. */
 #include "test.h"
 #include "buf.h"
 #include "vectors.h"

@@ -1,6 +1,7 @@
 /*
- * proxy/eic.c: SendSSHPublicKey member constraints (aws-apis.md 4), the
- * body, the response and the error hints.
+ * proxy/ssh/eic.c: SendSSHPublicKey member constraints
+ * (proxy/aws/AWS-APIS.md "SendSSHPublicKey"), the body, the response and
+ * the error hints.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ test_body(void)
 	    0, "body");
 	CHECK_STR(b, "{\"InstanceId\":\"i-0123456789abcdef0\","
 	    "\"InstanceOSUser\":\"ec2-user\",\"SSHPublicKey\":\"" KEY "\"}",
-	    "  aws-apis.md 4 example, byte for byte");
+	    "  SendSSHPublicKey example, byte for byte");
 	free(b);
 	CHECK_EQ(eic_send_key_body("mi-0123456789abcdef0", "u", KEY, &b),
 	    SP_ERR_INVALID_ARG, "mi- refused");

@@ -1,8 +1,9 @@
 /*
  * Unit tests for protocol/msg.c, the AgentMessage codec: the vectors of
- * spec section 10 encoded byte for byte and decoded whole and as growing
- * prefixes, truncation, deletion and bit-flip loops over every vector,
- * and the negative cases of spec 4.2 and 4.7.  (T4 is in test_buf.c.)
+ * tests/vectors/channel encoded byte for byte and decoded whole and as
+ * growing prefixes, truncation, deletion and bit-flip loops over every
+ * vector, and the negative cases of protocol/PROTOCOL.md "Locating the
+ * payload" and "Validation on receipt".  (T4 is in test_buf.c.)
  */
 #include <openssl/sha.h>
 
@@ -468,7 +469,8 @@ test_negative(void)
 	    "empty payload");
 	free(frame);
 
-	/* Publication messages: bounds only (spec 4.7). */
+	/* Publication messages: bounds only (PROTOCOL.md "Validation on
+	 * receipt"). */
 	for (i = 0; i < 2; i++) {
 		frame = encode(pubs[i], "{}", 2, &len);
 		memset(frame + 80, 0, 32);		/* digest */
@@ -566,7 +568,8 @@ check_mismatch(size_t i, uint32_t pl, const char *body, size_t dlen,
 }
 
 /*
- * PayloadLength that disagrees with the frame (spec 4.2, revised): the
+ * PayloadLength that disagrees with the frame (protocol/PROTOCOL.md
+ * "Locating the payload", the Strictness rule of "AgentMessage"): the
  * official parsers take the whole rest of the frame and never read
  * PayloadLength, so that reading is accepted when its digest matches;
  * the PayloadLength reading when its digest matches; neither, dropped.

@@ -1,8 +1,9 @@
 /*
  * Unit tests for protocol/payload.c: the encoders byte for byte against
- * vectors V3, V5, V7 and V8, and every decoder fed whole, through the
- * incremental JSON parser one byte at a time (same result), truncated at
- * every point, and given the negative cases with their exact errors.
+ * tests/vectors/channel V3, V5, V7 and V8, and every decoder fed whole,
+ * through the incremental JSON parser one byte at a time (same result),
+ * truncated at every point, and given the negative cases with their exact
+ * errors.
  */
 #include <stddef.h>
 
@@ -22,7 +23,8 @@
 #define V8_UNSUPPORTED	vec_str("V8-unsupported.json")
 #define V8_KMS		vec_str("V8-kms.json")
 #define V8_CHALLENGE	vec_str("V8-challenge.json")
-/* Spec 5.2, for an AWS-StartSSHSession document. */
+/* protocol/PROTOCOL.md "HandshakeRequest", for an AWS-StartSSHSession
+ * document. */
 #define HREQ_SSH "{\"AgentVersion\":\"3.3.987.0\"," \
 	"\"RequestedClientActions\":[{\"ActionType\":\"SessionType\"," \
 	"\"ActionParameters\":{\"SessionType\":\"Port\"," \
@@ -625,13 +627,13 @@ test_handshake_request(void)
 	char *big;
 	size_t i, o;
 
-	check_dec(&hreq_codec, HREQ_SSH, 0, &h, "spec 5.2 SSH");
+	check_dec(&hreq_codec, HREQ_SSH, 0, &h, "HandshakeRequest SSH");
 	a = h.actions;
 	CHECK(str_eq(h.agent_version, "3.3.987.0") && h.n_actions == 1 &&
 	    str_eq(a->action_type, PL_ACTION_SESSION_TYPE) &&
 	    str_eq(a->session_type, "Port") &&
 	    str_eq(a->port_number, "22") && a->properties_type == NULL &&
-	    a->kms_key_id == NULL, "spec 5.2 SSH fields");
+	    a->kms_key_id == NULL, "HandshakeRequest SSH fields");
 	pl_handshake_request_free(&h);
 	pl_handshake_request_free(&h);
 
@@ -647,7 +649,7 @@ test_handshake_request(void)
 	pl_handshake_request_free(&h);
 
 	/* Any other type is kept as it is: chan.c runs it as a plain
-	 * stream, as the agent does (spec 7.1). */
+	 * stream, as the agent does (PROTOCOL.md "Port sessions"). */
 	check_dec(&hreq_codec, "{\"RequestedClientActions\":[{"
 	    "\"ActionType\":\"SessionType\",\"ActionParameters\":{"
 	    "\"SessionType\":\"Port\",\"Properties\":{\"portNumber\":"
@@ -965,9 +967,9 @@ test_handshake_complete(void)
 {
 	struct pl_handshake_complete c;
 
-	check_dec(&hcomp_codec, HCOMPLETE, 0, &c, "spec 5.6");
+	check_dec(&hcomp_codec, HCOMPLETE, 0, &c, "HandshakeComplete");
 	CHECK(c.time_to_complete_ns == 123456789 &&
-	    str_eq(c.customer_message, ""), "spec 5.6 fields");
+	    str_eq(c.customer_message, ""), "HandshakeComplete fields");
 	pl_handshake_complete_free(&c);
 	pl_handshake_complete_free(&c);
 	check_dec(&hcomp_codec, "{\"HandshakeTimeToComplete\":"

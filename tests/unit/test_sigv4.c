@@ -1,8 +1,8 @@
 /*
  * Unit tests for protocol/sigv4.c: the whole AWS SigV4 test suite in both
  * forms (tests/vectors/sigv4, see PROVENANCE.md there), the StartSession
- * vector of aws-apis.md 1.4, the EICE presign vectors of
- * eice-open-tunnel.md 4.4, the date conversion, and negative cases.
+ * vector and the EICE presign vectors of proxy/aws/AWS-APIS.md "Signing
+ * vectors", the date conversion, and negative cases.
  *
  * Run from the repository root; SIGV4_SUITE_DIR overrides the suite path.
  */
@@ -515,7 +515,8 @@ test_suite(void)
 	    "(header and query)\n", passed, n);
 }
 
-/* aws-apis.md 1.4: StartSession, without and with a session token. */
+/* AWS-APIS.md "Signing vectors": StartSession, without and with a session
+ * token. */
 static void
 test_start_session(void)
 {
@@ -608,7 +609,8 @@ nth_line(const char *s, int n)
 	return out;
 }
 
-/* eice-open-tunnel.md 4.4 vectors A and B, URL in the CLI's order. */
+/* AWS-APIS.md "Signing vectors": the EICE presign vectors A and B, URL
+ * in the CLI's order. */
 static void
 test_eice(void)
 {

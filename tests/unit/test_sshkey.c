@@ -8,7 +8,8 @@
 #include "sshkey.h"
 #include "test.h"
 
-/* RFC 8709-style key from aws-apis.md 4 (the SendSSHPublicKey example). */
+/* RFC 8709-style key: the example of proxy/aws/AWS-APIS.md
+ * "SendSSHPublicKey". */
 #define ED_LINE	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 #define RSA_LINE "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDCJnbcTPrPx0U74cHBfHfKd3lcQF6A9fssH4ZHBB4mr9zyc7pzpGEPCIyB+IQ7a7e7NpsZwgK6Flg7oydFBlvrdF58IRS1LraJnqjNrzcOQNRqtfAMsC996Bd94mSthQiIBMFbzIJFA109Jj1Ae98TCPelW/7yv0NkQ90zZkmONx56mE97zPx9HH7SfcnQ/j5tQL+M+bvdTjWFXp6SIM4NFWVkYGYD4cKbaMq6NfcB7CrwEp2EFDiaob4f0Q7BVKUWj+8gDIs3PDcwa8+LVM936ye0ajQo3xDCXUhCNqmMxUEw5z3rLkXjlo8AWPyUVTgDZSCgBo7Z5yeSVWsd+0HT rsa@test"
 

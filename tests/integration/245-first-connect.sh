@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The first websocket connect is retried like a reconnect (spec 8.1): the
+# The first websocket connect is retried like a reconnect
+# (protocol/PROTOCOL.md "Reconnection"): the
 # emulator refuses the first N upgrades with 403.  N = 2: the third
 # attempt, signed afresh, connects and the session works.  N = 10: after
 # 5 attempts ssm-proxy gives up with one line and exit 3, and calls

@@ -3,10 +3,10 @@
 # direct-TCP ssh baseline to the same sshd, in one run.  Builds nothing:
 # `make bench` runs `make deps` and builds ./ssm-proxy first.
 #
-#   tests/bench.sh                full run (~3 min on 2 cores)
-#   BENCH_QUICK=1 tests/bench.sh  small sizes, for development
-#   BENCH_OUT=path                JSON output (default build/bench.json)
-#   KEEP=1                        keep the work directory
+#   tests/bench/bench.sh                full run (~3 min on 2 cores)
+#   BENCH_QUICK=1 tests/bench/bench.sh  small sizes, for development
+#   BENCH_OUT=path                      JSON output (default build/bench.json)
+#   KEEP=1                              keep the work directory
 #
 # Prints a table with the issue's targets and PASS/MISS; writes the same
 # figures as JSON.  Exit status: 0 when every transfer arrived intact (a
@@ -16,15 +16,15 @@
 #
 # ssm-proxy's CPU (user+sys, from wait4 via /usr/bin/time) and peak RSS
 # (ru_maxrss) are exact; VmRSS/VmHWM/Private_Dirty (smaps_rollup) are
-# sampled every 20 ms by tests/bench_helper.py while a transfer runs.
+# sampled every 20 ms by tests/bench/bench_helper.py while a transfer runs.
 # ssm-proxy is not dumpable (no core files), so only root reads its
 # smaps_rollup: run as another user, the table says why PrivDrt is empty.  The
 # emulator's CPU is read from /proc/PID/stat before and after each phase.
 set -u
-cd "$(dirname "$0")/.." || exit 2
+cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
 . tests/emulator/lib.sh
-H="/usr/bin/python3 $root/tests/bench_helper.py"
+H="/usr/bin/python3 $root/tests/bench/bench_helper.py"
 PROXY=$root/ssm-proxy
 OUT=${BENCH_OUT:-$root/build/bench.json}
 

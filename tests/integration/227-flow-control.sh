@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Flow control is not a dead peer (spec 3.4).  ssm-proxy is run directly,
+# Flow control is not a dead peer (protocol/PROTOCOL.md "Keepalive").
+# ssm-proxy is run directly,
 # stdin and stdout on pipes of a small harness, with --keepalive 1 (a
 # dead peer is given up after 3 s of silence); the "instance" is a TCP
 # server that sends 16 MiB at once.  The harness reads 1 MiB, then stops

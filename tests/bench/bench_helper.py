@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Helpers for tests/bench.sh (standard library only, /usr/bin/python3).
+"""Helpers for tests/bench/bench.sh (standard library only,
+/usr/bin/python3).
 
     bench_helper.py sample EXE ROOTPID INTERVAL_MS OUT.json
         Print "ready", then every INTERVAL_MS look at every process running
