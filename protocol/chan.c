@@ -349,13 +349,13 @@ is_shell_session_type(const char *t)
 
 /*
  * The Properties.type that makes the agent multiplex the port session
- * (spec 7.1); it compares exactly, and runs every other value, or none,
+ * (PROTOCOL.md "Port sessions"); it compares exactly, and runs every other value, or none,
  * as one plain stream.
  */
 #define PORT_TYPE_MUX		"LocalPortForwarding"
 
 /*
- * Answer a HandshakeRequest (spec 5.3).  We accept a Port session whose
+ * Answer a HandshakeRequest (PROTOCOL.md "Handshake").  We accept a Port session whose
  * Properties.type is absent (AWS-StartSSHSession) or anything but
  * LocalPortForwarding: the agent relays those as one plain stream.  Every
  * other action or session type, and multiplexed port forwarding, is
@@ -499,7 +499,8 @@ deliver(struct chan *c, uint32_t payload_type, const uint8_t *p, size_t len,
 	switch (payload_type) {
 	case PT_OUTPUT:
 		if (c->state == CHAN_HANDSHAKE)
-			return SP_ERR_REFUSED;	/* spec 7.2: agent resends */
+			/* PROTOCOL.md "Port sessions": agent resends */
+			return SP_ERR_REFUSED;
 		if (c->state != CHAN_OPEN)
 			return 0;
 		if (buf_len(&c->stdout_buf) > 0 &&
@@ -595,7 +596,8 @@ handle_stream(struct chan *c, const struct msg *m, uint64_t now)
 		drain_reorder(c, now);
 	if (s < c->expected || in_held(c, s) != NULL) {
 		/* Re-ack duplicates, or a lost ack makes the agent resend
-		 * forever (spec 6.3). */
+		 * forever (PROTOCOL.md "Streams, acknowledgements,
+		 * retransmission"). */
 		c->st.duplicates++;
 		return queue_ack(c, m, now);
 	}
@@ -629,7 +631,8 @@ handle_stream(struct chan *c, const struct msg *m, uint64_t now)
 		c->st.refused++;
 		return SP_ERR_REFUSED;
 	}
-	/* The ack goes out before anything deliver() queues (spec 5.3). */
+	/* The ack goes out before anything deliver() queues (PROTOCOL.md
+	 * "Handshake"). */
 	if ((r = deliver(c, m->payload_type, m->payload, m->payload_length,
 	    now)) == SP_ERR_REFUSED) {
 		c->st.refused++;
@@ -696,7 +699,8 @@ handle_ack(struct chan *c, const struct msg *m, uint64_t now)
 		c->send_cursor = c->base_seq;
 	/*
 	 * Fast retransmit: the agent acknowledges messages past a gap as it
-	 * holds them (spec 6.3), so an ack beyond our oldest unacknowledged
+	 * holds them (PROTOCOL.md "Streams, acknowledgements,
+	 * retransmission"), so an ack beyond our oldest unacknowledged
 	 * message means that one was lost or refused (the agent refuses data
 	 * until its connection to sshd is up).  Send it again now, once,
 	 * instead of after the RTO; later resends follow the RTO rule.
@@ -1139,7 +1143,8 @@ chan_tick(struct chan *c, uint64_t now)
 		return;
 	}
 	/*
-	 * pause_publication is advisory (spec 6.6): a start_publication lost
+	 * pause_publication is advisory (PROTOCOL.md "Streams,
+	 * acknowledgements, retransmission"): a start_publication lost
 	 * or never sent must not wedge the session.  While paused, send the
 	 * oldest unacknowledged message (written before or not) once per
 	 * RTO, one at a time; its ack, like any ack or stream data, resumes.
@@ -1154,7 +1159,8 @@ chan_tick(struct chan *c, uint64_t now)
 		}
 		return;
 	}
-	/* Agent rule (spec 6.5): resend the oldest overdue message. */
+	/* Agent rule (PROTOCOL.md "Retransmission constants"): resend the
+	 * oldest overdue message. */
 	if (c->resend_seq < 0 && (m = oldest_sent(c, &s)) != NULL &&
 	    now - m->last_sent > rto_ms(c))
 		c->resend_seq = s;
