@@ -160,9 +160,9 @@ int	chan_send(struct chan *c, const void *data, size_t len,
 void	chan_send_eof(struct chan *c);
 /*
  * Ask the agent to end the session with the TerminateSession flag
- * (PROTOCOL.md "Flag payloads", "Ending the session").  SP_ERR_UNSUPPORTED when the agent is too old for the flag
- * (the caller then uses the TerminateSession API), SP_ERR_STATE when the
- * channel is not open.
+ * (PROTOCOL.md "Flag payloads", "Ending the session").  SP_ERR_UNSUPPORTED
+ * when the agent is too old for the flag (the caller then uses the
+ * TerminateSession API), SP_ERR_STATE when the channel is not open.
  */
 int	chan_terminate(struct chan *c, uint64_t now) SP_WUR;
 
@@ -187,9 +187,9 @@ void	chan_tick(struct chan *c, uint64_t now);
 uint64_t chan_deadline(const struct chan *c);
 
 /*
- * The websocket was replaced (PROTOCOL.md "Reconnection"): everything unacknowledged is sent
- * again in sequence order on the new connection; sequence numbers and both
- * buffers are kept.  A paused channel resumes.
+ * The websocket was replaced (PROTOCOL.md "Reconnection"): everything
+ * unacknowledged is sent again in sequence order on the new connection;
+ * sequence numbers and both buffers are kept.  A paused channel resumes.
  */
 void	chan_reconnected(struct chan *c, uint64_t now);
 
