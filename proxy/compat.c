@@ -62,6 +62,8 @@ compat_timer_fd_arm(int fd, unsigned int us)
 	its.it_value.tv_nsec = (long)(us % 1000000) * 1000L;
 	return timerfd_settime(fd, 0, &its, NULL) == 0 ? 0 : -1;
 #else
+	(void)fd;
+	(void)us;
 	errno = ENOSYS;
 	return -1;
 #endif

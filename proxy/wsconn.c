@@ -6,14 +6,12 @@
  * in batches (ws_writeable()).  The state (enum ws_state) changes
  * in set_state() only.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "backoff.h"

@@ -4,7 +4,6 @@
  * messages to the channel, read moderation in bulk transfers, and flow
  * control that is not mistaken for a dead peer.
  */
-#include <errno.h>
 #include <string.h>
 
 #include <openssl/err.h>
