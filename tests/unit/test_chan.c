@@ -1,5 +1,5 @@
 /*
- * Unit tests for protocol/chan.c: the handshake, acknowledgements, the
+ * Unit tests for protocol/chan*.c: the handshake, acknowledgements, the
  * reorder buffer, backpressure, timers, and a long run against an
  * in-memory agent over a network that loses, duplicates, reorders and
  * delays messages in both directions.
