@@ -7,6 +7,7 @@
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the missing Debian packages only
+#   make PORTABLE=1 the POSIX fallbacks of proxy/compat.c only
 #   make clean      remove build outputs
 
 PREFIX		?= /usr/local
@@ -47,8 +48,12 @@ HARDEN_LD	:= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 OPT		?= -O2 -g
 SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
+# PORTABLE=1: every POSIX fallback of proxy/compat.c, even where the
+# system has the better call (use with fresh REL= and SANB= directories).
+PORTABLE	?=
 BASE_CFLAGS	:= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		   -DSSM_PROXY_VERSION='"$(VERSION)"' \
+		   $(if $(PORTABLE),-DCOMPAT_FORCE_POSIX) \
 		   -Iprotocol -Iproxy/aws -Iproxy/ssh -Iproxy \
 		   $(WARN) $(PKG_CFLAGS)
 

@@ -1,5 +1,7 @@
 /*
- * The data-channel session state machine (spec sections 5 to 8), sans I/O.
+ * The data-channel session state machine, sans I/O: PROTOCOL.md
+ * "Handshake", "Streams, acknowledgements, retransmission", "Port
+ * sessions" and "Reconnection".
  *
  * The caller owns every socket, file descriptor and clock.  It passes each
  * complete websocket message to chan_recv(), bytes read from stdin to
@@ -33,19 +35,21 @@
 
 /*
  * ClientVersion sent in OpenDataChannel and HandshakeResponse.  It tells
- * the agent which client behaviours to expect (spec 5.4) and must be at
+ * the agent which client behaviours to expect (PROTOCOL.md
+ * "HandshakeResponse") and must be at
  * least 1.2.764.0, the oldest client the service still supports.  It is a
  * protocol constant, unrelated to ssm-proxy's own version.
  */
 #define CHAN_CLIENT_VERSION	"1.2.764.0"
 
-/* Timer constants of spec 6.5, in milliseconds. */
+/* PROTOCOL.md "Retransmission constants", in milliseconds. */
 #define CHAN_RTT_INITIAL_MS	100.0
 #define CHAN_RTO_INITIAL_MS	200.0
 #define CHAN_RTO_MAX_MS		1000.0
 #define CHAN_CLOCK_GRANULARITY_MS 10.0
 
-/* Agents newer than this honour the TerminateSession flag (spec 7.3). */
+/* Agents newer than this honour the TerminateSession flag (PROTOCOL.md
+ * "Flag payloads"). */
 #define CHAN_AGENT_TERMINATE_FLAG_AFTER	"2.3.722.0"
 
 enum chan_state {
@@ -155,10 +159,10 @@ int	chan_send(struct chan *c, const void *data, size_t len,
 /* stdin reached EOF: accept no more data. */
 void	chan_send_eof(struct chan *c);
 /*
- * Ask the agent to end the session with the TerminateSession flag (spec
- * 7.3, 7.5).  SP_ERR_UNSUPPORTED when the agent is too old for the flag
- * (the caller then uses the TerminateSession API), SP_ERR_STATE when the
- * channel is not open.
+ * Ask the agent to end the session with the TerminateSession flag
+ * (PROTOCOL.md "Flag payloads", "Ending the session").  SP_ERR_UNSUPPORTED
+ * when the agent is too old for the flag (the caller then uses the
+ * TerminateSession API), SP_ERR_STATE when the channel is not open.
  */
 int	chan_terminate(struct chan *c, uint64_t now) SP_WUR;
 
@@ -183,9 +187,9 @@ void	chan_tick(struct chan *c, uint64_t now);
 uint64_t chan_deadline(const struct chan *c);
 
 /*
- * The websocket was replaced (spec 8): everything unacknowledged is sent
- * again in sequence order on the new connection; sequence numbers and both
- * buffers are kept.  A paused channel resumes.
+ * The websocket was replaced (PROTOCOL.md "Reconnection"): everything
+ * unacknowledged is sent again in sequence order on the new connection;
+ * sequence numbers and both buffers are kept.  A paused channel resumes.
  */
 void	chan_reconnected(struct chan *c, uint64_t now);
 
@@ -212,7 +216,8 @@ void	chan_get_stats(const struct chan *c, struct chan_stats *s);
  */
 int	chan_version_gt(const char *a, const char *b);
 
-/* RTT/RTO update of spec 6.5 for one sample r_ms (vector T1). */
+/* RTT/RTO update (PROTOCOL.md "Retransmission constants") for one sample
+ * r_ms (tests/vectors/channel/README.md). */
 void	chan_rtt_update(double *rtt, double *rttvar, double *rto, double r_ms);
 
 #endif /* SP_CHAN_H */

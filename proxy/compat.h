@@ -2,13 +2,49 @@
  * The operating system's floor: every call that is not plain POSIX lives
  * in compat.c, with a POSIX fallback chosen at build time.  Any layer
  * above protocol/ may include this header (tests/checks/layering.sh).
+ *
+ * compat.c tests for each feature where it is used (a header that exists,
+ * a macro that is defined); COMPAT_FORCE_POSIX (make PORTABLE=1) takes
+ * every fallback, so that they are built and tested on Linux too.
  */
 #ifndef SSM_COMPAT_H
 #define SSM_COMPAT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Milliseconds of CLOCK_MONOTONIC: the one clock of timeouts and delays. */
 uint64_t	compat_now_ms(void);
+
+/*
+ * A one-shot timer of microsecond precision as a descriptor that turns
+ * readable when it expires (Linux's timerfd).  compat_timer_fd() returns
+ * -1 where there is none: the caller uses a loop timer instead, which
+ * rounds to milliseconds.  Arm: 0 or -1.  Clear, once it is readable:
+ * -1 when it has not expired after all (a spurious wake-up).
+ */
+int		compat_timer_fd(void);
+int		compat_timer_fd_arm(int fd, unsigned int us);
+int		compat_timer_fd_clear(int fd);
+
+/*
+ * A stream socket that is closed on exec and never raises SIGPIPE where
+ * the system can say so (SO_NOSIGPIPE); -1 with errno.
+ */
+int		compat_socket(int domain, int type);
+/*
+ * send() that raises no SIGPIPE on a closed peer (MSG_NOSIGNAL); without
+ * it, the socket's SO_NOSIGPIPE or the program's SIG_IGN of SIGPIPE
+ * (main.c) does the same.
+ */
+ssize_t		compat_send(int fd, const void *p, size_t len);
+
+/*
+ * Keep secrets out of core files and away from other processes of the
+ * same user that ptrace or read /proc/PID/mem (PR_SET_DUMPABLE); 0, or
+ * -1 where the system has no such switch (RLIMIT_CORE still applies).
+ */
+int		compat_set_nondumpable(void);
 
 #endif /* SSM_COMPAT_H */

@@ -22,7 +22,7 @@
 /*
  * lws's per-thread scratch buffer (pt_serv_buf_size), in which it builds
  * a client's request: room for a 16 KiB StreamUrl and the signature
- * headers (tunnel.c, put_long_path()).
+ * headers (wsconn.c, put_long_path()).
  */
 #define LOOP_SERV_BUF_SIZE	(32 * 1024)
 
@@ -31,7 +31,7 @@ struct loop_watch;
 
 /*
  * The loop's own vhost carries raw descriptors only: websockets get a vhost
- * of their own (tunnel.c), with their TLS context and proxy.
+ * of their own (wsconn.c), with their TLS context and proxy.
  */
 struct loop_params {
 	/* The lws context's user data. */

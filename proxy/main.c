@@ -9,15 +9,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stddef.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "config.h"
 #include "eic.h"
 #include "log.h"
@@ -45,9 +43,7 @@ no_core_dumps(void)
 
 	rl.rlim_cur = rl.rlim_max = 0;
 	(void)setrlimit(RLIMIT_CORE, &rl);
-#ifdef PR_SET_DUMPABLE
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-#endif
+	compat_set_nondumpable();
 }
 
 /*

@@ -151,9 +151,22 @@ finish(struct session *s, int code)
 }
 
 static void
-tunnel_done(void *arg, int code)
+tunnel_done(void *arg, enum tunnel_end end, int sig)
 {
-	finish(arg, code);
+	switch (end) {
+	case TUNNEL_END_OK:
+		finish(arg, EXIT_OK);
+		break;
+	case TUNNEL_END_NOT_OPENED:
+		finish(arg, EXIT_CHANNEL);
+		break;
+	case TUNNEL_END_LOST:
+		finish(arg, EXIT_LOST);
+		break;
+	case TUNNEL_END_SIGNAL:
+		finish(arg, 128 + sig);
+		break;
+	}
 }
 
 /*

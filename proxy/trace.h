@@ -16,7 +16,9 @@
  *   drained	seq: a buffered message delivered once the gap filled
  *   stdout	n: bytes written to standard output
  *   phase	from, to: the tunnel's phases; chan, the channel's state
- *   ws		what (open, reopen, open_data_channel, drop, lost), why
+ *   ws		what (open, reopen, open_data_channel, drop, lost, or the
+ *		websocket's new state: idle, dialing, wait_resume, closing,
+ *		closed; wsconn.h), why
  *   reconnect	reason, attempt, delay_ms
  *   end	exit: the last line
  *

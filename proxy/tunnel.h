@@ -1,6 +1,7 @@
 /*
- * The data channel's I/O: the websocket to the StreamUrl, stdin and stdout,
- * all on the one event loop, with protocol/chan.c deciding every byte.
+ * The data channel's I/O: stdin and stdout, the websocket (wsconn.c) to
+ * the StreamUrl, all on the one event loop, with protocol/chan.c deciding
+ * every byte.  tunnel.c runs the session's phases and says how it ended.
  */
 #ifndef SSM_TUNNEL_H
 #define SSM_TUNNEL_H
@@ -13,12 +14,21 @@
 
 struct tunnel;
 
+/* How the session ended: the caller maps it to an exit status. */
+enum tunnel_end {
+	TUNNEL_END_OK,		/* ended normally */
+	TUNNEL_END_NOT_OPENED,	/* websocket or handshake failed */
+	TUNNEL_END_LOST,	/* lost after it opened */
+	TUNNEL_END_SIGNAL	/* SIGINT or SIGTERM: terminated */
+};
+
 struct tunnel_params {
 	struct loop		*loop;
 	const char		*stream_url;	/* from StartSession */
 	const char		*token;		/* TokenValue */
 	const char		*session_id;
-	/* Signing of the websocket upgrade (spec 3.1a). */
+	/* Signing of the websocket upgrade (protocol/PROTOCOL.md
+	 * "Signed upgrade"). */
 	const char		*region;
 	const struct sigv4_creds *creds;
 	int64_t			 clock_offset;	/* seconds to add to now */
@@ -45,8 +55,11 @@ struct tunnel_params {
 	unsigned int		 payload_size;
 	/* Seconds the oldest unacknowledged message may wait; 0: 300. */
 	unsigned int		 progress_timeout_s;
-	/* Called once with the exit code when everything is finished. */
-	void			(*done)(void *arg, int exit_code);
+	/*
+	 * Called once when everything is finished, with how the session
+	 * ended; sig is the signal of TUNNEL_END_SIGNAL, else 0.
+	 */
+	void			(*done)(void *arg, enum tunnel_end end, int sig);
 	void			*arg;
 };
 

@@ -169,7 +169,7 @@ agent_connect(const char *path, int *fdp, struct errmsg *err)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return errmsg_set(err, CFG_ERR_IO, "SSH_AUTH_SOCK is too long");
 	memcpy(sa.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = compat_socket(AF_UNIX, SOCK_STREAM)) == -1)
 		return errmsg_set(err, CFG_ERR_IO, "socket: %s",
 		    strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
@@ -207,7 +207,7 @@ agent_request(const char *path, const struct buf *req, struct buf *reply,
 	while (left > 0) {
 		if ((r = wait_fd(fd, POLLOUT, deadline)) != 0)
 			goto io;
-		n = send(fd, p, left, MSG_NOSIGNAL);
+		n = compat_send(fd, p, left);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0) {

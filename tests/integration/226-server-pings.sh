@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pings from the service: the emulator pings every 0.2 s and closes a
 # websocket (1011) whose pong is over 1 s late.  ssm-proxy reads the
-# websocket itself once it is open (proxy/tunnel.c, rx_take_over), so it
+# websocket itself once it is open (proxy/wsread.c), so it
 # must answer each ping, idle and in the middle of a transfer, with its
 # PONG written between whole data frames.  A missed pong shows as a
 # ResumeSession (the emulator closed the websocket) and as too few pongs.

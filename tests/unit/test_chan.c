@@ -1,5 +1,5 @@
 /*
- * Unit tests for protocol/chan.c: the handshake, acknowledgements, the
+ * Unit tests for protocol/chan*.c: the handshake, acknowledgements, the
  * reorder buffer, backpressure, timers, and a long run against an
  * in-memory agent over a network that loses, duplicates, reorders and
  * delays messages in both directions.
@@ -175,7 +175,8 @@ test_handshake(void)
 	CHECK_EQ(chan_state(c), CHAN_HANDSHAKE, "starts in handshake");
 	CHECK_EQ(chan_send_space(c), 0, "no stdin before the handshake");
 	CHECK(pop(c, &m, fb, &n, 1000) == -1, "nothing to send at first");
-	/* Data before HandshakeComplete is refused, not acked (spec 7.2). */
+	/* Data before HandshakeComplete is refused, not acked
+	 * (protocol/PROTOCOL.md "Port sessions"). */
 	CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 0, PT_OUTPUT, "early", 1000),
 	    SP_ERR_REFUSED, "stream data before handshake refused");
 	CHECK(pop(c, &m, fb, &n, 1000) == -1, "refused data is not acked");
@@ -278,7 +279,8 @@ test_unsupported(void)
 
 /*
  * Port sessions with a Properties.type other than LocalPortForwarding are
- * one plain stream on the agent (spec 7.1): accepted, and they carry data.
+ * one plain stream on the agent (protocol/PROTOCOL.md "Port
+ * sessions"): accepted, and they carry data.
  */
 static void
 test_port_types(void)
@@ -714,8 +716,8 @@ test_window_pause_close(void)
 		CHECK(seen, "Flag TerminateSession (PayloadType 10, 2) sent");
 	}
 
-	/* channel_closed with HL 112 and NUL padding (layout of vector V6;
-	 * test_msg.c checks the vector's bytes). */
+	/* channel_closed with HL 112 and NUL padding (layout of
+	 * tests/vectors/channel/V6.hex; test_msg.c checks its bytes). */
 	{
 		const char *v6pl = vec_str("V6.json");
 		const uint8_t *hf;
@@ -758,7 +760,8 @@ test_window_pause_close(void)
 }
 
 /*
- * pause_publication is advisory (spec 6.6): when the start_publication is
+ * pause_publication is advisory (protocol/PROTOCOL.md "Streams,
+ * acknowledgements, retransmission"): when the start_publication is
  * lost, the oldest unacknowledged message goes again once per RTO while
  * paused, one at a time, and an ack or stream data resumes everything.
  */
