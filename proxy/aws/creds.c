@@ -30,7 +30,7 @@
 #include "http.h"
 #include "ini.h"
 #include "json.h"
-#include "log.h"
+#include "notice.h"
 #include "sigv4.h"
 #include "sts.h"
 
@@ -277,8 +277,8 @@ stopped(const struct rctx *x)
 static void
 on_lock_wait(const char *path)
 {
-	debug("waiting for %s (another ssm-proxy is fetching credentials)",
-	    path);
+	notice(NOTICE_DEBUG, "waiting for %s (another ssm-proxy is fetching "
+	    "credentials)", path);
 }
 
 /*
@@ -299,13 +299,14 @@ cache_begin(struct rctx *x, const char *hex, enum creds_source src,
 	*out = NULL;
 	if (x->cache == NULL) {
 		if (lock_it)
-			log_verbose("credential cache not used: %s",
-			    x->home_err.msg);
+			notice(NOTICE_VERBOSE, "credential cache not used: "
+			    "%s", x->home_err.msg);
 		return 0;
 	}
 	credcache_load(x->cache, hex, x->p->now, src, out);
 	if (*out != NULL) {
-		debug("credentials from the cache %s/%s.json", x->cache, hex);
+		notice(NOTICE_DEBUG, "credentials from the cache %s/%s.json",
+		    x->cache, hex);
 		return 0;
 	}
 	if (!lock_it)
@@ -320,10 +321,11 @@ cache_begin(struct rctx *x, const char *hex, enum creds_source src,
 	    lock, &note)) != 0)
 		return errmsg_set(x->err, r, "%s", note.msg);
 	if (*out != NULL)
-		debug("credentials from the cache %s/%s.json, written while "
-		    "waiting", x->cache, hex);
+		notice(NOTICE_DEBUG, "credentials from the cache %s/%s.json, "
+		    "written while waiting", x->cache, hex);
 	else if (*lock < 0)
-		log_verbose("credential cache not used: %s", note.msg);
+		notice(NOTICE_VERBOSE, "credential cache not used: %s",
+		    note.msg);
 	return 0;
 }
 
@@ -337,7 +339,7 @@ cache_end(struct rctx *x, const char *hex, const struct creds *c,
 	errmsg_clear(&e);
 	if (c != NULL && x->cache != NULL &&
 	    credcache_store(x->cache, hex, c, provider_type, &e) != 0)
-		log_verbose("not cached: %s", e.msg);
+		notice(NOTICE_VERBOSE, "not cached: %s", e.msg);
 	if (lock >= 0)
 		close(lock);
 }
@@ -498,7 +500,7 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 			hr.headers[hr.nheaders++] = tok;
 	}
 	hr.cancel = x->p->stop;
-	debug("%s %s at %s", op, a->role_arn, ep.url);
+	notice(NOTICE_DEBUG, "%s %s at %s", op, a->role_arn, ep.url);
 	if ((r = http_do(&hr, &resp, x->err)) != 0)
 		goto out;
 	r = sts_parse(op, resp.status, resp.body, resp.len, as, out, code,
@@ -897,7 +899,8 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 		sigv4_url_free(u);
 	}
 	http_warn_cleartext(full);
-	debug("GetRoleCredentials %s/%s at %s", acct, role, ep.url);
+	notice(NOTICE_DEBUG, "GetRoleCredentials %s/%s at %s", acct, role,
+	    ep.url);
 	if ((r = http_do(&hr, &resp, x->err)) != 0)
 		goto out;
 	if (resp.status == 401) {
@@ -1322,8 +1325,8 @@ imds_open(struct rctx *x, char *base, size_t basesz, long *tmop,
 			r = nomem(x->err);
 	} else if ((r == SP_ERR_TIMEOUT || (r == 0 && (resp.status == 403 ||
 	    resp.status == 404 || resp.status == 405))) && v1ok) {
-		debug("IMDS: no v2 token (%s), falling back to IMDSv1",
-		    r == 0 ? "refused" : "timeout");
+		notice(NOTICE_DEBUG, "IMDS: no v2 token (%s), falling back "
+		    "to IMDSv1", r == 0 ? "refused" : "timeout");
 		errmsg_clear(x->err);
 		r = 0;
 	} else if (r == 0) {
