@@ -27,69 +27,15 @@
 #include "credcache.h"
 #include "credproc.h"
 #include "creds.h"
+#include "file.h"
 #include "http.h"
 #include "ini.h"
 #include "json.h"
 #include "notice.h"
 #include "sigv4.h"
+#include "strutil.h"
 #include "sts.h"
-
-static void
-wipe_str(char *s)
-{
-	if (s != NULL)
-		OPENSSL_clear_free(s, strlen(s) + 1);
-}
-
-void
-creds_free(struct creds *c)
-{
-	if (c == NULL)
-		return;
-	wipe_str(c->access_key_id);
-	wipe_str(c->secret_access_key);
-	wipe_str(c->session_token);
-	OPENSSL_cleanse(c, sizeof(*c));
-	free(c);
-}
-
-int
-creds_new(const char *akid, const char *secret, const char *token,
-    time_t expiry, enum creds_source source, struct creds **out)
-{
-	struct creds *c;
-
-	*out = NULL;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return SP_ERR_ALLOC;
-	c->expiry = expiry;
-	c->source = source;
-	if ((c->access_key_id = strdup(akid)) == NULL ||
-	    (c->secret_access_key = strdup(secret)) == NULL ||
-	    (token != NULL && (c->session_token = strdup(token)) == NULL)) {
-		creds_free(c);
-		return SP_ERR_ALLOC;
-	}
-	*out = c;
-	return 0;
-}
-
-const char *
-creds_source_str(enum creds_source source)
-{
-	switch (source) {
-	case CREDS_SRC_ENV:		return "environment";
-	case CREDS_SRC_CREDENTIALS_FILE: return "shared credentials file";
-	case CREDS_SRC_PROCESS:		return "credential_process";
-	case CREDS_SRC_CONFIG_FILE:	return "shared config file";
-	case CREDS_SRC_ASSUME_ROLE:	return "assume role";
-	case CREDS_SRC_WEB_IDENTITY:	return "web identity";
-	case CREDS_SRC_SSO:		return "IAM Identity Center";
-	case CREDS_SRC_CONTAINER:	return "container credentials";
-	case CREDS_SRC_IMDS:		return "instance metadata";
-	default:			return "unknown";
-	}
-}
+#include "urlenc.h"
 
 static int
 unsupported(const struct awscfg *cfg, const char *key, struct errmsg *err)
@@ -116,7 +62,7 @@ from_env(const struct awscfg *cfg, time_t now, struct creds **out,
 	if ((tok = awscfg_getenv(cfg, "AWS_SECURITY_TOKEN")) == NULL)
 		tok = awscfg_getenv(cfg, "AWS_SESSION_TOKEN");
 	if ((exp = awscfg_getenv(cfg, "AWS_CREDENTIAL_EXPIRATION")) != NULL) {
-		if (credproc_parse_time(exp, &expiry) != 0)
+		if (creds_parse_time(exp, &expiry) != 0)
 			return errmsg_set(err, CFG_ERR_VALUE,
 			    "AWS_CREDENTIAL_EXPIRATION \"%.64s\" is not an "
 			    "RFC 3339 time", exp);
@@ -228,19 +174,6 @@ static int
 nomem(struct errmsg *err)
 {
 	return errmsg_set(err, SP_ERR_ALLOC, "out of memory");
-}
-
-/* a b c d concatenated on the heap (no truncation); NULL if no memory.
- * Free with wipe_str when it may hold a secret. */
-static char *
-strjoin(const char *a, const char *b, const char *c, const char *d)
-{
-	size_t n = strlen(a) + strlen(b) + strlen(c) + strlen(d) + 1;
-	char *p;
-
-	if ((p = malloc(n)) != NULL)
-		snprintf(p, n, "%s%s%s%s", a, b, c, d);
-	return p;
 }
 
 /* 7: credential_process of profile pr. */
@@ -516,30 +449,6 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 	return r;
 }
 
-/* Percent-encode a query value (RFC 3986 unreserved kept). */
-static char *
-escape_q(const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *u;
-	char *o, *q;
-
-	if ((o = malloc(strlen(v) * 3 + 1)) == NULL)
-		return NULL;
-	for (q = o, u = (const unsigned char *)v; *u != '\0'; u++) {
-		if ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
-		    (*u >= '0' && *u <= '9') || strchr("-_.~", *u) != NULL)
-			*q++ = (char)*u;
-		else {
-			*q++ = '%';
-			*q++ = hex[*u >> 4];
-			*q++ = hex[*u & 15];
-		}
-	}
-	*q = '\0';
-	return o;
-}
-
 static int resolve_source(struct rctx *, const struct prof *,
     struct creds **);
 static int from_imds(struct rctx *, struct creds **);
@@ -718,14 +627,15 @@ assume_role(struct rctx *x, const struct prof *pr, struct creds **out)
 }
 
 /*
- * A small regular file (never a FIFO or a device: credcache_read_file),
+ * A small regular file (never a FIFO or a device: file_read_small),
  * what names it in messages.  0, or err set (CFG_ERR_IO, SP_ERR_TOO_LARGE).
  */
 static int
 read_small(struct rctx *x, const char *what, const char *path, int nofollow,
     size_t max, char **out, size_t *lenp)
 {
-	if (credcache_read_file(path, nofollow, max, out, lenp) == 0)
+	if (file_read_small(path, max, nofollow ? FILE_NOFOLLOW : 0, out,
+	    lenp) == 0)
 		return 0;
 	if (errno == EFBIG)
 		return errmsg_set(x->err, SP_ERR_TOO_LARGE, "%s %s is larger "
@@ -874,7 +784,7 @@ from_sso(struct rctx *x, const struct prof *pr, struct creds **out)
 	}
 	if ((r = awscfg_endpoint(x->cfg, "sso", region, &ep, x->err)) != 0)
 		goto out;
-	if ((ea = escape_q(acct)) == NULL || (er = escape_q(role)) == NULL) {
+	if (urlenc_dup(acct, &ea) != 0 || urlenc_dup(role, &er) != 0) {
 		r = nomem(x->err);
 		goto out;
 	}
@@ -993,7 +903,7 @@ parse_cred_json(const void *data, size_t len, time_t now, const char *what,
 		t = (time_t)(ms / 1000);
 	} else if (json_get(o, expn) != NULL) {
 		if (json_get_str(o, expn, &es) != 0 ||
-		    credproc_parse_time(es, &t) != 0) {
+		    creds_parse_time(es, &t) != 0) {
 			r = errmsg_set(err, CFG_ERR_VALUE, "%s: bad %s", what,
 			    expn);
 			goto out;
@@ -1071,7 +981,7 @@ creds_parse_sso_token(const void *data, size_t len, time_t now,
 		return json_error(err, r, "the SSO token cache file", "it");
 	if (json_get_str(j, "accessToken", &tok) != 0 || *tok == '\0' ||
 	    json_get_str(j, "expiresAt", &exp) != 0 ||
-	    credproc_parse_time(exp, &t) != 0)
+	    creds_parse_time(exp, &t) != 0)
 		r = errmsg_set(err, CFG_ERR_VALUE, "the SSO token cache file "
 		    "lacks accessToken or a valid expiresAt");
 	else if (t <= now)
