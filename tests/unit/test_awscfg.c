@@ -456,7 +456,7 @@ test_default_endpoints(void)
 {
 	struct awscfg *cfg;
 
-	/* The examples of spec aws-apis.md 2.2. */
+	/* The examples of proxy/aws/AWS-APIS.md "Hostnames". */
 	cfg = variant("eu-west-1", NULL, NULL);
 	ep_is(cfg, "ssm", NULL, "https://ssm.eu-west-1.amazonaws.com",
 	    "ssm eu-west-1");
@@ -605,7 +605,7 @@ test_overrides(void)
 	cfg = load(&err);
 	CHECK(cfg != NULL, "services example loads");
 	ep_is(cfg, "ssm", NULL, "https://ssm.example.internal",
-	    "services section (spec 2.3 example)");
+	    "services section (AWS-APIS.md \"Endpoint overrides\")");
 	ep_is(cfg, "ec2-instance-connect", NULL,
 	    "https://eic.example.internal:8443/base",
 	    "services key ec2_instance_connect");

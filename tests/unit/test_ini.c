@@ -196,7 +196,7 @@ test_services_example(void)
 	struct ini *ini;
 	const struct ini_section *s;
 
-	/* Spec aws-apis.md 2.3. */
+	/* proxy/aws/AWS-APIS.md "Endpoint overrides". */
 	ini = parse("[profile dev]\n"
 	    "services = dev-endpoints\n"
 	    "[services dev-endpoints]\n"
