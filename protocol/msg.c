@@ -10,6 +10,7 @@
 #define OPENSSL_API_COMPAT 0x10100000L
 #include <openssl/sha.h>
 
+#include "hex.h"
 #include "msg.h"
 
 static void
@@ -209,18 +210,6 @@ msg_uuid_to_str(const uint8_t id[MSG_UUID_LEN], char out[MSG_UUID_STR_LEN + 1])
 	out[o] = '\0';
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 msg_uuid_from_str(const char *s, uint8_t id[MSG_UUID_LEN])
 {
@@ -236,7 +225,8 @@ msg_uuid_from_str(const char *s, uint8_t id[MSG_UUID_LEN])
 				goto bad;
 			continue;
 		}
-		if ((hi = hexval(s[i])) < 0 || (lo = hexval(s[i + 1])) < 0)
+		if ((hi = hex_value(s[i])) < 0 ||
+		    (lo = hex_value(s[i + 1])) < 0)
 			goto bad;
 		id[o++] = (uint8_t)(hi << 4 | lo);
 		i += 2;

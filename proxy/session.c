@@ -364,7 +364,8 @@ static int push_key(struct session *s);
 static void
 log_notice(enum notice_level level, const char *line)
 {
-	log_msg(level == NOTICE_WARN ? LOG_INFO : LOG_VERBOSE, "%s", line);
+	log_msg(level == NOTICE_WARN ? LOG_INFO : level == NOTICE_VERBOSE ?
+	    LOG_VERBOSE : LOG_DEBUG1, "%s", line);
 }
 
 /* --wait-connected: StartSession again after 1, 2, 4, then every 8 s. */

@@ -5,6 +5,7 @@
 #include <sys/select.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <time.h>
 #include <fcntl.h>
@@ -17,201 +18,146 @@
 #include <openssl/sha.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "credcache.h"
-#include "credproc.h"
+#include "file.h"
+#include "hex.h"
 #include "json.h"
+#include "strutil.h"
+#include "utf8.h"
 
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 fail;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	char *np;
-
-	if (b->fail)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		if ((np = realloc(b->p, (b->len + n + 1) * 2 + 32)) == NULL) {
-			b->fail = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = (b->len + n + 1) * 2 + 32;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* Decode one UTF-8 sequence; -1 if invalid. */
-static long
-utf8_next(const unsigned char **pp)
-{
-	const unsigned char *p = *pp;
-	long cp;
-	int n, i;
-
-	if (p[0] < 0x80) {
-		*pp = p + 1;
-		return p[0];
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		n = 1;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 2;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 3;
-		cp = p[0] & 0x07;
-	} else
-		return -1;
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-	    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	*pp = p + n + 1;
-	return cp;
-}
+/*
+ * Safety cap of a hashed text.  Its values come from a configuration file
+ * (at most INI_MAX_FILE) or one environment variable, and \uXXXX escapes
+ * at most sextuple them: valid settings never reach it.
+ */
+#define TEXT_MAX	(16 * 1024 * 1024)
 
 /* A JSON string as Python's json.dumps (ensure_ascii) writes it. */
-static void
-py_str(struct sbuf *b, const char *s)
+static int
+py_str(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char e[16];
-	long cp;
+	const uint8_t *p = (const uint8_t *)s;
+	size_t left = strlen(s), n;
+	uint32_t cp;
+	int r = 0;
 
-	sb_add(b, "\"", 1);
-	while (*p != '\0') {
-		if ((cp = utf8_next(&p)) < 0) {
-			b->fail = 1;
-			return;
-		}
+	if ((r = buf_put(b, "\"", 1)) != 0)
+		return r;
+	for (; left > 0 && r == 0; p += n, left -= n) {
+		if ((n = utf8_decode(p, left, &cp)) == 0)
+			return SP_ERR_INVALID_ARG;
 		switch (cp) {
-		case '"':	sb_add(b, "\\\"", 2); continue;
-		case '\\':	sb_add(b, "\\\\", 2); continue;
-		case '\n':	sb_add(b, "\\n", 2); continue;
-		case '\r':	sb_add(b, "\\r", 2); continue;
-		case '\t':	sb_add(b, "\\t", 2); continue;
-		case '\b':	sb_add(b, "\\b", 2); continue;
-		case '\f':	sb_add(b, "\\f", 2); continue;
+		case '"':	r = buf_put_str(b, "\\\""); continue;
+		case '\\':	r = buf_put_str(b, "\\\\"); continue;
+		case '\n':	r = buf_put_str(b, "\\n"); continue;
+		case '\r':	r = buf_put_str(b, "\\r"); continue;
+		case '\t':	r = buf_put_str(b, "\\t"); continue;
+		case '\b':	r = buf_put_str(b, "\\b"); continue;
+		case '\f':	r = buf_put_str(b, "\\f"); continue;
 		}
-		if (cp >= 0x20 && cp < 0x7f) {
-			e[0] = (char)cp;
-			sb_add(b, e, 1);
-		} else if (cp == 0x7f) {
-			sb_add(b, "\x7f", 1);
-		} else if (cp < 0x10000) {
-			snprintf(e, sizeof(e), "\\u%04lx", cp);
-			sb_str(b, e);
-		} else {
+		if (cp >= 0x20 && cp <= 0x7f)
+			r = buf_put_u8(b, (uint8_t)cp);
+		else if (cp < 0x10000)
+			r = buf_putf(b, "\\u%04lx", (unsigned long)cp);
+		else {
 			cp -= 0x10000;
-			snprintf(e, sizeof(e), "\\u%04lx\\u%04lx",
-			    0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-			sb_str(b, e);
+			r = buf_putf(b, "\\u%04lx\\u%04lx",
+			    (unsigned long)(0xd800 + (cp >> 10)),
+			    (unsigned long)(0xdc00 + (cp & 0x3ff)));
 		}
 	}
-	sb_add(b, "\"", 1);
+	if (r == 0)
+		r = buf_put(b, "\"", 1);
+	return r;
 }
 
-static void
-py_member(struct sbuf *b, int *first, const char *k, const char *v,
+/* ", " or "," (sep) unless first, then "k": "v" with colon. */
+static int
+py_member(struct buf *b, int *first, const char *k, const char *v,
     const char *sep, const char *colon)
 {
-	if (!*first)
-		sb_str(b, sep);
+	int r;
+
+	if (!*first && (r = buf_put_str(b, sep)) != 0)
+		return r;
 	*first = 0;
-	py_str(b, k);
-	sb_str(b, colon);
-	py_str(b, v);
+	if ((r = py_str(b, k)) != 0 || (r = buf_put_str(b, colon)) != 0)
+		return r;
+	return py_str(b, v);
 }
 
+/* The text in b as a heap string; b released.  Any error r is
+ * SP_ERR_INVALID_ARG (not UTF-8) or the buf error. */
 static int
-finish(struct sbuf *b, char **out)
+finish(struct buf *b, int r, char **out)
 {
-	if (b->fail) {
-		free(b->p);
-		return SP_ERR_INVALID_ARG;
-	}
-	*out = b->p;
-	return 0;
+	if (r == 0)
+		r = buf_to_cstr(b, out);
+	buf_release(b);
+	return r;
 }
 
 int
 credcache_role_text(const struct sts_args *a, int session_generated,
     char **out)
 {
-	struct sbuf b;
-	char num[32];
-	int first = 1;
+	struct buf b;
+	int first = 1, r;
 
 	*out = NULL;
-	memset(&b, 0, sizeof(b));
-	sb_add(&b, "{", 1);
+	buf_init(&b, TEXT_MAX);
+	r = buf_put_str(&b, "{");
 	/* Keys in sorted order, as sort_keys=True gives. */
-	if (a->duration_seconds > 0) {
-		py_str(&b, "DurationSeconds");
-		snprintf(num, sizeof(num), ": %ld", a->duration_seconds);
-		sb_str(&b, num);
+	if (r == 0 && a->duration_seconds > 0) {
+		if ((r = py_str(&b, "DurationSeconds")) == 0)
+			r = buf_putf(&b, ": %ld", a->duration_seconds);
 		first = 0;
 	}
-	if (a->external_id != NULL)
-		py_member(&b, &first, "ExternalId", a->external_id, ", ", ": ");
-	py_member(&b, &first, "RoleArn", a->role_arn, ", ", ": ");
-	if (!session_generated && a->role_session_name != NULL)
-		py_member(&b, &first, "RoleSessionName", a->role_session_name,
-		    ", ", ": ");
-	if (a->serial_number != NULL)
-		py_member(&b, &first, "SerialNumber", a->serial_number, ", ",
+	if (r == 0 && a->external_id != NULL)
+		r = py_member(&b, &first, "ExternalId", a->external_id, ", ",
 		    ": ");
-	sb_add(&b, "}", 1);
-	return finish(&b, out);
+	if (r == 0)
+		r = py_member(&b, &first, "RoleArn", a->role_arn, ", ", ": ");
+	if (r == 0 && !session_generated && a->role_session_name != NULL)
+		r = py_member(&b, &first, "RoleSessionName",
+		    a->role_session_name, ", ", ": ");
+	if (r == 0 && a->serial_number != NULL)
+		r = py_member(&b, &first, "SerialNumber", a->serial_number,
+		    ", ", ": ");
+	if (r == 0)
+		r = buf_put_str(&b, "}");
+	return finish(&b, r, out);
 }
 
 int
 credcache_sso_text(const char *start_url, const char *role_name,
     const char *account_id, const char *session_name, char **out)
 {
-	struct sbuf b;
-	int first = 1;
+	struct buf b;
+	int first = 1, r;
 
 	*out = NULL;
-	memset(&b, 0, sizeof(b));
-	sb_add(&b, "{", 1);
-	py_member(&b, &first, "accountId", account_id, ",", ":");
-	py_member(&b, &first, "roleName", role_name, ",", ":");
-	if (session_name != NULL)
-		py_member(&b, &first, "sessionName", session_name, ",", ":");
-	py_member(&b, &first, "startUrl", start_url, ",", ":");
-	sb_add(&b, "}", 1);
-	return finish(&b, out);
+	buf_init(&b, TEXT_MAX);
+	if ((r = buf_put_str(&b, "{")) != 0 ||
+	    (r = py_member(&b, &first, "accountId", account_id, ",",
+	    ":")) != 0 ||
+	    (r = py_member(&b, &first, "roleName", role_name, ",", ":")) != 0 ||
+	    (session_name != NULL && (r = py_member(&b, &first,
+	    "sessionName", session_name, ",", ":")) != 0) ||
+	    (r = py_member(&b, &first, "startUrl", start_url, ",", ":")) != 0)
+		return finish(&b, r, out);
+	r = buf_put_str(&b, "}");
+	return finish(&b, r, out);
 }
 
 void
 credcache_sha1(const char *text, char hex[41])
 {
 	unsigned char md[SHA_DIGEST_LENGTH];
-	int i;
 
 	SHA1((const unsigned char *)text, strlen(text), md);
-	for (i = 0; i < SHA_DIGEST_LENGTH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, sizeof(md), hex);
 }
 
 int
@@ -234,7 +180,7 @@ credcache_parse(const void *data, size_t len, time_t now,
 	    json_get_str(c, "SecretAccessKey", &sk) != 0 || *sk == '\0' ||
 	    json_get_str(c, "SessionToken", &tok) != 0 ||
 	    json_get_str(c, "Expiration", &exp) != 0 ||
-	    credproc_parse_time(exp, &t) != 0)
+	    creds_parse_time(exp, &t) != 0)
 		goto out;
 	if (t - now < CREDCACHE_WINDOW) {
 		r = CFG_ERR_EXPIRED;
@@ -244,18 +190,6 @@ credcache_parse(const void *data, size_t len, time_t now,
  out:
 	json_free(j);
 	return r;
-}
-
-/* dir + "/" + a + b + c on the heap; NULL if out of memory. */
-static char *
-path_of(const char *dir, const char *a, const char *b, const char *c)
-{
-	size_t n = strlen(dir) + strlen(a) + strlen(b) + strlen(c) + 2;
-	char *p;
-
-	if ((p = malloc(n)) != NULL)
-		snprintf(p, n, "%s/%s%s%s", dir, a, b, c);
-	return p;
 }
 
 static int
@@ -284,55 +218,6 @@ mkdirs(const char *dir)
 	return r;
 }
 
-int
-credcache_read_file(const char *path, int nofollow, size_t max, char **out,
-    size_t *lenp)
-{
-	struct stat st;
-	char *b = NULL;
-	ssize_t n;
-	size_t len = 0;
-	int fd, e;
-
-	*out = NULL;
-	*lenp = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
-	    (nofollow ? O_NOFOLLOW : 0))) < 0)
-		return -1;
-	if (fstat(fd, &st) != 0)
-		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto fail;
-	}
-	if ((b = malloc(max + 1)) == NULL)
-		goto fail;
-	while (len <= max && (n = read(fd, b + len, max + 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		len += (size_t)n;
-	}
-	if (len > max) {
-		errno = EFBIG;
-		goto fail;
-	}
-	close(fd);
-	b[len] = '\0';
-	*out = b;
-	*lenp = len;
-	return 0;
- fail:
-	e = errno;
-	if (b != NULL)
-		OPENSSL_clear_free(b, max + 1);
-	close(fd);
-	errno = e;
-	return -1;
-}
-
 void
 credcache_load(const char *dir, const char hex[41], time_t now,
     enum creds_source src, struct creds **out)
@@ -341,24 +226,15 @@ credcache_load(const char *dir, const char hex[41], time_t now,
 	size_t len = 0;
 
 	*out = NULL;
-	if ((path = path_of(dir, hex, ".json", "")) == NULL)
+	if ((path = strjoin(dir, "/", hex, ".json")) == NULL)
 		return;
-	if (credcache_read_file(path, 1, CREDCACHE_MAX_FILE, &buf,
+	if (file_read_small(path, CREDCACHE_MAX_FILE, FILE_NOFOLLOW, &buf,
 	    &len) == 0) {
 		if (credcache_parse(buf, len, now, src, out) != 0)
 			*out = NULL;
 		OPENSSL_clear_free(buf, len + 1);
 	}
 	free(path);
-}
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Open the lock file: a regular file of ours, never a link or a FIFO. */
@@ -389,7 +265,7 @@ credcache_acquire(const char *dir, const char hex[41], time_t now,
 {
 	sigset_t block, old;
 	struct timespec ts;
-	long long deadline;
+	uint64_t deadline;
 	char *path = NULL;
 	int fd = -1, r = 0, waited = 0;
 
@@ -400,7 +276,7 @@ credcache_acquire(const char *dir, const char hex[41], time_t now,
 		    strerror(errno));
 		return 0;
 	}
-	if ((path = path_of(dir, ".ssm-proxy-", hex, ".lock")) == NULL) {
+	if ((path = strjoin(dir, "/.ssm-proxy-", hex, ".lock")) == NULL) {
 		errmsg_set(note, SP_ERR_ALLOC, "out of memory");
 		return 0;
 	}
@@ -412,7 +288,8 @@ credcache_acquire(const char *dir, const char hex[41], time_t now,
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	deadline = mono_ms() + (w->wait_ms > 0 ? w->wait_ms : 0);
+	deadline = compat_now_ms() +
+	    (uint64_t)(w->wait_ms > 0 ? w->wait_ms : 0);
 	for (;;) {
 		if (w->stop != NULL && *w->stop) {
 			r = errmsg_set(note, CFG_ERR_INTERRUPTED, "interrupted "
@@ -437,7 +314,7 @@ credcache_acquire(const char *dir, const char hex[41], time_t now,
 			break;
 		if (!waited && w->wait_ms > 0 && w->on_wait != NULL)
 			w->on_wait(path);
-		if (mono_ms() >= deadline) {
+		if (compat_now_ms() >= deadline) {
 			errmsg_set(note, CFG_ERR_IO, "%s is busy%s", path,
 			    w->wait_ms > 0 ? " (gave up waiting)" : "");
 			break;
@@ -495,8 +372,8 @@ credcache_store(const char *dir, const char hex[41], const struct creds *c,
 		goto out;
 	}
 	snprintf(pid, sizeof(pid), ".json.%ld.tmp", (long)getpid());
-	if ((path = path_of(dir, hex, ".json", "")) == NULL ||
-	    (tmp = path_of(dir, ".", hex, pid)) == NULL) {
+	if ((path = strjoin(dir, "/", hex, ".json")) == NULL ||
+	    (tmp = strjoin(dir, "/.", hex, pid)) == NULL) {
 		r = SP_ERR_ALLOC;
 		goto out;
 	}

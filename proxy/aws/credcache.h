@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "creds.h"
+#include "credtype.h"
 #include "errmsg.h"
 #include "sts.h"
 
@@ -98,14 +98,6 @@ int	credcache_acquire(const char *dir, const char hex[41], time_t now,
  * regular file), expired or malformed. */
 void	credcache_load(const char *dir, const char hex[41], time_t now,
 	    enum creds_source src, struct creds **out);
-/*
- * Read at most max bytes of a regular file (O_NONBLOCK; O_NOFOLLOW if
- * nofollow) into *out (NUL-terminated, *lenp bytes; caller wipes and
- * frees).  0, or -1 with errno set (EINVAL: not a regular file, EFBIG:
- * larger than max).
- */
-int	credcache_read_file(const char *path, int nofollow, size_t max,
-	    char **out, size_t *lenp);
 /* Write c as "<dir>/<hex>.json" (provider_type may be NULL). */
 int	credcache_store(const char *dir, const char hex[41],
 	    const struct creds *c, const char *provider_type,

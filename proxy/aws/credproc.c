@@ -19,19 +19,11 @@
 #include <openssl/crypto.h>
 #include <yajl_parse.h>
 
+#include "compat.h"
 #include "credproc.h"
 #include "shlex.h"
 
 /* ---- running the process ---- */
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * In the child: stdin /dev/null, stdout the pipe, stderr as is, no other
@@ -93,7 +85,7 @@ reap(pid_t pid, int kill_it)
 
 /* Wait for exit until deadline (monotonic ms); -2 on timeout. */
 static int
-wait_exit(pid_t pid, long long deadline)
+wait_exit(pid_t pid, uint64_t deadline)
 {
 	pid_t w;
 	int st;
@@ -103,7 +95,7 @@ wait_exit(pid_t pid, long long deadline)
 			return st;
 		if (w == -1 && errno != EINTR)
 			return -1;
-		if (mono_ms() >= deadline)
+		if (compat_now_ms() >= deadline)
 			return -2;
 		poll(NULL, 0, 10);
 	}
@@ -111,7 +103,7 @@ wait_exit(pid_t pid, long long deadline)
 
 /* Read the child's stdout until EOF, bounded in size and time. */
 static int
-collect(int fd, long long deadline, size_t max, char *buf, size_t *lenp)
+collect(int fd, uint64_t deadline, size_t max, char *buf, size_t *lenp)
 {
 	struct pollfd pfd;
 	long long left;
@@ -119,7 +111,8 @@ collect(int fd, long long deadline, size_t max, char *buf, size_t *lenp)
 
 	*lenp = 0;
 	for (;;) {
-		if ((left = deadline - mono_ms()) <= 0)
+		if ((left = (long long)deadline -
+		    (long long)compat_now_ms()) <= 0)
 			return SP_ERR_TIMEOUT;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -170,7 +163,7 @@ credproc_run(const char *cmdline, int timeout_ms, size_t max_output,
 	char **argv = NULL, *buf = NULL;
 	int po[2] = { -1, -1 }, ps[2] = { -1, -1 }, devnull = -1;
 	int r = SP_ERR_INTERNAL, st, e;
-	long long deadline;
+	uint64_t deadline;
 	size_t argc, len = 0;
 	pid_t pid = -1;
 	ssize_t n;
@@ -204,7 +197,7 @@ credproc_run(const char *cmdline, int timeout_ms, size_t max_output,
 	}
 	if (pid == 0)
 		child(argv, devnull, po[1], ps[1]);
-	deadline = mono_ms() + timeout_ms;
+	deadline = compat_now_ms() + (uint64_t)timeout_ms;
 	close(po[1]);
 	close(ps[1]);
 	po[1] = ps[1] = -1;
@@ -551,7 +544,7 @@ credproc_parse(const void *data, size_t len, time_t now, struct creds **out,
 	    (r = check_string(&c, F_EXPIRATION, 0, err)) != 0)
 		goto out;
 	if (c.type[F_EXPIRATION] == V_STRING) {
-		if (credproc_parse_time(c.str[F_EXPIRATION], &expiry) != 0) {
+		if (creds_parse_time(c.str[F_EXPIRATION], &expiry) != 0) {
 			r = errmsg_set(err, CFG_ERR_VALUE, "Expiration "
 			    "\"%.64s\" in the output is not an RFC 3339 time",
 			    c.str[F_EXPIRATION]);
@@ -574,110 +567,4 @@ credproc_parse(const void *data, size_t len, time_t now, struct creds **out,
 		if (c.str[f] != NULL)
 			OPENSSL_clear_free(c.str[f], strlen(c.str[f]) + 1);
 	return r;
-}
-
-/* ---- RFC 3339 ---- */
-
-/* n decimal digits at *p into *v; advances *p. */
-static int
-digits(const char **p, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		*v = *v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long long
-days_from_civil(int y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-month_days(int y, int m)
-{
-	static const int md[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return md[m - 1];
-}
-
-/* The zone designator at p: its offset east of UTC in seconds. */
-static int
-zone(const char *p, long *off)
-{
-	int hh, mm, sign;
-
-	if (*p == ' ' && strcmp(p + 1, "UTC") == 0)
-		p++;
-	if (strcmp(p, "Z") == 0 || strcmp(p, "z") == 0 ||
-	    strcmp(p, "UTC") == 0) {
-		*off = 0;
-		return 0;
-	}
-	if (*p != '+' && *p != '-')
-		return -1;
-	sign = *p++ == '-' ? -1 : 1;
-	if (digits(&p, 2, &hh) != 0)
-		return -1;
-	if (*p == ':')
-		p++;
-	if (digits(&p, 2, &mm) != 0 || *p != '\0' || hh > 23 || mm > 59)
-		return -1;
-	*off = sign * (hh * 3600L + mm * 60L);
-	return 0;
-}
-
-int
-credproc_parse_time(const char *s, time_t *t)
-{
-	int y, mo, d, h, mi, sec;
-	long long v;
-	long off;
-	const char *p = s;
-
-	*t = 0;
-	if (digits(&p, 4, &y) != 0 || *p++ != '-' ||
-	    digits(&p, 2, &mo) != 0 || *p++ != '-' ||
-	    digits(&p, 2, &d) != 0)
-		return SP_ERR_INVALID_ARG;
-	if (*p != 'T' && *p != 't' && *p != ' ')
-		return SP_ERR_INVALID_ARG;
-	p++;
-	if (digits(&p, 2, &h) != 0 || *p++ != ':' ||
-	    digits(&p, 2, &mi) != 0 || *p++ != ':' ||
-	    digits(&p, 2, &sec) != 0)
-		return SP_ERR_INVALID_ARG;
-	if (*p == '.' || *p == ',') {
-		if (p[1] < '0' || p[1] > '9')
-			return SP_ERR_INVALID_ARG;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	}
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
-	    h > 23 || mi > 59 || sec > 60 || zone(p, &off) != 0)
-		return SP_ERR_INVALID_ARG;
-	v = days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL +
-	    sec - off;
-	if ((long long)(time_t)v != v)
-		return SP_ERR_INVALID_ARG;
-	*t = (time_t)v;
-	return 0;
 }

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "creds.h"
+#include "credtype.h"
 #include "errmsg.h"
 
 #define CREDPROC_TIMEOUT_MS	60000
@@ -49,14 +49,5 @@ void	credproc_output_free(char *out, size_t len);
  */
 int	credproc_parse(const void *data, size_t len, time_t now,
 	    struct creds **out, struct errmsg *err) SP_WUR;
-
-/*
- * Parse an RFC 3339 time ("2024-01-01T06:00:00Z", "...T06:00:00.5+02:00"),
- * leniently as botocore's dateutil does: 'T', 't' or ' ' between date and
- * time, 'Z', 'z', "UTC", +HH:MM or +HHMM for the zone (required), any
- * fraction (ignored).  Years 1 to 9999.  0 and *t in epoch seconds, or
- * SP_ERR_INVALID_ARG.
- */
-int	credproc_parse_time(const char *s, time_t *t) SP_WUR;
 
 #endif /* SSM_CREDPROC_H */

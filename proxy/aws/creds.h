@@ -41,29 +41,10 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "credtype.h"
 #include "errmsg.h"
 
 struct awscfg;
-
-enum creds_source {
-	CREDS_SRC_ENV = 1,
-	CREDS_SRC_CREDENTIALS_FILE,
-	CREDS_SRC_PROCESS,
-	CREDS_SRC_CONFIG_FILE,
-	CREDS_SRC_ASSUME_ROLE,
-	CREDS_SRC_WEB_IDENTITY,
-	CREDS_SRC_SSO,
-	CREDS_SRC_CONTAINER,
-	CREDS_SRC_IMDS
-};
-
-struct creds {
-	char		*access_key_id;
-	char		*secret_access_key;	/* secret */
-	char		*session_token;		/* secret; NULL if none */
-	time_t		 expiry;	/* epoch seconds; 0 = never expires */
-	enum creds_source source;
-};
 
 struct creds_params {
 	time_t		 now;		/* current time, epoch seconds */
@@ -138,12 +119,5 @@ int	creds_imds_region(struct awscfg *cfg, struct errmsg *err) SP_WUR;
  */
 int	creds_resolve(const struct awscfg *cfg, const struct creds_params *p,
 	    struct creds **out, struct errmsg *err) SP_WUR;
-/* New credentials from copies of the strings (token may be NULL). */
-int	creds_new(const char *akid, const char *secret, const char *token,
-	    time_t expiry, enum creds_source source, struct creds **out) SP_WUR;
-/* Wipe and free; NULL is a no-op. */
-void	creds_free(struct creds *c);
-/* "environment", "credentials file", "credential_process", ... */
-const char *creds_source_str(enum creds_source source);
 
 #endif /* SSM_CREDS_H */

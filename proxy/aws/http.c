@@ -10,14 +10,15 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
+#include "buf.h"
 #include "castore.h"
 #include "http.h"
 #include "notice.h"
 
+/* The body; its cap leaves room for the NUL added at the end. */
 struct sink {
-	char	*buf;
-	size_t	 len, cap;
-	int	 over;
+	struct buf	 b;
+	int		 over;
 };
 
 static size_t
@@ -25,30 +26,13 @@ on_data(char *p, size_t size, size_t n, void *arg)
 {
 	struct sink *s = arg;
 	size_t len = size * n;
-	char *nb;
-	size_t ncap;
 
-	if (s->len + len > HTTP_MAX_BODY) {
+	if (buf_len(&s->b) + len > HTTP_MAX_BODY) {
 		s->over = 1;
 		return 0;
 	}
-	if (s->len + len + 1 > s->cap) {
-		ncap = s->cap ? s->cap * 2 : 4096;
-		while (ncap < s->len + len + 1)
-			ncap *= 2;
-		/* Grow by copying so that nothing secret is left behind. */
-		if ((nb = malloc(ncap)) == NULL)
-			return 0;
-		if (s->buf != NULL) {
-			memcpy(nb, s->buf, s->len);
-			OPENSSL_clear_free(s->buf, s->cap);
-		}
-		s->buf = nb;
-		s->cap = ncap;
-	}
-	memcpy(s->buf + s->len, p, len);
-	s->len += len;
-	s->buf[s->len] = '\0';
+	if (buf_put(&s->b, p, len) != 0)
+		return 0;
 	return len;
 }
 
@@ -155,6 +139,7 @@ http_do(const struct http_req *req, struct http_resp *resp,
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&s, 0, sizeof(s));
+	buf_init(&s.b, HTTP_MAX_BODY + 1);
 	if ((ca = castore_get(req->ca_file, err)) == NULL)
 		return SP_ERR_PROTOCOL;
 	if ((c = curl_easy_init()) == NULL)
@@ -228,17 +213,15 @@ http_do(const struct http_req *req, struct http_resp *resp,
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (s.buf == NULL && (s.buf = calloc(1, 1)) == NULL)
+	if (buf_put_u8(&s.b, 0) != 0)
 		goto out;
-	resp->body = s.buf;
-	resp->len = s.len;
-	s.buf = NULL;
+	resp->body = (char *)buf_steal(&s.b, &resp->len);
+	resp->len--;
 	r = 0;
  out:
 	if (r == SP_ERR_ALLOC && err != NULL && err->msg[0] == '\0')
 		errmsg_set(err, r, "out of memory");
-	if (s.buf != NULL)
-		OPENSSL_clear_free(s.buf, s.cap);
+	buf_release(&s.b);
 	curl_slist_free_all(hl);
 	if (c != NULL)
 		curl_easy_cleanup(c);

@@ -4,18 +4,18 @@
  * mode, empty_lines_in_values, no inline comments, '=' and ':' as
  * delimiters) and botocore's configloader._parse_nested().
  */
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "file.h"
 #include "ini.h"
+#include "strutil.h"
+#include "utf8.h"
 
 struct ini_sub {
 	char		*key;
@@ -57,6 +57,7 @@ struct ini {
 	int		 exists;
 	struct ini_section *sec;
 	size_t		 nsec;
+	size_t		 seccap;	/* sec's allocated length */
 	struct ini_section defaults;
 	uint32_t	 nserial;
 	struct hent	*ht;
@@ -111,13 +112,6 @@ dupn(const char *p, size_t n)
 	memcpy(s, p, n);
 	s[n] = '\0';
 	return s;
-}
-
-static void
-wipe_str(char *s)
-{
-	if (s != NULL)
-		OPENSSL_clear_free(s, strlen(s) + 1);
 }
 
 static unsigned char
@@ -395,6 +389,7 @@ header(struct pstate *ps, const char *a, const char *b)
 	struct ini *ini = ps->ini;
 	struct ini_section *ns, *s;
 	uint32_t idx;
+	size_t n;
 	char *name;
 	int r;
 
@@ -413,11 +408,17 @@ header(struct pstate *ps, const char *a, const char *b)
 		    ini->sec[idx].line);
 	if ((name = dupn(a, b - a)) == NULL)
 		return perr(ps, SP_ERR_ALLOC, "out of memory");
-	if ((ns = reallocarray(ini->sec, ini->nsec + 1, sizeof(*ns))) == NULL) {
-		free(name);
-		return perr(ps, SP_ERR_ALLOC, "out of memory");
+	/* Doubled, not grown by one: a realloc per section is quadratic. */
+	if (ini->nsec == ini->seccap) {
+		n = ini->seccap ? ini->seccap * 2 : 16;
+		if ((ns = reallocarray(ini->sec, n, sizeof(*ns))) == NULL) {
+			free(name);
+			return perr(ps, SP_ERR_ALLOC, "out of memory");
+		}
+		ini->sec = ns;
+		ini->seccap = n;
 	}
-	ini->sec = ns;
+	ns = ini->sec;
 	s = &ns[ini->nsec];
 	memset(s, 0, sizeof(*s));
 	s->name = name;
@@ -521,51 +522,19 @@ line(struct pstate *ps, const char *p, size_t n)
 	return option(ps, a, b);
 }
 
-/* Length of the valid UTF-8 sequence at p (not NUL), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] >= 0x01 && p[0] <= 0x7f)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* Refuse NUL bytes and invalid UTF-8, naming the line. */
 static int
 check_text(struct pstate *ps, const unsigned char *p, size_t n)
 {
 	size_t i = 0, k;
+	uint32_t cp;
 
 	ps->lineno = 1;
 	while (i < n) {
 		if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == n ||
 		    p[i + 1] != '\n')))
 			ps->lineno++;
-		if ((k = utf8_len(p + i, n - i)) == 0)
+		if (p[i] == 0 || (k = utf8_decode(p + i, n - i, &cp)) == 0)
 			return perr(ps, CFG_ERR_SYNTAX, p[i] == 0 ?
 			    "NUL byte in file" : "invalid UTF-8");
 		i += k;
@@ -670,96 +639,34 @@ ini_parse(const char *name, const void *data, size_t len, struct ini **out,
 	return r;
 }
 
-/* Read all of fd (a regular file) into a heap buffer, bounded. */
-static int
-read_all(int fd, const char *path, char **bufp, size_t *lenp,
-    struct errmsg *err)
-{
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int r;
-
-	for (;;) {
-		if (len == cap) {
-			if (cap > INI_MAX_FILE) {
-				r = errmsg_set(err, SP_ERR_TOO_LARGE,
-				    "%s: file is larger than %d bytes", path,
-				    INI_MAX_FILE);
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 8192;
-			if ((nb = malloc(cap)) == NULL) {
-				r = errmsg_set(err, SP_ERR_ALLOC,
-				    "out of memory");
-				goto fail;
-			}
-			if (buf != NULL) {
-				memcpy(nb, buf, len);
-				OPENSSL_clear_free(buf, cap / 2);
-			}
-			buf = nb;
-		}
-		if ((n = read(fd, buf + len, cap - len)) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			r = errmsg_set(err, CFG_ERR_IO, "%s: %s", path,
-			    strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
- fail:
-	if (buf != NULL)
-		OPENSSL_clear_free(buf, cap);
-	return r;
-}
-
 int
 ini_load(const char *path, struct ini **out, struct errmsg *err)
 {
-	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	int fd, r;
+	int r;
 
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO at the path must not hang us in open(). */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			return errmsg_set(err, CFG_ERR_IO, "%s: %s", path,
-			    strerror(errno));
-		if ((*out = ini_new(path)) == NULL)
+	if (file_read_small(path, INI_MAX_FILE, 0, &buf, &len) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			if ((*out = ini_new(path)) == NULL)
+				return errmsg_set(err, SP_ERR_ALLOC, "out of "
+				    "memory");
+			return 0;
+		}
+		if (errno == EINVAL)
+			return errmsg_set(err, CFG_ERR_IO, "%s: not a regular "
+			    "file", path);
+		if (errno == EFBIG)
+			return errmsg_set(err, SP_ERR_TOO_LARGE, "%s: file is "
+			    "larger than %d bytes", path, INI_MAX_FILE);
+		if (errno == ENOMEM)
 			return errmsg_set(err, SP_ERR_ALLOC, "out of memory");
-		return 0;
-	}
-	if (fstat(fd, &st) == -1) {
-		r = errmsg_set(err, CFG_ERR_IO, "%s: %s", path,
+		return errmsg_set(err, CFG_ERR_IO, "%s: %s", path,
 		    strerror(errno));
-		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		r = errmsg_set(err, CFG_ERR_IO, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > INI_MAX_FILE) {
-		r = errmsg_set(err, SP_ERR_TOO_LARGE,
-		    "%s: file is larger than %d bytes", path, INI_MAX_FILE);
-		goto out;
-	}
-	if ((r = read_all(fd, path, &buf, &len, err)) != 0)
-		goto out;
 	r = ini_parse(path, buf, len, out, err);
- out:
-	if (buf != NULL)
-		OPENSSL_clear_free(buf, len);
-	close(fd);
+	OPENSSL_clear_free(buf, len + 1);
 	return r;
 }
 

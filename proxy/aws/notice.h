@@ -9,7 +9,8 @@
 
 enum notice_level {
 	NOTICE_WARN,		/* shown at the default verbosity */
-	NOTICE_VERBOSE		/* shown with -v */
+	NOTICE_VERBOSE,		/* shown with -v */
+	NOTICE_DEBUG		/* shown with -vv */
 };
 
 typedef void notice_fn(enum notice_level level, const char *line);

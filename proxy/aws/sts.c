@@ -6,99 +6,63 @@
 #include <expat.h>
 #include <openssl/crypto.h>
 
-#include "credproc.h"
+#include "buf.h"
 #include "sts.h"
+#include "urlenc.h"
 
-struct formbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 fail;
-};
+/*
+ * Safety cap of a form body: its longest value, a web identity token, is
+ * read from a file of at most 64 KiB, and encoding at most triples a
+ * value.
+ */
+#define FORM_MAX	(4 * 1024 * 1024)
 
-static void
-fb_add(struct formbuf *f, const char *s, size_t n)
+/* "&k=v" (no '&' first), v percent-encoded; nothing if v is NULL. */
+static int
+form_param(struct buf *b, const char *k, const char *v)
 {
-	char *np;
-	size_t ncap;
-
-	if (f->fail)
-		return;
-	if (f->len + n + 1 > f->cap) {
-		ncap = (f->len + n + 1) * 2 + 64;
-		if ((np = malloc(ncap)) == NULL) {
-			f->fail = 1;
-			return;
-		}
-		if (f->p != NULL) {
-			memcpy(np, f->p, f->len);
-			OPENSSL_clear_free(f->p, f->cap);
-		}
-		f->p = np;
-		f->cap = ncap;
-	}
-	memcpy(f->p + f->len, s, n);
-	f->len += n;
-	f->p[f->len] = '\0';
-}
-
-static void
-fb_param(struct formbuf *f, const char *k, const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char e[3];
-	const unsigned char *u;
+	int r;
 
 	if (v == NULL)
-		return;
-	if (f->len > 0)
-		fb_add(f, "&", 1);
-	fb_add(f, k, strlen(k));
-	fb_add(f, "=", 1);
-	for (u = (const unsigned char *)v; *u != '\0'; u++) {
-		if ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
-		    (*u >= '0' && *u <= '9') || *u == '-' || *u == '_' ||
-		    *u == '.' || *u == '~') {
-			fb_add(f, (const char *)u, 1);
-			continue;
-		}
-		e[0] = '%';
-		e[1] = hex[*u >> 4];
-		e[2] = hex[*u & 15];
-		fb_add(f, e, 3);
-	}
+		return 0;
+	if ((buf_len(b) > 0 && (r = buf_put_str(b, "&")) != 0) ||
+	    (r = buf_put_str(b, k)) != 0 || (r = buf_put_str(b, "=")) != 0)
+		return r;
+	return urlenc_put(b, v, strlen(v), 0);
 }
 
 int
 sts_form(const struct sts_args *a, int web, char **out)
 {
-	struct formbuf f;
+	struct buf b;
 	char dur[24];
+	int r;
 
 	*out = NULL;
-	memset(&f, 0, sizeof(f));
-	fb_param(&f, "Action", web ? "AssumeRoleWithWebIdentity" :
-	    "AssumeRole");
-	fb_param(&f, "Version", "2011-06-15");
-	fb_param(&f, "RoleArn", a->role_arn);
-	fb_param(&f, "RoleSessionName", a->role_session_name);
-	if (a->duration_seconds > 0) {
+	buf_init(&b, FORM_MAX);
+	dur[0] = '\0';
+	if (a->duration_seconds > 0)
 		snprintf(dur, sizeof(dur), "%ld", a->duration_seconds);
-		fb_param(&f, "DurationSeconds", dur);
-	}
+	if ((r = form_param(&b, "Action", web ? "AssumeRoleWithWebIdentity" :
+	    "AssumeRole")) != 0 ||
+	    (r = form_param(&b, "Version", "2011-06-15")) != 0 ||
+	    (r = form_param(&b, "RoleArn", a->role_arn)) != 0 ||
+	    (r = form_param(&b, "RoleSessionName",
+	    a->role_session_name)) != 0 ||
+	    (r = form_param(&b, "DurationSeconds", dur[0] != '\0' ? dur :
+	    NULL)) != 0)
+		goto out;
 	if (web)
-		fb_param(&f, "WebIdentityToken", a->web_identity_token);
-	else {
-		fb_param(&f, "ExternalId", a->external_id);
-		fb_param(&f, "SerialNumber", a->serial_number);
-		fb_param(&f, "TokenCode", a->token_code);
-	}
-	if (f.fail) {
-		if (f.p != NULL)
-			OPENSSL_clear_free(f.p, f.cap);
-		return SP_ERR_ALLOC;
-	}
-	*out = f.p;
-	return 0;
+		r = form_param(&b, "WebIdentityToken", a->web_identity_token);
+	else if ((r = form_param(&b, "ExternalId", a->external_id)) != 0 ||
+	    (r = form_param(&b, "SerialNumber", a->serial_number)) != 0 ||
+	    (r = form_param(&b, "TokenCode", a->token_code)) != 0)
+		goto out;
+	if (r == 0)
+		r = buf_to_cstr(&b, out);
+ out:
+	buf_release(&b);
+	return r;
 }
 
 /* The elements we keep, by path suffix under the root. */
@@ -297,7 +261,7 @@ sts_parse(const char *op, long st, const void *xml, size_t len,
 		    "a credential field", op);
 		goto out;
 	}
-	if (credproc_parse_time(p.val[F_EXPIRATION], &exp) != 0) {
+	if (creds_parse_time(p.val[F_EXPIRATION], &exp) != 0) {
 		r = errmsg_set(err, CFG_ERR_VALUE, "%s: the answer of STS has "
 		    "a bad Expiration", op);
 		goto out;

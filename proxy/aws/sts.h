@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "creds.h"
+#include "credtype.h"
 #include "errmsg.h"
 
 #define STS_MAX_TEXT	(64 * 1024)	/* any one element's text */

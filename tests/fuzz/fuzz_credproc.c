@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < sizeof(text)) {
 		memcpy(text, data, size);
 		text[size] = '\0';
-		if (credproc_parse_time(text, &t) != 0 && t != 0)
+		if (creds_parse_time(text, &t) != 0 && t != 0)
 			abort();
 	}
 	return 0;

@@ -605,7 +605,7 @@ test_overrides(void)
 	cfg = load(&err);
 	CHECK(cfg != NULL, "services example loads");
 	ep_is(cfg, "ssm", NULL, "https://ssm.example.internal",
-	    "services section (AWS-APIS.md example)");
+	    "services section (AWS-APIS.md \"Endpoint overrides\")");
 	ep_is(cfg, "ec2-instance-connect", NULL,
 	    "https://eic.example.internal:8443/base",
 	    "services key ec2_instance_connect");
