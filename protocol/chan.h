@@ -1,4 +1,9 @@
 /*
+ * protocol/: the data channel, its payloads, JSON, SigV4 and websocket
+ * framing; pure code on libc, OpenSSL and yajl: no I/O, logging or exit.
+ */
+
+/*
  * The data-channel session state machine, sans I/O: PROTOCOL.md
  * "Handshake", "Streams, acknowledgements, retransmission", "Port
  * sessions" and "Reconnection".
