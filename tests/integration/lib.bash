@@ -60,6 +60,33 @@ san_clean() {
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 
+# No match of grep's pattern in the files.
+absent() {	# grep-options pattern files...
+	! grep -q "$@"
+}
+
+# A string percent-encoded as in a URL query.
+enc() { /usr/bin/python3 -c 'import sys, urllib.parse
+print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+
+# None of the secrets the emulator issued (STATE/issued-secrets: TokenValues,
+# StreamUrl queries, issued keys and tokens) appears in the files, exactly
+# or percent-encoded; at least min of them were issued.  Names the leaks.
+issued_secrets_absent() {	# min files...
+	local min=$1 sec n=0 leaked=0
+	shift
+	while IFS= read -r sec; do
+		n=$((n + 1))
+		if grep -qF -- "$sec" "$@" ||
+		    grep -qF -- "$(enc "$sec")" "$@"; then
+			leaked=$((leaked + 1))
+			echo "  leaked: ${sec:0:12}..."
+		fi
+	done <"$EMU_STATE/issued-secrets"
+	echo "  $n issued secrets checked, $leaked found"
+	[ "$n" -ge "$min" ] && [ "$leaked" -eq 0 ]
+}
+
 # logq 'python expression over L, the request log records' -> status
 logq() {
 	/usr/bin/python3 - "$EMU_REQUEST_LOG" "$1" <<'PY'
