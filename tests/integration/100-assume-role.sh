@@ -6,17 +6,7 @@
 . "$(dirname "$0")/lib.bash"
 it_start --no-agent-pause
 
-export HOME=$T/home
-mkdir -p "$HOME"
-export AWS_ENDPOINT_URL_STS=$EMU_API_URL
-base_ak=$AWS_ACCESS_KEY_ID
-base_sk=$AWS_SECRET_ACCESS_KEY
-unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-cat >"$AWS_SHARED_CREDENTIALS_FILE" <<EOC
-[base]
-aws_access_key_id = $base_ak
-aws_secret_access_key = $base_sk
-EOC
+creds_base_profile
 cat >"$AWS_CONFIG_FILE" <<EOC
 [profile mid]
 role_arn = arn:aws:iam::123456789012:role/mid

@@ -60,6 +60,23 @@ san_clean() {
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 
+# For the role tests: HOME in $T, STS at the emulator, and the emulator's
+# keys moved from the environment into profile [base] of the credentials
+# file (base_ak, base_sk keep them).
+creds_base_profile() {
+	export HOME=$T/home
+	mkdir -p "$HOME"
+	export AWS_ENDPOINT_URL_STS=$EMU_API_URL
+	base_ak=$AWS_ACCESS_KEY_ID
+	base_sk=$AWS_SECRET_ACCESS_KEY
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+	cat >"$AWS_SHARED_CREDENTIALS_FILE" <<EOC
+[base]
+aws_access_key_id = $base_ak
+aws_secret_access_key = $base_sk
+EOC
+}
+
 # No match of grep's pattern in the files.
 absent() {	# grep-options pattern files...
 	! grep -q "$@"
