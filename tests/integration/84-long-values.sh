@@ -12,7 +12,7 @@ long=$(head -c 9000 /dev/zero | tr '\0' t)
 emu_ctl config "{\"container_token\": \"$long\"}" >/dev/null
 AWS_CONTAINER_CREDENTIALS_FULL_URI=$EMU_META_URL/container/v2/credentials/t \
     AWS_CONTAINER_AUTHORIZATION_TOKEN=$long \
-    "$SSM_PROXY" "$EMU_TARGET" </dev/null >/dev/null 2>"$T/e1"
+    "$SSM_PROXY" "$EMU_TARGET" "$EMU_SSHD_PORT" </dev/null >/dev/null 2>"$T/e1"
 rc=$?
 check "a 9000-byte container token: the session ends normally (exit 0)" \
     [ "$rc" = 0 ]
