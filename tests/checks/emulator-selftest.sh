@@ -3,8 +3,8 @@
 # and the independent reference client tests/emulator/pyclient.py as
 # ProxyCommand: StartSession with SigV4, wss, handshake, relay, sshd.
 # Also data integrity under injected loss/duplication, a websocket drop
-# with ResumeSession, the CONNECT proxy, a signed upgrade, and failures
-# that must fail.  Everything started here is stopped by the trap.
+# with ResumeSession, the CONNECT proxy, a signed upgrade, failures
+# that must fail, and the fleet's EC2/SSM calls (fleetprobe.py).  Everything started here is stopped by the trap.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
@@ -195,6 +195,31 @@ check "raw websocket probes ($(grep -c '^ok' "$dir/wsprobe.out") ok)" \
     [ $rc -eq 0 ]
 emu_ctl config '{"reset": true}' >/dev/null
 
+# 7b. the fleet: DescribeInstances/StartInstances (EC2 Query, XML),
+# DescribeInstanceInformation, StartSession by region and state, knobs
+/usr/bin/python3 tests/emulator/fleetprobe.py "$dir" >"$dir/fleet.out" 2>&1
+rc=$?
+cat "$dir/fleet.out"
+check "fleet probes ($(grep -c '^ok' "$dir/fleet.out") ok)" [ $rc -eq 0 ]
+kh_names() {	# names... -> each one is a host of known_hosts' line
+	local n
+	for n in "$@"; do
+		tr ', ' '\n\n' <"$EMU_KNOWN_HOSTS" | grep -qxF -- "$n" ||
+		    { echo "  $n not in known_hosts"; return 1; }
+	done
+}
+check "  known_hosts names the fleet" kh_names web1 Db-Primary db-primary \
+    10.0.1.5 ip-10-0-1-5.ec2.internal web1.eu-west-1 web1.us-east-1 \
+    i-0f1f1f1f1f1f1f1f1.eu-west-1 onprem1 '[web1]:'"$EMU_SSHD_PORT"
+out=$(AWS_REGION=eu-west-1 "${SSH[@]}" -o ProxyCommand="$PYC --sign-ws %h %p" \
+    "$EMU_SSH_USER@i-0f1f1f1f1f1f1f1f1" 'echo eu' 2>"$dir/ssh-eu.err")
+check "ssh to eu-west-1's web1 in eu-west-1 (signed upgrade)" [ "$out" = eu ]
+check "  StartSession logged with that target and region" logq \
+    '[e for e in L if e["kind"]=="api" and e["api"]=="StartSession"
+      and e.get("region")=="eu-west-1" and e["status"]==200
+      and e["target"]=="i-0f1f1f1f1f1f1f1f1"]'
+emu_ctl config '{"reset": true}' >/dev/null
+
 # 8. whole-log invariants
 check "no digest, frame or validation failure; no data before handshake" \
     logq 'not [e for e in L if e.get("event") in ("digest_failure",
@@ -238,5 +263,5 @@ check "emulator and its process tree ($(echo $tree | wc -w) pids) gone" gone
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && echo "#> emulator self-test: $pass checks (ssh via" \
-    "pyclient, proxy, signed ws, loss, reconnect, errors, raw ws)"
+    "pyclient, proxy, signed ws, loss, reconnect, errors, raw ws, fleet)"
 [ "$fail" -eq 0 ]
