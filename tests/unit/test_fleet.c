@@ -314,13 +314,14 @@ test_ec2_odd(void)
 	for (i = 0; i < 254; i++)
 		r |= buf_put_u8(&b, 'x');
 	r |= buf_put_str(&b, "\xc3\xa9\xc3\xa9</value></item></tagSet>"
-	    "<launchTime>yesterday</launchTime></item>");
+	    "<launchTime>yesterday</launchTime></item>"
+	    "<item><instanceId>i-5/../x</instanceId></item>");
 	r |= buf_put_str(&b, tail);
 	if (r != 0)
 		abort();
 	CHECK_EQ(fleet_parse_ec2(buf_ptr(&b), buf_len(&b), NULL, &l, &next),
 	    0, "odd items");
-	CHECK_EQ(l.n, 2, "the item without an id is dropped");
+	CHECK_EQ(l.n, 2, "items without an id, or with a bad one, dropped");
 	CHECK_STR(l.n == 2 ? l.v[0].id : NULL, "i-2", "id trimmed");
 	CHECK_STR(l.n == 2 ? l.v[0].name : NULL, "a b c",
 	    "value before key; tab and DEL become spaces");
@@ -473,7 +474,8 @@ test_ssm(void)
 	    "\"IPAddress\":\"192.168.50.10\",\"Name\":\"onprem1\"},"
 	    "{\"PingStatus\":\"Online\"},"
 	    "{\"InstanceId\":\"mi-0aaaaaaaaaaaaaaaa\",\"LastPingDateTime\":"
-	    "\"2024-05-01T08:00:00Z\",\"ComputerName\":\"a\\u0007b\"}"
+	    "\"2024-05-01T08:00:00Z\",\"ComputerName\":\"a\\u0007b\"},"
+	    "{\"InstanceId\":\"mi-bad\\u0001id\"},{\"InstanceId\":\"../x\"}"
 	    "],\"NextToken\":\"AAEAA+/=\"}";
 	struct fleet_list l;
 	struct fleet_instance *e;
@@ -489,7 +491,7 @@ test_ssm(void)
 	snprintf(e->platform, sizeof(e->platform), "Linux/UNIX");
 	CHECK_EQ(fleet_ssm_merge(pg, strlen(pg), "asked", &l, &next), 0,
 	    "SSM page");
-	CHECK_EQ(l.n, 3, "one updated, two added, one without id skipped");
+	CHECK_EQ(l.n, 3, "one updated, two added, three without a good id skipped");
 	CHECK_STR(next, "AAEAA+/=", "NextToken");
 	e = &l.v[0];
 	CHECK_EQ(e->managed, 1, "managed");
