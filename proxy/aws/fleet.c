@@ -92,6 +92,40 @@ fleet_list_add(struct fleet_list *l, int *full)
 	return v;
 }
 
+struct fleet_endpoint *
+fleet_endpoint_add(struct fleet_endpoints *l, int *full)
+{
+	struct fleet_endpoint *v;
+	size_t cap;
+
+	*full = 0;
+	if (l->n >= FLEET_MAX_ENDPOINTS) {
+		*full = 1;
+		return NULL;
+	}
+	if (l->n == l->cap) {
+		cap = l->cap == 0 ? 4 : l->cap * 2;
+		if (cap > FLEET_MAX_ENDPOINTS)
+			cap = FLEET_MAX_ENDPOINTS;
+		if ((v = realloc(l->v, cap * sizeof(*v))) == NULL)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	v = &l->v[l->n++];
+	memset(v, 0, sizeof(*v));
+	return v;
+}
+
+void
+fleet_endpoints_free(struct fleet_endpoints *l)
+{
+	if (l == NULL)
+		return;
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
 struct fleet_instance *
 fleet_find(struct fleet_list *l, const char *id)
 {
@@ -193,6 +227,85 @@ fleet_ec2_form(enum fleet_by by, const char *value, const char *name_tag,
 	    (r = urlenc_put(out, next, strlen(next), 0)) != 0))
 		return r;
 	return 0;
+}
+
+static const char *const eice_usable[] = { "create-complete",
+    "update-in-progress", "update-failed", "update-complete" };
+
+int
+fleet_eice_usable(const char *state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(eice_usable) / sizeof(eice_usable[0]); i++)
+		if (strcmp(state, eice_usable[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+fleet_eice_form(const char *vpc_id, const char *eice_id, int usable,
+    unsigned int page, const char *next, struct buf *out)
+{
+	size_t k;
+	int r, i = 1;
+
+	if (vpc_id == NULL && eice_id == NULL)
+		return SP_ERR_INVALID_ARG;
+	if ((r = buf_put_str(out, "Action=DescribeInstanceConnectEndpoints"
+	    "&Version=" EC2_VERSION)) != 0)
+		return r;
+	if (eice_id != NULL) {
+		if ((r = buf_put_str(out, "&InstanceConnectEndpointId.1=")) ==
+		    0)
+			r = urlenc_put(out, eice_id, strlen(eice_id), 0);
+	} else
+		r = put_filter(out, i++, "vpc-id", NULL, vpc_id);
+	if (r == 0 && usable)
+		r = buf_putf(out, "&Filter.%d.Name=state", i);
+	for (k = 0; usable && r == 0 && k < sizeof(eice_usable) /
+	    sizeof(eice_usable[0]); k++)
+		r = buf_putf(out, "&Filter.%d.Value.%zu=%s", i, k + 1,
+		    eice_usable[k]);
+	if (r == 0 && eice_id == NULL)
+		r = buf_putf(out, "&MaxResults=%u", page);
+	if (r == 0 && next != NULL && (r = buf_put_str(out,
+	    "&NextToken=")) == 0)
+		r = urlenc_put(out, next, strlen(next), 0);
+	return r;
+}
+
+enum fleet_eice_pick
+fleet_eice_choose(const struct fleet_endpoints *l, const char *eice_id,
+    const char *vpc_id, const char *subnet_id, int fips,
+    const struct fleet_endpoint **pick, const char **host)
+{
+	const struct fleet_endpoint *e, *first = NULL, *same = NULL;
+	int seen = 0;
+	size_t i;
+
+	*pick = NULL;
+	*host = NULL;
+	for (i = 0; i < l->n; i++) {
+		e = &l->v[i];
+		if (eice_id != NULL ? strcmp(e->id, eice_id) != 0 :
+		    vpc_id == NULL || strcmp(e->vpc_id, vpc_id) != 0)
+			continue;
+		seen = 1;
+		if (!fleet_eice_usable(e->state) || e->dns_name[0] == '\0')
+			continue;
+		if (first == NULL)
+			first = e;
+		if (same == NULL && subnet_id != NULL && *subnet_id != '\0' &&
+		    strcmp(e->subnet_id, subnet_id) == 0)
+			same = e;
+	}
+	if ((*pick = same != NULL ? same : first) == NULL)
+		return seen ? FLEET_EICE_NOT_READY : FLEET_EICE_NONE;
+	if (fips && (*pick)->fips_dns_name[0] == '\0')
+		return FLEET_EICE_NO_FIPS;
+	*host = fips ? (*pick)->fips_dns_name : (*pick)->dns_name;
+	return FLEET_EICE_OK;
 }
 
 /* One signed POST. */
@@ -342,8 +455,8 @@ xml_sink(void *arg, const void *data, size_t len)
  */
 static int
 ec2_call(struct fleet_ctx *x, const char *op, const struct buf *form,
-    enum fleet_doc want, struct fleet_list *out, struct fleet_xml **pp,
-    struct errmsg *err)
+    enum fleet_doc want, struct fleet_list *out,
+    struct fleet_endpoints *eout, struct fleet_xml **pp, struct errmsg *err)
 {
 	struct post po;
 	struct http_resp resp;
@@ -354,6 +467,8 @@ ec2_call(struct fleet_ctx *x, const char *op, const struct buf *form,
 	memset(&s, 0, sizeof(s));
 	if ((*pp = s.p = fleet_xml_new(x->name_tag, out)) == NULL)
 		return errmsg_set(err, SP_ERR_ALLOC, "out of memory");
+	if (eout != NULL)
+		fleet_xml_endpoints(s.p, eout);
 	memset(&po, 0, sizeof(po));
 	po.op = op;
 	po.service = "ec2";
@@ -371,8 +486,9 @@ ec2_call(struct fleet_ctx *x, const char *op, const struct buf *form,
 		if (s.r == SP_ERR_TOO_LARGE || s.r == SP_ERR_ALLOC)
 			return s.r == SP_ERR_ALLOC ? errmsg_set(err, s.r,
 			    "%s: out of memory", op) : errmsg_set(err, s.r,
-			    "%s: more than %d instances", op,
-			    FLEET_MAX_INSTANCES);
+			    "%s: more than %d %s", op, eout != NULL ?
+			    FLEET_MAX_ENDPOINTS : FLEET_MAX_INSTANCES,
+			    eout != NULL ? "endpoints" : "instances");
 		if (s.r != 0 || res->doc != want)
 			return errmsg_set(err, CFG_ERR_VALUE, "%s: the answer "
 			    "of EC2 (HTTP %ld) is not the expected XML", op,
@@ -403,13 +519,31 @@ page_size(unsigned int asked, unsigned int dflt, unsigned int max)
 	return asked < 5 ? 5 : asked > max ? max : asked;
 }
 
+/* Take the NextToken of the page just read into *next (freeing the
+ * previous one); the same token twice or too many pages is an error. */
+static int
+next_page(const char *op, struct fleet_xml_res *res, char **next,
+    size_t *pages, struct errmsg *err)
+{
+	if (res->next != NULL && *next != NULL &&
+	    strcmp(res->next, *next) == 0)
+		return errmsg_set(err, SP_ERR_PROTOCOL, "%s: EC2 sent the "
+		    "same NextToken twice", op);
+	free(*next);
+	*next = res->next;
+	res->next = NULL;
+	if (*next != NULL && ++*pages >= MAX_PAGES)
+		return errmsg_set(err, SP_ERR_TOO_LARGE, "%s: more than %d "
+		    "pages", op, MAX_PAGES);
+	return 0;
+}
+
 int
 fleet_ec2_describe(struct fleet_ctx *x, enum fleet_by by, const char *value,
     struct fleet_list *out, struct errmsg *err)
 {
 	const char *op = "DescribeInstances";
 	struct fleet_xml *p = NULL;
-	struct fleet_xml_res *res;
 	struct buf form;
 	char *next = NULL;
 	size_t n0 = out->n, pages = 0, before;
@@ -429,26 +563,12 @@ fleet_ec2_describe(struct fleet_ctx *x, enum fleet_by by, const char *value,
 		}
 		fleet_xml_free(p);
 		before = out->n;
-		if ((r = ec2_call(x, op, &form, FLEET_DOC_DESCRIBE, out, &p,
-		    err)) != 0)
+		if ((r = ec2_call(x, op, &form, FLEET_DOC_DESCRIBE, out, NULL,
+		    &p, err)) != 0)
 			break;
 		drop_terminated(out, before);
-		res = fleet_xml_res(p);
-		if (res->next != NULL && next != NULL &&
-		    strcmp(res->next, next) == 0) {
-			r = errmsg_set(err, SP_ERR_PROTOCOL, "%s: EC2 sent the "
-			    "same NextToken twice", op);
-			break;
-		}
-		free(next);
-		next = res->next;
-		res->next = NULL;
-		if (next != NULL && ++pages >= MAX_PAGES) {
-			r = errmsg_set(err, SP_ERR_TOO_LARGE, "%s: more than "
-			    "%d pages", op, MAX_PAGES);
-			break;
-		}
-	} while (next != NULL);
+		r = next_page(op, fleet_xml_res(p), &next, &pages, err);
+	} while (r == 0 && next != NULL);
 	if (r != 0)
 		out->n = n0;
 	free(next);
@@ -587,10 +707,50 @@ fleet_ec2_start(struct fleet_ctx *x, const char *id, char state[16],
 		goto out;
 	}
 	if ((r = ec2_call(x, "StartInstances", &form, FLEET_DOC_START, &none,
-	    &p, err)) != 0)
+	    NULL, &p, err)) != 0)
 		goto out;
 	snprintf(state, 16, "%s", fleet_xml_res(p)->state);
  out:
+	fleet_xml_free(p);
+	fleet_list_free(&none);
+	buf_release(&form);
+	return r;
+}
+
+int
+fleet_eice_describe(struct fleet_ctx *x, const char *vpc_id,
+    const char *eice_id, int usable, struct fleet_endpoints *out,
+    struct errmsg *err)
+{
+	const char *op = "DescribeInstanceConnectEndpoints";
+	struct fleet_list none;
+	struct fleet_xml *p = NULL;
+	struct buf form;
+	char *next = NULL;
+	size_t n0 = out->n, pages = 0;
+	int r;
+
+	x->code[0] = '\0';
+	memset(&none, 0, sizeof(none));
+	buf_init(&form, MAX_FORM);
+	do {
+		buf_reset(&form);
+		if ((r = fleet_eice_form(vpc_id, eice_id, usable,
+		    FLEET_EICE_PAGE, next, &form)) != 0) {
+			r = errmsg_set(err, r == SP_ERR_ALLOC ? SP_ERR_ALLOC :
+			    SP_ERR_INVALID_ARG, "%s: cannot build the request",
+			    op);
+			break;
+		}
+		fleet_xml_free(p);
+		if ((r = ec2_call(x, op, &form, FLEET_DOC_EICE, &none, out,
+		    &p, err)) != 0)
+			break;
+		r = next_page(op, fleet_xml_res(p), &next, &pages, err);
+	} while (r == 0 && next != NULL);
+	if (r != 0)
+		out->n = n0;
+	free(next);
 	fleet_xml_free(p);
 	fleet_list_free(&none);
 	buf_release(&form);

@@ -55,6 +55,11 @@ struct fleet_instance {
 	char	platform[64];	/* PlatformName, else PlatformType / EC2
 				   platformDetails */
 	char	computer_name[256];	/* ComputerName */
+	/* EC2, the instance's own (not its interfaces'); "" unknown: */
+	char	vpc_id[32];	/* vpcId */
+	char	subnet_id[32];	/* subnetId */
+	char	ipv6[48];	/* ipv6Address, else the first IPv6 of its
+				   first interface that has one */
 };
 
 struct fleet_list {
@@ -121,6 +126,68 @@ int	fleet_ssm_describe(struct fleet_ctx *x, const char *const *ids,
 int	fleet_ec2_start(struct fleet_ctx *x, const char *id, char state[16],
 	    struct errmsg *err) SP_WUR;
 
+/*
+ * EC2 Instance Connect Endpoints (proxy/aws/AWS-APIS.md
+ * "DescribeInstanceConnectEndpoints"): the ones a tunnel may go through.
+ */
+#define FLEET_EICE_PAGE		50	/* MaxResults (the service's most) */
+#define FLEET_MAX_ENDPOINTS	1000	/* entries kept over all pages */
+
+struct fleet_endpoint {
+	char	id[32];		/* instanceConnectEndpointId, "eice-..." */
+	char	vpc_id[32];
+	char	subnet_id[32];
+	char	state[24];	/* create-complete, update-failed, ... */
+	char	dns_name[256];
+	char	fips_dns_name[256];	/* "" when it has none */
+	char	az[32];
+};
+
+struct fleet_endpoints {
+	struct fleet_endpoint	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+/*
+ * DescribeInstanceConnectEndpoints (EC2 Query protocol) in x's region:
+ * the endpoint eice_id (InstanceConnectEndpointId.1) when not NULL, else
+ * those of the VPC vpc_id (filter vpc-id); with usable, only those in a
+ * state that takes connections (fleet_eice_usable(), the state filter).
+ * The endpoints found are appended to out.  Returns as
+ * fleet_ec2_describe; an unknown eice_id is CFG_ERR_PROCESS with x->code
+ * "InvalidInstanceConnectEndpointId.NotFound".
+ */
+int	fleet_eice_describe(struct fleet_ctx *x, const char *vpc_id,
+	    const char *eice_id, int usable, struct fleet_endpoints *out,
+	    struct errmsg *err) SP_WUR;
+
+/* 1 if an endpoint in state takes connections (create-complete,
+ * update-in-progress, update-failed, update-complete). */
+int	fleet_eice_usable(const char *state);
+
+/* What fleet_eice_choose() found. */
+enum fleet_eice_pick {
+	FLEET_EICE_OK,		/* *pick and *host set */
+	FLEET_EICE_NONE,	/* no endpoint matches */
+	FLEET_EICE_NOT_READY,	/* some match, none is usable */
+	FLEET_EICE_NO_FIPS	/* FIPS asked, the one chosen has no FIPS
+				   name (*pick set) */
+};
+
+/*
+ * Choose the endpoint of l to use, pure: with eice_id, that one; else
+ * the usable endpoints of vpc_id, the first in subnet_id first, then the
+ * first of the VPC.  *host is its dnsName, or with fips its fipsDnsName
+ * (never built by hand).  *pick and *host are NULL unless said above.
+ */
+enum fleet_eice_pick fleet_eice_choose(const struct fleet_endpoints *l,
+	    const char *eice_id, const char *vpc_id, const char *subnet_id,
+	    int fips, const struct fleet_endpoint **pick, const char **host);
+
+/* Free the entries and zero l.  NULL is a no-op. */
+void	fleet_endpoints_free(struct fleet_endpoints *l);
+
 /* The entry for id in l, or NULL. */
 struct fleet_instance *fleet_find(struct fleet_list *l, const char *id);
 /* Free the entries and zero l.  NULL is a no-op. */
@@ -137,5 +204,9 @@ int	fleet_parse_ec2(const void *xml, size_t len, const char *name_tag,
 	    struct fleet_list *out, char **next) SP_WUR;
 int	fleet_parse_ssm(const void *json, size_t len, struct fleet_list *out,
 	    char **next) SP_WUR;
+/* One DescribeInstanceConnectEndpoints page, as the two above (more than
+ * FLEET_MAX_ENDPOINTS entries: SP_ERR_TOO_LARGE). */
+int	fleet_parse_eice(const void *xml, size_t len,
+	    struct fleet_endpoints *out, char **next) SP_WUR;
 
 #endif /* SSM_FLEET_H */

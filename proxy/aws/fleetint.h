@@ -21,6 +21,7 @@ enum fleet_doc {
 	FLEET_DOC_DESCRIBE,	/* DescribeInstancesResponse */
 	FLEET_DOC_START,	/* StartInstancesResponse */
 	FLEET_DOC_ERROR,	/* Response (Errors/Error) or ErrorResponse */
+	FLEET_DOC_EICE,		/* DescribeInstanceConnectEndpointsResponse */
 	FLEET_DOC_OTHER
 };
 
@@ -43,6 +44,9 @@ struct fleet_xml;
  * memory.
  */
 struct fleet_xml *fleet_xml_new(const char *name_tag, struct fleet_list *out);
+/* Also append each endpoint of a DescribeInstanceConnectEndpointsResponse
+ * to eout (without this call they are skipped). */
+void	fleet_xml_endpoints(struct fleet_xml *p, struct fleet_endpoints *eout);
 /*
  * Feed len more bytes; final on the last call (len may be 0).  0,
  * SP_ERR_PROTOCOL (not well-formed, a DTD, a NextToken over
@@ -66,6 +70,16 @@ void	fleet_xml_free(struct fleet_xml *p);
 int	fleet_ec2_form(enum fleet_by by, const char *value,
 	    const char *name_tag, unsigned int page, const char *next,
 	    struct buf *out) SP_WUR;
+
+/*
+ * The form body of DescribeInstanceConnectEndpoints (fleet_eice_describe's
+ * arguments): InstanceConnectEndpointId.1 eice_id, else the filter vpc-id
+ * vpc_id; with usable, the filter state with the usable states; then, by
+ * VPC only, MaxResults page; NextToken next when not NULL.  0,
+ * SP_ERR_INVALID_ARG (neither eice_id nor vpc_id), or the buf error.
+ */
+int	fleet_eice_form(const char *vpc_id, const char *eice_id, int usable,
+	    unsigned int page, const char *next, struct buf *out) SP_WUR;
 
 /*
  * The JSON body of DescribeInstanceInformation (fleet_ssm_describe's
@@ -93,6 +107,9 @@ int	fleet_id_ok(const char *id, size_t n);
 /* A new zeroed entry at the end of l; NULL: out of memory or full
  * (FLEET_MAX_INSTANCES; *full is then 1). */
 struct fleet_instance *fleet_list_add(struct fleet_list *l, int *full);
+/* The same for an endpoint list (FLEET_MAX_ENDPOINTS). */
+struct fleet_endpoint *fleet_endpoint_add(struct fleet_endpoints *l,
+	    int *full);
 /*
  * Copy the n bytes of UTF-8 at src into dst (dstsz > 0) for display and
  * matching: control characters (C0, DEL, C1) become spaces, invalid bytes

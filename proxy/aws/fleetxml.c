@@ -21,7 +21,9 @@ enum name {
 	N_ERROR, N_CODE, N_MESSAGE, N_RESSET, N_ITEM, N_INSTSET,
 	N_INSTANCEID, N_INSTSTATE, N_NAME, N_PLACEMENT, N_AZ, N_PRIVIP,
 	N_PRIVDNS, N_LAUNCH, N_TAGSET, N_KEY, N_VALUE, N_PROFILE,
-	N_PLATFORM, N_NEXTTOKEN, N_CURSTATE
+	N_PLATFORM, N_NEXTTOKEN, N_CURSTATE, N_VPC, N_SUBNET, N_IPV6,
+	N_NISET, N_IPV6SET, N_EICERESP, N_EICESET, N_EICEID, N_STATE,
+	N_DNSNAME, N_FIPSDNS
 };
 
 static const char *const names[] = {
@@ -31,13 +33,20 @@ static const char *const names[] = {
 	"instanceState", "name", "placement", "availabilityZone",
 	"privateIpAddress", "privateDnsName", "launchTime", "tagSet", "key",
 	"value", "iamInstanceProfile", "platformDetails", "nextToken",
-	"currentState"
+	"currentState", "vpcId", "subnetId", "ipv6Address",
+	"networkInterfaceSet", "ipv6AddressesSet",
+	"DescribeInstanceConnectEndpointsResponse",
+	"instanceConnectEndpointSet", "instanceConnectEndpointId", "state",
+	"dnsName", "fipsDnsName"
 };
 
 /* Where the text of the current element goes. */
 enum field {
 	F_NONE, F_ID, F_STATE, F_AZ, F_IP, F_DNS, F_LAUNCH, F_PLATFORM,
-	F_TAGKEY, F_TAGVAL, F_NEXT, F_CODE, F_MESSAGE, F_START_STATE
+	F_TAGKEY, F_TAGVAL, F_NEXT, F_CODE, F_MESSAGE, F_START_STATE,
+	F_VPC, F_SUBNET, F_IPV6, F_IPV6_NI,
+	/* an endpoint's: */
+	F_E_ID, F_E_VPC, F_E_SUBNET, F_E_STATE, F_E_DNS, F_E_FIPS, F_E_AZ
 };
 
 struct fleet_xml {
@@ -51,6 +60,9 @@ struct fleet_xml {
 	struct fleet_instance	*cur;	/* instance being read */
 	size_t			 cur_at;	/* its index in out */
 	int			 start_items;	/* StartInstances items seen */
+	struct fleet_endpoints	*eout;	/* NULL: endpoints skipped */
+	struct fleet_endpoint	*ecur;	/* endpoint being read */
+	size_t			 ecur_at;	/* its index in eout */
 	enum field		 field;
 	struct buf		 text;
 	int			 text_over;
@@ -113,12 +125,34 @@ in_instance(const struct fleet_xml *p, int rel, enum name a, enum name b,
 	return 1;
 }
 
+/* An endpoint: DescribeInstanceConnectEndpointsResponse/
+ * instanceConnectEndpointSet/item. */
+static const enum name eice_path[] = { N_EICERESP, N_EICESET, N_ITEM };
+
+/* networkInterfaceSet/item/ipv6AddressesSet/item/ipv6Address, relative
+ * to the instance. */
+static int
+in_ni_ipv6(const struct fleet_xml *p)
+{
+	static const enum name want[] = { N_NISET, N_ITEM, N_IPV6SET, N_ITEM,
+	    N_IPV6 };
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (p->path[5 + i] != want[i])
+			return 0;
+	return 1;
+}
+
 static enum field
 instance_field(struct fleet_xml *p)
 {
 	switch (p->depth - 5) {
 	case 1:
 		switch (p->path[5]) {
+		case N_VPC:		return F_VPC;
+		case N_SUBNET:		return F_SUBNET;
+		case N_IPV6:		return F_IPV6;
 		case N_INSTANCEID:	return F_ID;
 		case N_PRIVIP:		return F_IP;
 		case N_PRIVDNS:		return F_DNS;
@@ -145,8 +179,27 @@ instance_field(struct fleet_xml *p)
 		if (in_instance(p, 3, N_TAGSET, N_ITEM, N_VALUE))
 			return F_TAGVAL;
 		return F_NONE;
+	case 5:
+		return in_ni_ipv6(p) ? F_IPV6_NI : F_NONE;
 	default:
 		return F_NONE;
+	}
+}
+
+static enum field
+endpoint_field(const struct fleet_xml *p)
+{
+	if (p->depth != 4)
+		return F_NONE;
+	switch (p->path[3]) {
+	case N_EICEID:	return F_E_ID;
+	case N_VPC:	return F_E_VPC;
+	case N_SUBNET:	return F_E_SUBNET;
+	case N_STATE:	return F_E_STATE;
+	case N_DNSNAME:	return F_E_DNS;
+	case N_FIPSDNS:	return F_E_FIPS;
+	case N_AZ:	return F_E_AZ;
+	default:	return F_NONE;
 	}
 }
 
@@ -154,11 +207,12 @@ static enum field
 other_field(struct fleet_xml *p)
 {
 	static const enum name next[] = { N_DESCRIBE, N_NEXTTOKEN };
+	static const enum name enext[] = { N_EICERESP, N_NEXTTOKEN };
 	static const enum name st[] = { N_START, N_INSTSET, N_ITEM,
 	    N_CURSTATE, N_NAME };
 	enum name last = p->path[p->depth - 1];
 
-	if (at(p, 2, next))
+	if (at(p, 2, next) || at(p, 2, enext))
 		return F_NEXT;
 	if (at(p, 5, st))
 		return p->start_items == 1 ? F_START_STATE : F_NONE;
@@ -182,9 +236,22 @@ begin_instance(struct fleet_xml *p)
 }
 
 static void
+begin_endpoint(struct fleet_xml *p)
+{
+	int full = 0;
+
+	if ((p->ecur = fleet_endpoint_add(p->eout, &full)) == NULL) {
+		fail(p, full ? SP_ERR_TOO_LARGE : SP_ERR_ALLOC);
+		return;
+	}
+	p->ecur_at = p->eout->n - 1;
+}
+
+static void
 root(struct fleet_xml *p, enum name n)
 {
 	switch (n) {
+	case N_EICERESP:	p->res.doc = FLEET_DOC_EICE; break;
 	case N_DESCRIBE:	p->res.doc = FLEET_DOC_DESCRIBE; break;
 	case N_START:		p->res.doc = FLEET_DOC_START; break;
 	case N_RESPONSE:
@@ -214,9 +281,18 @@ on_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 		begin_instance(p);
 		return;
 	}
+	if (p->eout != NULL && at(p, 3, eice_path)) {
+		begin_endpoint(p);
+		return;
+	}
 	if (at(p, 3, st_item))
 		p->start_items++;
-	p->field = p->cur != NULL ? instance_field(p) : other_field(p);
+	if (p->cur != NULL)
+		p->field = instance_field(p);
+	else if (p->ecur != NULL)
+		p->field = endpoint_field(p);
+	else
+		p->field = other_field(p);
 }
 
 /* Keep text as in fleet_copy; leading and trailing blanks trimmed
@@ -261,6 +337,16 @@ end_instance(struct fleet_xml *p)
 }
 
 static void
+end_endpoint(struct fleet_xml *p)
+{
+	struct fleet_endpoint *e = p->ecur;
+
+	p->ecur = NULL;
+	if (!fleet_id_ok(e->id, strlen(e->id)))
+		p->eout->n = p->ecur_at;
+}
+
+static void
 take_next(struct fleet_xml *p, const char *s, size_t n)
 {
 	if (p->text_over || n > FLEET_MAX_TOKEN) {
@@ -280,13 +366,48 @@ take_next(struct fleet_xml *p, const char *s, size_t n)
 }
 
 static void
+store_endpoint(struct fleet_xml *p, const char *s, size_t n)
+{
+	struct fleet_endpoint *e = p->ecur;
+
+	switch (p->field) {
+	case F_E_ID:	put(e->id, sizeof(e->id), s, n, 0); break;
+	case F_E_VPC:	put(e->vpc_id, sizeof(e->vpc_id), s, n, 0); break;
+	case F_E_SUBNET:
+		put(e->subnet_id, sizeof(e->subnet_id), s, n, 0);
+		break;
+	case F_E_STATE:	put(e->state, sizeof(e->state), s, n, 0); break;
+	case F_E_DNS:	put(e->dns_name, sizeof(e->dns_name), s, n, 0); break;
+	case F_E_FIPS:
+		put(e->fips_dns_name, sizeof(e->fips_dns_name), s, n, 0);
+		break;
+	case F_E_AZ:	put(e->az, sizeof(e->az), s, n, 0); break;
+	default:	break;
+	}
+}
+
+static void
 store(struct fleet_xml *p)
 {
 	struct fleet_instance *c = p->cur;
 	const char *s = (const char *)buf_ptr(&p->text);
 	size_t n = buf_len(&p->text);
 
+	if (p->field >= F_E_ID) {
+		store_endpoint(p, s, n);
+		return;
+	}
 	switch (p->field) {
+	case F_VPC:	put(c->vpc_id, sizeof(c->vpc_id), s, n, 0); break;
+	case F_SUBNET:
+		put(c->subnet_id, sizeof(c->subnet_id), s, n, 0);
+		break;
+	case F_IPV6:	put(c->ipv6, sizeof(c->ipv6), s, n, 0); break;
+	case F_IPV6_NI:
+		/* The instance's own ipv6Address wins, whenever it comes. */
+		if (c->ipv6[0] == '\0')
+			put(c->ipv6, sizeof(c->ipv6), s, n, 0);
+		break;
 	case F_ID:	put(c->id, sizeof(c->id), s, n, 0); break;
 	case F_STATE:	put(c->state, sizeof(c->state), s, n, 0); break;
 	case F_AZ:	put(c->az, sizeof(c->az), s, n, 0); break;
@@ -318,7 +439,7 @@ store(struct fleet_xml *p)
 	case F_START_STATE:
 		put(p->res.state, sizeof(p->res.state), s, n, 0);
 		break;
-	case F_NONE:
+	default:
 		break;
 	}
 }
@@ -339,6 +460,8 @@ on_end(void *arg, const XML_Char *name)
 		end_tag(p);
 	if (p->cur != NULL && at(p, 5, inst_path))
 		end_instance(p);
+	if (p->ecur != NULL && at(p, 3, eice_path))
+		end_endpoint(p);
 	p->depth--;
 }
 
@@ -404,9 +527,15 @@ fleet_xml_feed(struct fleet_xml *p, const void *data, size_t len, int final)
 		d += n;
 		len -= n;
 	} while (len > 0);
-	if (p->err == 0 && final && p->cur != NULL)
+	if (p->err == 0 && final && (p->cur != NULL || p->ecur != NULL))
 		p->err = SP_ERR_PROTOCOL;
 	return p->err;
+}
+
+void
+fleet_xml_endpoints(struct fleet_xml *p, struct fleet_endpoints *eout)
+{
+	p->eout = eout;
 }
 
 struct fleet_xml_res *
@@ -446,5 +575,32 @@ fleet_parse_ec2(const void *xml, size_t len, const char *name_tag,
 	} else
 		out->n = n0;
 	fleet_xml_free(p);
+	return r;
+}
+
+int
+fleet_parse_eice(const void *xml, size_t len, struct fleet_endpoints *out,
+    char **next)
+{
+	struct fleet_list none;
+	struct fleet_xml *p;
+	size_t n0 = out->n;
+	int r;
+
+	*next = NULL;
+	memset(&none, 0, sizeof(none));
+	if ((p = fleet_xml_new(NULL, &none)) == NULL)
+		return SP_ERR_ALLOC;
+	fleet_xml_endpoints(p, out);
+	if ((r = fleet_xml_feed(p, xml, len, 1)) == 0 &&
+	    p->res.doc != FLEET_DOC_EICE)
+		r = SP_ERR_PROTOCOL;
+	if (r == 0) {
+		*next = p->res.next;
+		p->res.next = NULL;
+	} else
+		out->n = n0;
+	fleet_xml_free(p);
+	fleet_list_free(&none);
 	return r;
 }
