@@ -343,25 +343,45 @@ look_up(struct resolve *r)
 	return rc;
 }
 
+/* The name cache, when --cache-ttl is not 0.  0, or SP_ERR_ALLOC. */
+static int
+open_cache(struct resolve *r)
+{
+	struct errmsg err;
+
+	if (r->conf->cache_ttl == 0 || r->cache != NULL)
+		return 0;
+	errmsg_clear(&err);
+	if (namecache_open(&r->cfg->env, r->cfg->profile, r->region,
+	    resolve_tag(r), r->creds->access_key_id, &r->cache, &err) != 0)
+		return SP_ERR_ALLOC;
+	if (err.msg[0] != '\0')
+		debug2("name cache: %s", err.msg);
+	return 0;
+}
+
+void
+resolve_remember(struct resolve *r, struct fleet_list *l)
+{
+	if (open_cache(r) != 0)
+		return;
+	remember_all(r, l);
+	save_cache(r);
+}
+
 int
 resolve_target(struct resolve *r)
 {
-	struct errmsg err;
 	const char *id;
 
 	if (r->t.kind == TARGET_ID || r->t.kind == TARGET_ECS)
 		return 0;
-	if (r->conf->cache_ttl > 0) {
-		errmsg_clear(&err);
-		if (namecache_open(&r->cfg->env, r->cfg->profile, r->region,
-		    resolve_tag(r), r->creds->access_key_id, &r->cache,
-		    &err) != 0) {
-			log_error("cannot look up \"%.256s\": out of memory",
-			    r->t.value);
-			return EXIT_API;
-		}
-		if (err.msg[0] != '\0')
-			debug2("name cache: %s", err.msg);
+	if (open_cache(r) != 0) {
+		log_error("cannot look up \"%.256s\": out of memory",
+		    r->t.value);
+		return EXIT_API;
+	}
+	if (r->cache != NULL) {
 		if ((id = namecache_get(r->cache, r->key, time(NULL))) !=
 		    NULL) {
 			snprintf(r->id, sizeof(r->id), "%s", id);

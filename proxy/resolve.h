@@ -68,6 +68,13 @@ int	resolve_target(struct resolve *r);
  */
 int	resolve_again(struct resolve *r);
 
+/*
+ * A listing of the region: every name that names one instance only goes
+ * into the cache (opened here when r->cache is NULL and --cache-ttl is
+ * not 0).
+ */
+void	resolve_remember(struct resolve *r, struct fleet_list *l);
+
 void	resolve_free(struct resolve *r);
 
 #endif /* SSM_RESOLVE_H */
