@@ -18,7 +18,7 @@ check prod-web "ssm-proxy --profile prod --region eu-west-1 %h %p"
 check web-eic "ssm-proxy --push-key --os-user %r %h %p"
 check build-box "ssm-proxy --ephemeral-key --os-user %r %h %p"
 check web1 "ssm-proxy %n %p"
-check DB-Primary "ssm-proxy %n %p"
+check DB-PRIMARY "ssm-proxy %n %p"
 check web1.eu-west-1 "ssm-proxy %n %p"
 check batch-7 "ssm-proxy --start %n %p"
 check i-0123456789abcdef0.dev \
