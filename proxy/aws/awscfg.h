@@ -143,7 +143,7 @@ const char *awscfg_getenv(const struct awscfg *cfg, const char *name);
 
 /*
  * Endpoint for service ("ssm", "ec2-instance-connect", "kms", "sts",
- * "sso") in region (NULL: cfg->region; SSO passes its sso_region).
+ * "sso", "ec2") in region (NULL: cfg->region; SSO passes its sso_region).
  * Precedence: --endpoint-url (ssm only); unless
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls
  * is true: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's

@@ -1,8 +1,8 @@
 /*
  * Partition table and endpoint host rules; see endpoint.h.  The table is
  * botocore's data/partitions.json; the rules are those of the services'
- * endpoint-rule-set-1.json (all five have the same shape, with a plain
- * host for FIPS in aws-us-gov for ssm, sts and sso).
+ * endpoint-rule-set-1.json (all six have the same shape, with a plain
+ * host for FIPS in aws-us-gov for ssm, sts, sso and ec2).
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +62,7 @@ static const struct endpoint_service services[] = {
 	    "ec2_instance_connect", "ec2-instance-connect",
 	    "ec2-instance-connect-fips", 0 },
 	{ "kms", "KMS", "kms", "kms", "kms-fips", 0 },
+	{ "ec2", "EC2", "ec2", "ec2", "ec2-fips", 1 },
 	{ "sts", "STS", "sts", "sts", "sts-fips", 1 },
 	{ "sso", "SSO", "sso", "portal.sso", "portal.sso-fips", 1 },
 };

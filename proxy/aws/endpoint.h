@@ -48,7 +48,7 @@ struct endpoint_params {
 const struct partition *endpoint_partition(const char *region);
 /*
  * Service by id: "ssm", "ec2-instance-connect", "kms", "sts", "sso" (the
- * IAM Identity Center portal).  NULL if unknown.  The result is static.
+ * IAM Identity Center portal), "ec2".  NULL if unknown.  The result is static.
  */
 const struct endpoint_service *endpoint_service(const char *id);
 /*

@@ -15,10 +15,15 @@
 #include "http.h"
 #include "notice.h"
 
-/* The body; its cap leaves room for the NUL added at the end. */
+/* The body, collected (its cap leaves room for the NUL added at the
+ * end) or handed to the request's sink. */
 struct sink {
+	const struct http_req *req;
 	struct buf	 b;
+	size_t		 max;
+	size_t		 total;
 	int		 over;
+	int		 refused;	/* the sink's code, 0 */
 };
 
 static size_t
@@ -26,10 +31,19 @@ on_data(char *p, size_t size, size_t n, void *arg)
 {
 	struct sink *s = arg;
 	size_t len = size * n;
+	int r;
 
-	if (buf_len(&s->b) + len > HTTP_MAX_BODY) {
+	if (len > s->max - s->total) {
 		s->over = 1;
 		return 0;
+	}
+	s->total += len;
+	if (s->req->sink != NULL) {
+		if ((r = s->req->sink(s->req->sink_arg, p, len)) != 0) {
+			s->refused = r < 0 ? r : SP_ERR_PROTOCOL;
+			return 0;
+		}
+		return len;
 	}
 	if (buf_put(&s->b, p, len) != 0)
 		return 0;
@@ -139,7 +153,9 @@ http_do(const struct http_req *req, struct http_resp *resp,
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&s, 0, sizeof(s));
-	buf_init(&s.b, HTTP_MAX_BODY + 1);
+	s.req = req;
+	s.max = req->max_body != 0 ? req->max_body : HTTP_MAX_BODY;
+	buf_init(&s.b, req->sink != NULL ? 1 : s.max + 1);
 	if ((ca = castore_get(req->ca_file, err)) == NULL)
 		return SP_ERR_PROTOCOL;
 	if ((c = curl_easy_init()) == NULL)
@@ -199,7 +215,13 @@ http_do(const struct http_req *req, struct http_resp *resp,
 	}
 	if (s.over) {
 		r = errmsg_set(err, SP_ERR_TOO_LARGE, "the answer of %s is "
-		    "larger than %d bytes", origin, HTTP_MAX_BODY);
+		    "larger than %zu bytes", origin, s.max);
+		goto out;
+	}
+	if (s.refused != 0) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+		r = errmsg_set(err, s.refused, "the answer of %s could not be "
+		    "read", origin);
 		goto out;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
@@ -213,6 +235,10 @@ http_do(const struct http_req *req, struct http_resp *resp,
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (req->sink != NULL) {
+		r = 0;
+		goto out;
+	}
 	if (buf_put_u8(&s.b, 0) != 0)
 		goto out;
 	resp->body = (char *)buf_steal(&s.b, &resp->len);

@@ -31,6 +31,16 @@ struct http_req {
 	/* Non-zero *cancel (a signal handler's flag) ends the transfer
 	 * within about a second, with CFG_ERR_INTERRUPTED.  May be NULL. */
 	const volatile sig_atomic_t *cancel;
+	/*
+	 * Streaming (NULL: the body is collected into resp->body): the body
+	 * is handed to sink piece by piece as it arrives, resp->body stays
+	 * NULL.  sink returns 0 to go on, or a negative code that ends the
+	 * transfer; http_do then returns that code, with resp->status set
+	 * and err naming the origin (for the caller to replace).
+	 */
+	int		(*sink)(void *arg, const void *data, size_t len);
+	void		*sink_arg;
+	size_t		 max_body;	/* body cap, bytes; 0: HTTP_MAX_BODY */
 };
 
 struct http_resp {
@@ -42,7 +52,9 @@ struct http_resp {
 /*
  * Perform req.  0 with resp filled (any status) or SP_ERR_TIMEOUT,
  * SP_ERR_PROTOCOL (no answer; err names the host, never the query),
- * SP_ERR_TOO_LARGE, CFG_ERR_INTERRUPTED (req->cancel), SP_ERR_ALLOC.  Free resp with http_resp_free.
+ * SP_ERR_TOO_LARGE (over req->max_body), CFG_ERR_INTERRUPTED
+ * (req->cancel), SP_ERR_ALLOC, or the code of req->sink.  Free resp with
+ * http_resp_free.
  */
 int	http_do(const struct http_req *req, struct http_resp *resp,
 	    struct errmsg *err) SP_WUR;

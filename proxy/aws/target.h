@@ -14,7 +14,7 @@
 #define TARGET_REGION_MAX	32
 
 enum target_kind {
-	TARGET_ID,		/* i-<8 or 17 hex> or mi-<17 hex> */
+	TARGET_ID,		/* i- or mi- then 8 to 17 lower-case hex */
 	TARGET_ECS,		/* ecs:..., passed through as it is */
 	TARGET_IPV4,		/* dotted quad, matched to private IPs */
 	TARGET_DNS,		/* ip-A-B-C-D.ec2.internal,

@@ -56,6 +56,7 @@ sys.dont_write_bytecode = True     # keep the source tree clean
 sys.path.insert(0, HERE)
 
 import agentmsg as am  # noqa: E402
+import fleet as fl  # noqa: E402
 import sigv4  # noqa: E402
 
 try:
@@ -183,7 +184,14 @@ DEFAULT_KNOBS = {
                                     # token: 1100 base64 characters, the
                                     # size of real STS tokens
     "sts_delay": 0,                 # seconds STS waits before answering
+    # The fleet (fleet.py; README "The fleet")
+    "fleet_extra": 0,               # N more running instances node-NNNN
+    "ec2_page_cap": 1000,           # largest DescribeInstances page
+    "deny": [],                     # "ec2:DescribeInstances", ...: 403
+    "start_delay": 1.0,             # StartInstances: pending this long
+    "agent_delay": 1.0,             # ... then the agent this long later
 }
+EC2_ACTIONS = ("DescribeInstances", "StartInstances")
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
@@ -1178,6 +1186,7 @@ class Emulator:
         self.bg = set()
         self.eic_dir = os.path.join(self.dir, "eic-keys")
         self.start_session_seen = None   # asyncio.Event, made in main()
+        self.fleet = fl.Fleet(self.region)
 
     # -- clock, logging ----------------------------------------------------
     def now(self):
@@ -1522,6 +1531,12 @@ class Emulator:
                  "content_type": req.header("content-type")}
         tgt = req.header("x-amz-target") or ""
         ct = (req.header("content-type") or "").split(";")[0].strip()
+        if not tgt and ct == "application/x-www-form-urlencoded" and \
+                self.is_ec2(req):
+            status, hs, body = self.ec2(req, rid, entry)
+            entry["status"] = status
+            self.request_log(entry)
+            return status, hs, body
         if not tgt and ct == "application/x-www-form-urlencoded":
             if self.knobs["sts_delay"]:
                 await asyncio.sleep(float(self.knobs["sts_delay"]))
@@ -1584,10 +1599,11 @@ class Emulator:
         entry["api"] = api
         v = sigv4.verify(req.method, req.path, req.query, req.headers,
                          hashlib.sha256(req.body).hexdigest(),
-                         self.lookup_cred, self.region, service, self.now(),
-                         self.knobs["skew"],
+                         self.lookup_cred, self.fleet.regions, service,
+                         self.now(), self.knobs["skew"],
                          self.knobs["require_signed_token"])
         entry.update(signature=v.signature, access_key=v.access_key,
+                     region=v.region,
                      token_present=v.token_present,
                      token_signed=v.token_signed,
                      signed_headers=v.signed_headers, amz_date=v.amz_date)
@@ -1618,6 +1634,10 @@ class Emulator:
                 "User: arn:aws:iam::123456789012:user/emulator is not "
                 "authorized to perform: ssm:%s because no identity-based "
                 "policy allows the ssm:%s action" % (api, api))
+        if "%s:%s" % (service, api) in self.knobs["deny"]:
+            entry["error"] = "AccessDeniedException"
+            return self.aws_error(rid, "AccessDeniedException",
+                                  self.denied_message(service, api))
         if req.method != "POST":
             entry["error"] = "UnknownOperationException"
             return self.aws_error(rid, "UnknownOperationException",
@@ -1637,7 +1657,11 @@ class Emulator:
             return self.aws_error(rid, "SerializationException", str(e))
         handler = {"StartSession": self.start_session,
                    "ResumeSession": self.resume_session,
-                   "TerminateSession": self.terminate_session}.get(api) \
+                   "TerminateSession": self.terminate_session,
+                   "DescribeInstanceInformation":
+                   lambda b, v, e: self.fleet.describe_information(
+                       b, v.region, self.knobs, e, self.now().timestamp())
+                   }.get(api) \
             if service == "ssm" else \
             {"SendSSHPublicKey": self.send_ssh_public_key}.get(api)
         if handler is None:
@@ -1650,7 +1674,91 @@ class Emulator:
             return self.aws_error(rid, res[0], res[1])
         return 200, [("x-amzn-RequestId", rid),
                      ("Content-Type", "application/x-amz-json-1.1")], \
-            json.dumps(res).encode()
+            res if isinstance(res, bytes) else json.dumps(res).encode()
+
+    # -- EC2 (Query protocol, XML), fleet.py --------------------------------
+    @staticmethod
+    def denied_message(service, api):
+        return ("User: arn:aws:iam::123456789012:user/emu is not authorized "
+                "to perform: %s:%s because no identity-based policy allows "
+                "the %s:%s action" % (service, api, service, api))
+
+    @staticmethod
+    def is_ec2(req):
+        """A form-encoded call is EC2's when its Action is, or when it is
+        signed for the service ec2 (else STS, as before)."""
+        m = re.search(r"Credential=[^/,]*/[^/,]*/[^/,]*/([^/,]*)/",
+                      req.header("authorization") or "")
+        if m and m.group(1) == "ec2":
+            return True
+        try:
+            form = urllib.parse.parse_qs(req.body.decode("utf-8"))
+        except UnicodeDecodeError:
+            return False
+        return form.get("Action", [None])[0] in EC2_ACTIONS
+
+    def ec2(self, req, rid, entry):
+        hs = [("x-amzn-RequestId", rid),
+              ("Content-Type", "text/xml;charset=UTF-8")]
+        try:
+            pairs = urllib.parse.parse_qsl(req.body.decode("utf-8"),
+                                           keep_blank_values=True,
+                                           strict_parsing=True)
+        except (ValueError, UnicodeDecodeError):
+            pairs = []
+        action = dict(pairs).get("Action")
+        entry.update(api=action, service="ec2")
+        v = sigv4.verify(req.method, req.path, req.query, req.headers,
+                         hashlib.sha256(req.body).hexdigest(),
+                         self.lookup_cred, self.fleet.regions, "ec2",
+                         self.now(), self.knobs["skew"],
+                         self.knobs["require_signed_token"])
+        entry.update(signature=v.signature, access_key=v.access_key,
+                     region=v.region, token_present=v.token_present,
+                     token_signed=v.token_signed,
+                     signed_headers=v.signed_headers, amz_date=v.amz_date)
+        code = msg = None
+        exp = self.creds.get(v.access_key, {}).get("expires_at")
+        if v.code:
+            if v.canonical_request is not None:
+                self.debug_sig(rid, v)
+            code = {"UnrecognizedClientException": "AuthFailure",
+                    "ExpiredTokenException": "RequestExpired",
+                    "InvalidSignatureException": "SignatureDoesNotMatch"
+                    }.get(v.code, v.code)
+            if v.message.startswith("Signature "):    # expired, not yet
+                code = "RequestExpired"
+            msg = v.message
+        elif exp is not None and self.now().timestamp() >= exp:
+            code, msg = "RequestExpired", "Request has expired."
+        elif req.method != "POST" or not pairs:
+            code, msg = "MissingAction", "The request must contain the " \
+                "parameter Action (form-encoded POST body)"
+        elif action not in EC2_ACTIONS:
+            code, msg = "InvalidAction", "The action %s is not valid for " \
+                "this web service." % action
+        else:
+            f = self.take_forced(action)
+            if f is not None:
+                entry["forced"] = True
+                code = f.get("code", "RequestLimitExceeded")
+                st, body = fl.ec2_error(rid, code, f.get(
+                    "message", "Forced by the emulator (%s)" % code),
+                    f.get("status"))
+                entry["error"] = code
+                return st, hs, body
+            if self.creds[v.access_key].get("denied") or \
+                    "ec2:" + action in self.knobs["deny"]:
+                code = "UnauthorizedOperation"
+                msg = "You are not authorized to perform this operation. " \
+                    + self.denied_message("ec2", action)
+        if code is not None:
+            entry.update(error=code, error_message=msg)
+            st, body = fl.ec2_error(rid, code, msg)
+            return st, hs, body
+        st, body = self.fleet.ec2(action, pairs, v.region, self.knobs,
+                                  entry, rid)
+        return st, hs, body
 
     # -- STS (Query protocol, XML), AWS-APIS.md "STS" -------------------------
     def sts_error(self, rid, code, message, status=400, typ="Sender"):
@@ -1979,8 +2087,12 @@ class Emulator:
                     "User: arn:aws:iam::123456789012:user/emulator is not "
                     "authorized to perform: ssm:StartSession on resource: "
                     "arn:aws:ec2:%s:123456789012:instance/%s" %
-                    (self.region, t))
-        if not TARGET_RE.match(t) or t not in self.knobs["targets"]:
+                    (v.region, t))
+        fv = self.fleet.session_verdict(v.region, t, self.knobs)
+        if isinstance(fv, tuple):
+            return fv
+        if fv is None and (not TARGET_RE.match(t) or
+                           t not in self.knobs["targets"]):
             return ("TargetNotConnected", "%s is not connected." % t)
         if doc is None:
             doc_name = "SSM-SessionManagerRunShell"
@@ -2136,6 +2248,7 @@ class Emulator:
             keep = self.knobs["port_map"]
             self.knobs = copy.deepcopy(DEFAULT_KNOBS)
             self.knobs["port_map"] = keep
+            self.fleet.reset()
         if obj.get("eic_hold_until_start_session"):
             self.start_session_seen.clear()
         for c in obj.get("credentials", []) or []:
@@ -2264,7 +2377,8 @@ class Emulator:
             phash = headers.get("X-Amz-Content-Sha256") or \
                 sigv4.EMPTY_SHA256
             v = sigv4.verify("GET", raw_path, raw_query, hl, phash,
-                             self.lookup_cred, self.region, "ssmmessages",
+                             self.lookup_cred, self.fleet.regions,
+                             "ssmmessages",
                              self.now(), self.knobs["skew"],
                              self.knobs["require_signed_token"])
             entry.update(signature=v.signature, access_key=v.access_key,
@@ -2452,7 +2566,8 @@ class Emulator:
         targets = self.knobs["targets"]
         known = os.path.join(d, "known_hosts")
         names = []
-        for n in ["127.0.0.1", "localhost"] + list(targets):
+        for n in ["127.0.0.1", "localhost"] + list(targets) + \
+                self.fleet.all_names(self.knobs):
             names += [n, "[%s]:%d" % (n, self.sshd_port)]
         with open(known, "w") as f:
             f.write("%s %s\n" % (",".join(names), self.host_pub))
@@ -2507,6 +2622,7 @@ class Emulator:
         env += ["export AWS_REGION=%s" % q(self.region),
                 "export AWS_DEFAULT_REGION=%s" % q(self.region),
                 "export AWS_ENDPOINT_URL_SSM=%s" % q(info["api_url"]),
+                "export AWS_ENDPOINT_URL_EC2=%s" % q(info["api_url"]),
                 "export AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT=%s" % q(
                     info["api_url"]),
                 "export AWS_CA_BUNDLE=%s" % q(self.ca_file),

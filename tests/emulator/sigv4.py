@@ -142,6 +142,7 @@ class Verdict:
         self.token_present = False
         self.token_signed = False
         self.amz_date = None
+        self.region = None              # the credential scope's region
         self.canonical_request = None   # may contain a token: never log
 
     def fail(self, code, message, signature="invalid"):
@@ -214,7 +215,9 @@ def verify(method, raw_path, raw_query, headers, payload_hash, credentials,
     headers: list of (name, value) as received.  payload_hash: hex SHA-256
     of the body.  credentials: callable access_key -> dict with "secret",
     optional "session_token", "expired", or None if unknown.  now: aware
-    datetime of the verifier's clock.  Never raises; returns a Verdict."""
+    datetime of the verifier's clock.  region: the one accepted, or a
+    list of them (the scope's region is kept in the Verdict).  Never
+    raises; returns a Verdict."""
     v = Verdict()
     low = {}
     for n, val in headers:
@@ -284,7 +287,7 @@ def verify(method, raw_path, raw_query, headers, payload_hash, credentials,
                       "Date in Credential scope does not match YYYYMMDD "
                       "from ISO-8601 version of date from HTTP: '%s' != "
                       "'%s', from '%s'." % (date, amz[:8], amz))
-    if creg != region:
+    if creg not in ((region,) if isinstance(region, str) else region):
         return v.fail("InvalidSignatureException",
                       "Credential should be scoped to a valid region, not "
                       "'%s'. " % creg)
@@ -319,4 +322,5 @@ def verify(method, raw_path, raw_query, headers, payload_hash, credentials,
                       "Access Key and signing method. Consult the service "
                       "documentation for details.")
     v.signature = "valid"
+    v.region = creg
     return v
