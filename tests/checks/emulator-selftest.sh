@@ -3,8 +3,8 @@
 # and the independent reference client tests/emulator/pyclient.py as
 # ProxyCommand: StartSession with SigV4, wss, handshake, relay, sshd.
 # Also data integrity under injected loss/duplication, a websocket drop
-# with ResumeSession, the CONNECT proxy, a signed upgrade, and failures
-# that must fail.  Everything started here is stopped by the trap.
+# with ResumeSession, the CONNECT proxy, a signed upgrade, failures
+# that must fail, and the fleet's EC2/SSM calls (fleetprobe.py).  Everything started here is stopped by the trap.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
@@ -195,6 +195,16 @@ check "raw websocket probes ($(grep -c '^ok' "$dir/wsprobe.out") ok)" \
     [ $rc -eq 0 ]
 emu_ctl config '{"reset": true}' >/dev/null
 
+# 7b. the fleet: DescribeInstances/StartInstances (EC2 Query, XML),
+# DescribeInstanceInformation, StartSession by region and state, knobs
+/usr/bin/python3 tests/emulator/fleetprobe.py "$dir" >"$dir/fleet.out" 2>&1
+rc=$?
+cat "$dir/fleet.out"
+check "fleet probes ($(grep -c '^ok' "$dir/fleet.out") ok)" [ $rc -eq 0 ]
+check "  known_hosts names the fleet (web1, 10.0.1.5, mi- node)" \
+    grep -q '^[^ ]*,web1,.*,10\.0\.1\.5,.*,onprem1,' "$EMU_KNOWN_HOSTS"
+emu_ctl config '{"reset": true}' >/dev/null
+
 # 8. whole-log invariants
 check "no digest, frame or validation failure; no data before handshake" \
     logq 'not [e for e in L if e.get("event") in ("digest_failure",
@@ -238,5 +248,5 @@ check "emulator and its process tree ($(echo $tree | wc -w) pids) gone" gone
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && echo "#> emulator self-test: $pass checks (ssh via" \
-    "pyclient, proxy, signed ws, loss, reconnect, errors, raw ws)"
+    "pyclient, proxy, signed ws, loss, reconnect, errors, raw ws, fleet)"
 [ "$fail" -eq 0 ]

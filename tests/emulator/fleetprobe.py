@@ -444,4 +444,10 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception as e:     # an answer of the wrong shape is a failure
+        import traceback
+        traceback.print_exc()
+        print("FAIL the probe stopped: %r (%d failed before)" % (e, fails))
+        sys.exit(1)

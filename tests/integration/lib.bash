@@ -161,6 +161,10 @@ it_start() {	# emulator flags...
 	trap 'exit 130' INT TERM HUP
 	mkdir -p "$T/emu" "$T/px" && : >"$T/px.lock" || exit 1
 	emu_start "$T/emu" "$@" || { echo "FAIL emulator start"; exit 1; }
+	# EC2 (names, --list, --start) at the emulator too (env.sh does it;
+	# said here for the reader), and the name cache inside $T.
+	export AWS_ENDPOINT_URL_EC2=$EMU_API_URL
+	export XDG_CACHE_HOME=$T/cache
 	PXWRAP=$T/ssm-proxy-wrap
 	cat >"$PXWRAP" <<EOF
 #!/bin/bash
