@@ -192,32 +192,6 @@ credcache_parse(const void *data, size_t len, time_t now,
 	return r;
 }
 
-static int
-mkdirs(const char *dir)
-{
-	char *path, *p;
-	int r = -1, e;
-
-	if ((path = strdup(dir)) == NULL)
-		return -1;
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			goto out;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		goto out;
-	r = 0;
- out:
-	e = errno;
-	free(path);
-	errno = e;
-	return r;
-}
-
 void
 credcache_load(const char *dir, const char hex[41], time_t now,
     enum creds_source src, struct creds **out)
@@ -271,7 +245,7 @@ credcache_acquire(const char *dir, const char hex[41], time_t now,
 
 	*out = NULL;
 	*lockfd = -1;
-	if (mkdirs(dir) != 0) {
+	if (file_mkdirs(dir) != 0) {
 		errmsg_set(note, CFG_ERR_IO, "cannot create %s: %s", dir,
 		    strerror(errno));
 		return 0;
@@ -366,7 +340,7 @@ credcache_store(const char *dir, const char hex[41], const struct creds *c,
 	    (r = json_w_obj_close(w)) != 0 ||
 	    (r = json_w_finish(w, b)) != 0)
 		goto out;
-	if (mkdirs(dir) != 0) {
+	if (file_mkdirs(dir) != 0) {
 		r = errmsg_set(err, CFG_ERR_IO, "cannot create %s: %s", dir,
 		    strerror(errno));
 		goto out;

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -85,6 +88,88 @@ file_read_small(const char *path, size_t max, int flags, char **out,
 	e = errno;
 	buf_release(&b);
 	close(fd);
+	errno = e;
+	return -1;
+}
+
+int
+file_mkdirs(const char *dir)
+{
+	char *path, *p;
+	int r = -1, e;
+
+	if ((path = strdup(dir)) == NULL)
+		return -1;
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			goto out;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		goto out;
+	r = 0;
+ out:
+	e = errno;
+	free(path);
+	errno = e;
+	return r;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+file_replace(const char *path, const void *p, size_t len)
+{
+	static const char suffix[] = ".XXXXXX";
+	char *tmp;
+	size_t n = strlen(path);
+	int fd, e;
+
+	if ((tmp = malloc(n + sizeof(suffix))) == NULL)
+		return -1;
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, suffix, sizeof(suffix));
+	if ((fd = mkstemp(tmp)) < 0)
+		goto fail;
+	if (fchmod(fd, 0600) != 0 || write_all(fd, p, len) != 0 ||
+	    fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		goto unlink;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0)
+		goto unlink;
+	free(tmp);
+	return 0;
+ unlink:
+	e = errno;
+	(void)unlink(tmp);
+	errno = e;
+ fail:
+	e = errno;
+	free(tmp);
 	errno = e;
 	return -1;
 }

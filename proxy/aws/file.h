@@ -1,6 +1,7 @@
 /*
  * Small files read whole: configuration, credential caches, tokens.  The
- * one reader of proxy/aws/; it never blocks on a FIFO or a device.
+ * one reader of proxy/aws/; it never blocks on a FIFO or a device.  Also
+ * the caches' directories and whole-file replacement.
  */
 #ifndef SSM_FILE_H
 #define SSM_FILE_H
@@ -20,5 +21,18 @@
  */
 int	file_read_small(const char *path, size_t max, int flags, char **out,
 	    size_t *lenp);
+
+/* Create dir and each missing parent, mode 0700 (before the umask).
+ * 0, or -1 with errno set.  An existing component is left as it is. */
+int	file_mkdirs(const char *dir);
+
+/*
+ * Replace path with the len bytes at p: written to a mkstemp(3) file in
+ * the same directory, mode 0600, synced, then renamed over path (so a
+ * reader sees the old file or the new one, and a symbolic link at path
+ * is replaced, not written through).  0, or -1 with errno set and the
+ * temporary file removed.
+ */
+int	file_replace(const char *path, const void *p, size_t len);
 
 #endif /* SSM_FILE_H */

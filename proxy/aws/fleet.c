@@ -51,6 +51,21 @@ fleet_copy(char *dst, size_t dstsz, const char *src, size_t n)
 	dst[o] = '\0';
 }
 
+int
+fleet_id_ok(const char *id, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= sizeof(((struct fleet_instance *)0)->id))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') ||
+		    (id[i] >= '0' && id[i] <= '9') || id[i] == '-'))
+			return 0;
+	return 1;
+}
+
 struct fleet_instance *
 fleet_list_add(struct fleet_list *l, int *full)
 {

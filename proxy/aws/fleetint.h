@@ -88,6 +88,8 @@ int	fleet_ssm_merge(const void *json, size_t len, const char *asked,
 void	fleet_ssm_error(const void *json, size_t len, char code[64],
 	    char message[256]);
 
+/* 1 if id looks like an instance or node id: 1 to 31 of [A-Za-z0-9-]. */
+int	fleet_id_ok(const char *id, size_t n);
 /* A new zeroed entry at the end of l; NULL: out of memory or full
  * (FLEET_MAX_INSTANCES; *full is then 1). */
 struct fleet_instance *fleet_list_add(struct fleet_list *l, int *full);

@@ -113,7 +113,7 @@ merge_one(const struct json *j, const char *asked, struct fleet_list *out)
 	int full = 0;
 
 	if (j->type != JSON_OBJECT || json_get_str(j, "InstanceId", &id) != 0 ||
-	    *id == '\0' || strlen(id) >= sizeof(e->id))
+	    !fleet_id_ok(id, strlen(id)))
 		return 0;	/* nothing to know it by: skipped */
 	if ((e = fleet_find(out, id)) == NULL) {
 		if ((e = fleet_list_add(out, &full)) == NULL)

@@ -249,8 +249,8 @@ end_instance(struct fleet_xml *p)
 	struct fleet_instance *c = p->cur;
 
 	p->cur = NULL;
-	if (c->id[0] == '\0') {
-		/* No id: nothing to address it by. */
+	if (!fleet_id_ok(c->id, strlen(c->id))) {
+		/* No id (or not one): nothing to address it by. */
 		p->out->n = p->cur_at;
 		return;
 	}

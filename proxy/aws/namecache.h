@@ -34,6 +34,7 @@
 #define NAMECACHE_MAX_BYTES	(4 * 1024 * 1024)	/* file read cap */
 #define NAMECACHE_MAX_ENTRIES	20000
 
+struct buf;
 struct namecache;
 
 /*
@@ -70,5 +71,17 @@ int	namecache_save(struct namecache *c, time_t now, struct errmsg *err);
 const char *namecache_path(const struct namecache *c);
 
 void	namecache_free(struct namecache *c);
+
+/*
+ * The reader and the writer without the file, for namecache_open and
+ * namecache_save and for the fuzz target: a cache (without a path) from
+ * the len bytes of a file's text, read as leniently as described above
+ * (0 or SP_ERR_ALLOC); the text namecache_save writes, entries live at
+ * now, appended to b (0, SP_ERR_NO_SPACE or SP_ERR_ALLOC).
+ */
+int	namecache_parse(const void *data, size_t len,
+	    struct namecache **out) SP_WUR;
+int	namecache_text(const struct namecache *c, time_t now,
+	    struct buf *b) SP_WUR;
 
 #endif /* SSM_NAMECACHE_H */

@@ -201,8 +201,23 @@ emu_ctl config '{"reset": true}' >/dev/null
 rc=$?
 cat "$dir/fleet.out"
 check "fleet probes ($(grep -c '^ok' "$dir/fleet.out") ok)" [ $rc -eq 0 ]
-check "  known_hosts names the fleet (web1, 10.0.1.5, mi- node)" \
-    grep -q '^[^ ]*,web1,.*,10\.0\.1\.5,.*,onprem1,' "$EMU_KNOWN_HOSTS"
+kh_names() {	# names... -> each one is a host of known_hosts' line
+	local n
+	for n in "$@"; do
+		tr ', ' '\n\n' <"$EMU_KNOWN_HOSTS" | grep -qxF -- "$n" ||
+		    { echo "  $n not in known_hosts"; return 1; }
+	done
+}
+check "  known_hosts names the fleet" kh_names web1 Db-Primary db-primary \
+    10.0.1.5 ip-10-0-1-5.ec2.internal web1.eu-west-1 web1.us-east-1 \
+    i-0f1f1f1f1f1f1f1f1.eu-west-1 onprem1 '[web1]:'"$EMU_SSHD_PORT"
+out=$(AWS_REGION=eu-west-1 "${SSH[@]}" -o ProxyCommand="$PYC --sign-ws %h %p" \
+    "$EMU_SSH_USER@i-0f1f1f1f1f1f1f1f1" 'echo eu' 2>"$dir/ssh-eu.err")
+check "ssh to eu-west-1's web1 in eu-west-1 (signed upgrade)" [ "$out" = eu ]
+check "  StartSession logged with that target and region" logq \
+    '[e for e in L if e["kind"]=="api" and e["api"]=="StartSession"
+      and e.get("region")=="eu-west-1" and e["status"]==200
+      and e["target"]=="i-0f1f1f1f1f1f1f1f1"]'
 emu_ctl config '{"reset": true}' >/dev/null
 
 # 8. whole-log invariants

@@ -470,6 +470,7 @@ class Session:
 
     def summary(self):
         return {"session_id": self.sid, "target": self.target,
+                "region": getattr(self, "region", None),
                 "port": self.port, "document": self.document,
                 "state": self.state, "end_reason": self.end_reason,
                 "ws_attached": self.ws is not None,
@@ -1531,8 +1532,7 @@ class Emulator:
                  "content_type": req.header("content-type")}
         tgt = req.header("x-amz-target") or ""
         ct = (req.header("content-type") or "").split(";")[0].strip()
-        if not tgt and ct == "application/x-www-form-urlencoded" and \
-                self.is_ec2(req):
+        if not tgt and self.is_ec2(req):
             status, hs, body = self.ec2(req, rid, entry)
             entry["status"] = status
             self.request_log(entry)
@@ -1685,8 +1685,9 @@ class Emulator:
 
     @staticmethod
     def is_ec2(req):
-        """A form-encoded call is EC2's when its Action is, or when it is
-        signed for the service ec2 (else STS, as before)."""
+        """A call without X-Amz-Target is EC2's when it is signed for the
+        service ec2 or its form's Action is EC2's (else STS or the SSO
+        portal, as before)."""
         m = re.search(r"Credential=[^/,]*/[^/,]*/[^/,]*/([^/,]*)/",
                       req.header("authorization") or "")
         if m and m.group(1) == "ec2":
@@ -1731,7 +1732,9 @@ class Emulator:
             msg = v.message
         elif exp is not None and self.now().timestamp() >= exp:
             code, msg = "RequestExpired", "Request has expired."
-        elif req.method != "POST" or not pairs:
+        elif req.method != "POST" or not pairs or \
+                (req.header("content-type") or "").split(";")[0].strip() \
+                != "application/x-www-form-urlencoded":
             code, msg = "MissingAction", "The request must contain the " \
                 "parameter Action (form-encoded POST body)"
         elif action not in EC2_ACTIONS:
@@ -2130,6 +2133,7 @@ class Emulator:
         entry["port"] = port
         sid = self.new_session_id()
         s = Session(self, sid, t, int(port), doc_name, v.access_key)
+        s.region = v.region
         self.sessions[sid] = s
         entry["session_id"] = sid
         return {"SessionId": sid, "TokenValue": self.new_token(s),

@@ -237,13 +237,16 @@ class Fleet:
         return "ok"
 
     def all_names(self, knobs):
-        """Every id, name, address and DNS name (for known_hosts)."""
+        """Every id, name, address and DNS name, bare and with a .REGION
+        suffix, as typed and lowercased (for known_hosts)."""
         out = []
         for r in self.regions:
-            for i in self.listing(r, knobs):
-                out += [i["id"], i["name"], i["ip"], i["dns"]]
-        for n in managed_nodes(self.region):
-            out += [n["id"], n["name"]]
+            nodes = managed_nodes(r) if r == self.region else []
+            for i in self.listing(r, knobs) + nodes:
+                for n in (i["id"], i["name"], i["ip"], i.get("dns")):
+                    for m in (n, n and n.lower()):
+                        if m and m not in out[-8:]:
+                            out += [m, m + "." + r]
         return out
 
     # -- pagination ------------------------------------------------------

@@ -251,6 +251,9 @@ def main():
     check("wrong secret: 403 <Response><Errors><Error> SignatureDoesNotMatch"
           " with a RequestID", st == 403 and e[0] == "Response" and
           e[1] == "SignatureDoesNotMatch" and e[3], (st, e))
+    st, data = c.post(b"{}", "application/json", "ec2", "us-east-1")
+    check("signed for ec2, not a form: 400 MissingAction",
+          st == 400 and err(data)[1] == "MissingAction", data)
     st, data = c.ec2([], service="ssm")
     check("DescribeInstances signed for ssm: SignatureDoesNotMatch",
           st == 403 and err(data)[1] == "SignatureDoesNotMatch", data)
