@@ -3,6 +3,7 @@
  * DescribeInstanceInformation (every managed node), sorted by name then
  * id, printed as a table or as ssh_config Host blocks (see list.h).
  */
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,16 @@ print_table(const struct fleet_list *l)
 	}
 }
 
+static void
+lower(char *out, size_t sz, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < sz; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[i] = '\0';
+}
+
 /* Safe in an ssh_config Host line and in a shell command unquoted. */
 static int
 plain_word(const char *s)
@@ -110,6 +121,7 @@ static void
 print_ssh_config(const struct fleet_list *l, const struct config *conf,
     const char *region)
 {
+	char low[sizeof(l->v->name)];
 	size_t i, j;
 
 	printf("# ssm-proxy --list --format ssh-config: region %s\n", region);
@@ -129,8 +141,12 @@ print_ssh_config(const struct fleet_list *l, const struct config *conf,
 			    "id)\n", l->v[i].name, j - i);
 			continue;
 		}
-		printf("\nHost %s\n\tHostName %s\n\tProxyCommand ssm-proxy "
-		    "%s%s%s--region %s %%h %%p\n", l->v[i].name, l->v[i].id,
+		lower(low, sizeof(low), l->v[i].name);
+		/* ssh matches Host case-sensitively: both spellings. */
+		printf("\nHost %s%s%s\n\tHostName %s\n\tProxyCommand "
+		    "ssm-proxy %s%s%s--region %s %%h %%p\n", l->v[i].name,
+		    strcmp(low, l->v[i].name) != 0 ? " " : "",
+		    strcmp(low, l->v[i].name) != 0 ? low : "", l->v[i].id,
 		    conf->aws.profile ? "--profile " : "",
 		    conf->aws.profile ? conf->aws.profile : "",
 		    conf->aws.profile ? " " : "", region);
