@@ -85,7 +85,7 @@ DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   libcurl4-openssl-dev libyajl-dev libexpat1-dev clang libclang-rt-14-dev \
 		   mandoc python3 python3-websockets openssh-client \
 		   openssh-server openssl rsync ca-certificates time strace \
-		   procps bash-completion
+		   procps bash-completion zsh
 
 .PHONY: all check check-run tests fuzz install uninstall deps clean demo bench
 

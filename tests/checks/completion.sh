@@ -3,7 +3,10 @@
 # in a scratch HOME holding a name cache, completing the host of ssh,
 # scp and sftp offers the cache's live names (with user@ and scp's ':'),
 # never its expired, comment or malformed lines, and keeps the normal
-# completion (an ~/.ssh/config alias, a local file for scp).
+# completion (an ~/.ssh/config alias, a local file for scp).  Then the
+# same for config-examples/ssm-proxy-completion.zsh in an interactive zsh
+# driven through zsh/zpty, where a Tab key widget records the matches
+# offered and the line it left.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 bc=/usr/share/bash-completion/bash_completion
@@ -101,6 +104,69 @@ expect without "ssh we" "webalias "
 # XDG_CACHE_HOME moves the cache.
 XDG=$home/xdg expect with "ssh we" "webalias webxdg "
 
+# zsh: init.zsh sets up compsys (and the script), records each match
+# compadd is given and the line after Tab; drive.zsh types the line.
+command -v zsh >/dev/null || { bad "zsh missing (make deps installs it)"; }
+cat >"$home/init.zsh" <<'EOF'
+PS1='> '
+autoload -Uz compinit && compinit -u -D
+[[ $WITH == with ]] && source $SCRIPT
+zstyle ':completion:*' list-grouped false
+compadd() {
+	if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+		builtin compadd "$@"
+		return
+	fi
+	local -a hits
+	builtin compadd -A hits "$@"
+	(( $#hits )) && print -rl -- $hits >>$OUT
+	builtin compadd "$@"
+}
+_capture() {
+	zle complete-word
+	print -r -- "line=[$BUFFER]" >>$OUT
+	print -n '__DO''NE__'
+}
+zle -N _capture
+bindkey '^I' _capture
+EOF
+cat >"$home/drive.zsh" <<'EOF'
+zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z "source ${(q)INIT}; print '__REA''DY__'"
+zpty -r z junk '*__READY__*'
+zpty -w -n z "$1"$'\t'
+zpty -r z junk '*__DONE__*'
+zpty -d z
+[[ -r $OUT ]] && sort -u $OUT | tr '\n' ' '
+EOF
+zexpect() {	# with|without, line, expected sorted matches and line
+	local got
+	rm -f "$home/zsh.out"
+	got=$(cd "$home/work" && HOME=$home OUT=$home/zsh.out \
+	    INIT=$home/init.zsh WITH=$1 SCRIPT=${script%.bash}.zsh \
+	    XDG_CACHE_HOME=${XDG:-} timeout 30 zsh -f "$home/drive.zsh" "$2" 2>&1)
+	if [ "$got" = "$3" ]; then
+		ok "zsh, $1 script: '$2<TAB>' gives: $3"
+	else
+		bad "zsh, $1 script: '$2<TAB>': got '$got', want '$3'"
+	fi
+}
+if command -v zsh >/dev/null; then
+	zexpect with "ssh we" "line=[ssh web] web1 web2.eu-west-1 webalias webother "
+	zexpect with "ssh WEB1" "line=[ssh web1 ] web1 "
+	zexpect with "ssh user@web1" "line=[ssh user@web1 ] web1 "
+	zexpect with "scp file web1" "line=[scp file web1:] web1 "
+	zexpect with "sftp web2" "line=[sftp web2.eu-west-1:] web2.eu-west-1 "
+	zexpect with "ssh 10.0.1" "10.0.1.5 line=[ssh 10.0.1.5 ] "
+	zexpect with "ssh webol" "line=[ssh webol] "
+	zexpect with "ssh webj" "line=[ssh webj] "
+	zexpect with "ssh web9" "line=[ssh web9] "
+	zexpect with "ssh-copy-id we" "line=[ssh-copy-id webalias ] webalias "
+	zexpect without "ssh we" "line=[ssh webalias ] webalias "
+	XDG=$home/xdg zexpect with "ssh webx" "line=[ssh webxdg ] webxdg "
+fi
+
 echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ] && echo "#> bash completion offers ssm-proxy's cached names ($pass checks)"
+[ "$fail" -eq 0 ] && echo "#> bash and zsh completion offer ssm-proxy's cached names ($pass checks)"
 [ "$fail" -eq 0 ]

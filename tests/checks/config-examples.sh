@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The ssh_config examples parse, and each Host block resolves to the
-# ssm-proxy command it documents (ssh -G prints the resulting config).
+# ssm-proxy command it documents (ssh -G prints the resulting config);
+# the example IAM policy is JSON and grants every action the README names.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 f=config-examples/ssh_config
@@ -27,5 +28,22 @@ cm=$(ssh -G -F "$f" i-0123456789abcdef0 2>/dev/null </dev/null | sed -n 's/^cont
 [ "$cm" = "auto" ] || { echo "ControlMaster is \"$cm\", want auto"; fail=1; }
 grep -q 'ProxyCommand="ssm-proxy %%h %%p"' config-examples/ansible.cfg ||
     { echo "ansible.cfg lost its ProxyCommand"; fail=1; }
-[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (10 hosts)"
+/usr/bin/python3 - config-examples/iam-policy.json <<'EOF' || fail=1
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        policy = json.load(f)
+except ValueError as e:
+    sys.exit("iam-policy.json is not JSON: %s" % e)
+acts = set()
+for st in policy["Statement"]:
+    a = st["Action"]
+    acts.update([a] if isinstance(a, str) else a)
+need = {"ssm:StartSession", "ssm:TerminateSession", "ssm:ResumeSession",
+        "ec2:DescribeInstances", "ssm:DescribeInstanceInformation",
+        "ec2:StartInstances", "ec2-instance-connect:SendSSHPublicKey"}
+if need - acts:
+    sys.exit("iam-policy.json lacks %s" % ", ".join(sorted(need - acts)))
+EOF
+[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (10 hosts); iam-policy.json is JSON"
 exit $fail

@@ -9,6 +9,8 @@ Serves, on 127.0.0.1 only:
     keys sshd accepts for 60 s of emulator time through an
     AuthorizedKeysCommand) verifying SigV4, plus an unsigned control
     endpoint /_emulator/... on the same port;
+  * the fleet of fleet.py in two regions: SSM DescribeInstanceInformation
+    and EC2 DescribeInstances / StartInstances (Query protocol, XML);
   * the data-channel websocket (wss) playing MGS + SSM agent, whose fake
     agent dials a real OpenSSH sshd started here on a loopback port;
   * an HTTP CONNECT proxy.

@@ -175,7 +175,8 @@ class Fleet:
 
     # -- the fleet now ---------------------------------------------------
     def listing(self, region, knobs):
-        """The region's EC2 instances as they are now (copies)."""
+        """The region's EC2 instances as they are now (not to be
+        modified: generated ones are shared between calls)."""
         if region == self.region:
             n = int(knobs.get("fleet_extra") or 0)
             if self._extra[0] != n:
