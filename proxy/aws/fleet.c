@@ -23,6 +23,7 @@
 #define TIMEOUT_MS	30000
 #define MAX_PAGES	20000	/* FLEET_MAX_INSTANCES at the smallest page */
 #define MAX_FORM	(32 * 1024)
+#define SSM_IDS_PER_CALL 50	/* values of one InstanceIds filter */
 
 void
 fleet_copy(char *dst, size_t dstsz, const char *src, size_t n)
@@ -493,28 +494,25 @@ ssm_page(struct fleet_ctx *x, const struct buf *body, const char *asked,
 	return r;
 }
 
-int
-fleet_ssm_describe(struct fleet_ctx *x, const char *const *ids,
-    size_t nids, const char *name, struct fleet_list *out,
-    struct errmsg *err)
+/* One id filter's worth of DescribeInstanceInformation, all pages. */
+static int
+ssm_batch(struct fleet_ctx *x, const char *const *ids, size_t nids,
+    const char *name, struct fleet_list *out, struct errmsg *err)
 {
+	const char *op = "DescribeInstanceInformation";
 	struct buf body;
 	char *next = NULL, *prev = NULL;
 	size_t pages = 0;
 	int r;
 
-	x->code[0] = '\0';
-	if (nids > FLEET_MAX_IDS)
-		return errmsg_set(err, SP_ERR_INVALID_ARG, "DescribeInstance"
-		    "Information: more than %d ids", FLEET_MAX_IDS);
 	buf_init(&body, MAX_FORM * 4);
 	do {
 		buf_reset(&body);
 		if ((r = fleet_ssm_body(ids, nids, x->name_tag, name,
 		    page_size(x->page_size, FLEET_SSM_PAGE, 50), next,
 		    &body)) != 0) {
-			r = errmsg_set(err, r, "DescribeInstanceInformation: "
-			    "cannot build the request");
+			r = errmsg_set(err, r, "%s: cannot build the request",
+			    op);
 			break;
 		}
 		free(prev);
@@ -523,19 +521,48 @@ fleet_ssm_describe(struct fleet_ctx *x, const char *const *ids,
 		if ((r = ssm_page(x, &body, name, out, &next, err)) != 0)
 			break;
 		if (next != NULL && prev != NULL && strcmp(next, prev) == 0) {
-			r = errmsg_set(err, SP_ERR_PROTOCOL, "DescribeInstance"
-			    "Information: the same NextToken twice");
+			r = errmsg_set(err, SP_ERR_PROTOCOL, "%s: the same "
+			    "NextToken twice", op);
 			break;
 		}
 		if (next != NULL && ++pages >= MAX_PAGES) {
-			r = errmsg_set(err, SP_ERR_TOO_LARGE, "DescribeInstance"
-			    "Information: more than %d pages", MAX_PAGES);
+			r = errmsg_set(err, SP_ERR_TOO_LARGE, "%s: more than "
+			    "%d pages", op, MAX_PAGES);
 			break;
 		}
 	} while (next != NULL);
 	free(prev);
 	free(next);
 	buf_release(&body);
+	return r;
+}
+
+int
+fleet_ssm_describe(struct fleet_ctx *x, const char *const *ids,
+    size_t nids, const char *name, struct fleet_list *out,
+    struct errmsg *err)
+{
+	size_t off = 0, n;
+	int r;
+
+	x->code[0] = '\0';
+	if (nids > FLEET_MAX_IDS || (nids > 0 && name != NULL))
+		return errmsg_set(err, SP_ERR_INVALID_ARG, "DescribeInstance"
+		    "Information: %s", nids > FLEET_MAX_IDS ? "too many ids" :
+		    "a tag filter cannot be combined with ids");
+	do {
+		n = nids - off > SSM_IDS_PER_CALL ? SSM_IDS_PER_CALL :
+		    nids - off;
+		r = ssm_batch(x, n > 0 ? ids + off : NULL, n, name, out, err);
+		/* Ids the service does not know as nodes are simply not
+		 * managed nodes: the answer for them is "none". */
+		if (r == CFG_ERR_PROCESS && n > 0 &&
+		    strcmp(x->code, "InvalidInstanceId") == 0) {
+			errmsg_clear(err);
+			r = 0;
+		}
+		off += n;
+	} while (r == 0 && off < nids);
 	return r;
 }
 

@@ -103,8 +103,9 @@ int	fleet_ec2_describe(struct fleet_ctx *x, enum fleet_by by,
  * DescribeInstanceInformation (SSM, JSON 1.1) in x's region.  ids
  * (nids <= FLEET_MAX_IDS) asks for those nodes (InstanceIds filter);
  * name, when not NULL, asks for nodes whose name tag is that value
- * (Filters tag:KEY); neither: every node.  Each node found updates the
- * entry of out with the same id (managed, ping, last_ping, agent,
+ * (Filters tag:KEY); neither: every node; not both (the service refuses
+ * a tag filter with another: SP_ERR_INVALID_ARG).  Each node found
+ * updates the entry of out with the same id (managed, ping, last_ping, agent,
  * platform, computer_name; private_ip and name only when empty: a node's
  * name is its "Name" member, or the value asked for) or is appended.  Returns as
  * fleet_ec2_describe.

@@ -98,7 +98,7 @@ get_time(const struct json *j, const char *key)
 	if (v->type == JSON_NUMBER)
 		return isfinite(v->d) && v->d > 0 && v->d < 253402300800.0 ?
 		    (int64_t)v->d : 0;
-	if (v->type == JSON_STRING && rfc3339_parse(v->s, &t) == 0)
+	if (v->type == JSON_STRING && rfc3339_parse(v->s, &t) == 0 && t > 0)
 		return t;
 	return 0;
 }

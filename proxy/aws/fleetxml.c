@@ -255,7 +255,8 @@ end_instance(struct fleet_xml *p)
 		return;
 	}
 	if (c->launch_time[0] != '\0' &&
-	    rfc3339_parse(c->launch_time, &c->launched) != 0)
+	    (rfc3339_parse(c->launch_time, &c->launched) != 0 ||
+	    c->launched < 0))
 		c->launched = 0;
 }
 

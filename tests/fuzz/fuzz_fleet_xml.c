@@ -45,6 +45,8 @@ check_list(const struct fleet_list *l)
 		check_str(e->launch_time, sizeof(e->launch_time));
 		check_str(e->name, sizeof(e->name));
 		check_str(e->platform, sizeof(e->platform));
+		if (e->launched < 0)
+			abort();
 	}
 }
 

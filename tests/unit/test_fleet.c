@@ -8,13 +8,11 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include <netinet/in.h>
-
-#include <errno.h>
 #include <signal.h>
 
 #include "test.h"
 #include "cfgtest.h"
+#include "srvtest.h"
 
 #include "buf.h"
 #include "credtype.h"
@@ -491,7 +489,7 @@ test_ssm(void)
 	snprintf(e->platform, sizeof(e->platform), "Linux/UNIX");
 	CHECK_EQ(fleet_ssm_merge(pg, strlen(pg), "asked", &l, &next), 0,
 	    "SSM page");
-	CHECK_EQ(l.n, 3, "one updated, two added, three without a good id skipped");
+	CHECK_EQ(l.n, 3, "one updated, two added, three bad ids skipped");
 	CHECK_STR(next, "AAEAA+/=", "NextToken");
 	e = &l.v[0];
 	CHECK_EQ(e->managed, 1, "managed");
@@ -576,121 +574,114 @@ test_endpoint(void)
 }
 
 
-/* A local HTTP server in a child process: one canned answer per
- * connection, each request (head and body) appended to a log file. */
-struct canned {
-	int		 status;
-	const char	*type;
-	const void	*body;
-	size_t		 len;
-};
-
-static int
-srv_listen(int *port)
-{
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
-	int fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		abort();
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    listen(fd, 8) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &al) != 0)
-		abort();
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-/* Read one request: the head, then Content-Length bytes of body. */
-static size_t
-srv_read(int c, char *req, size_t max)
-{
-	size_t n = 0, need = 0;
-	ssize_t k;
-	char *e, *cl;
-
-	while (n < max - 1) {
-		if ((k = read(c, req + n, max - 1 - n)) <= 0)
-			break;
-		n += (size_t)k;
-		req[n] = '\0';
-		if ((e = strstr(req, "\r\n\r\n")) == NULL)
-			continue;
-		if (need == 0) {
-			cl = strstr(req, "\r\nContent-Length:");
-			need = (size_t)(e + 4 - req) + (cl != NULL ?
-			    strtoul(cl + 17, NULL, 10) : 0);
-		}
-		if (n >= need)
-			break;
-	}
-	return n;
-}
-
+/* Requests 0 to 4 of test_calls: DescribeInstances. */
 static void
-srv_child(int fd, const struct canned *c, size_t n, const char *log)
+calls_ec2(struct fleet_ctx *x, struct fleet_list *l, const char *log)
 {
-	static char req[65536];
-	char head[256];
-	size_t i, off, len;
-	ssize_t k;
-	FILE *f;
-	int s;
+	struct errmsg err;
+	const char *q;
 
-	alarm(60);	/* a safety net only: the parent ends us */
-	for (i = 0; i < n; i++) {
-		if ((s = accept(fd, NULL, NULL)) < 0)
-			_exit(1);
-		len = srv_read(s, req, sizeof(req));
-		if ((f = fopen(log, "ab")) == NULL)
-			_exit(1);
-		fwrite(req, 1, len, f);
-		fputs("\n----\n", f);
-		fclose(f);
-		snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: "
-		    "%s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-		    c[i].status, c[i].type, c[i].len);
-		if (write(s, head, strlen(head)) < 0)
-			_exit(1);
-		for (off = 0; off < c[i].len; off += (size_t)k)
-			if ((k = write(s, (const char *)c[i].body + off,
-			    c[i].len - off > 4096 ? 4096 : c[i].len - off)) <= 0)
-				_exit(1);
-		close(s);
-	}
-	_exit(0);
+	CHECK_EQ(fleet_ec2_describe(x, FLEET_BY_NAME, "web1", l, &err), 0,
+	    "DescribeInstances over two pages");
+	CHECK_EQ(l->n, 103, "100 + 3 instances, the first page streamed");
+	CHECK_EQ(x->calls, 2, "two requests");
+	CHECK_STR(l->n == 103 ? l->v[102].id : NULL, "i-00000000000000066",
+	    "the second page follows the first");
+	q = logged(log, 0);
+	CHECK(strncmp(q, "POST / HTTP/1.1\r\n", 17) == 0, "POST /");
+	CHECK(strstr(q, "\r\nContent-Type: application/x-www-form-urlencoded;"
+	    " charset=utf-8\r\n") != NULL, "form content type");
+	CHECK(strstr(q, "/eu-west-1/ec2/aws4_request, SignedHeaders=content-"
+	    "type;host;x-amz-date;x-amz-security-token, Signature=") != NULL,
+	    "signed for ec2 in the region asked");
+	CHECK(strstr(q, "\r\nX-Amz-Security-Token: TOKEN\r\n") != NULL,
+	    "session token header");
+	CHECK(strstr(q, "\r\n\r\n" F0 "&Filter.1.Name=tag%3AName"
+	    "&Filter.1.Value.1=web1" LIVE(2) "&MaxResults=100") != NULL &&
+	    strstr(q, "NextToken") == NULL, "first body");
+	q = logged(log, 1);
+	CHECK(strstr(q, "&MaxResults=100&NextToken=tok%2F%2B%3D") != NULL,
+	    "second body carries the NextToken");
+
+	x->region = NULL;
+	CHECK_EQ(fleet_ec2_describe(x, FLEET_BY_ALL, NULL, l, &err),
+	    CFG_ERR_PROCESS, "403");
+	CHECK_STR(x->code, "UnauthorizedOperation", "EC2's code");
+	CHECK_STR(err.msg, "DescribeInstances failed: UnauthorizedOperation: "
+	    "You are not authorized to perform this operation.", "message");
+	CHECK_EQ(l->n, 103, "nothing added");
+	CHECK(strstr(logged(log, 2), "/us-east-1/ec2/aws4_request") != NULL,
+	    "the configured region by default");
+	CHECK_EQ(fleet_ec2_describe(x, FLEET_BY_ALL, NULL, l, &err),
+	    CFG_ERR_PROCESS, "503 without XML");
+	CHECK_STR(x->code, "", "no code");
+	CHECK_STR(err.msg, "DescribeInstances failed: HTTP 503", "HTTP 503");
+	CHECK_EQ(fleet_ec2_describe(x, FLEET_BY_ALL, NULL, l, &err),
+	    CFG_ERR_VALUE, "200 that is not XML");
+	CHECK_STR(err.msg, "DescribeInstances: the answer of EC2 (HTTP 200) "
+	    "is not the expected XML", "not XML");
 }
 
-/* The n-th request of the log (from 0), in a static buffer. */
-static const char *
-logged(const char *log, int nth)
+/* Requests 5 to 10 of test_calls: DescribeInstanceInformation and
+ * StartInstances. */
+static void
+calls_ssm(struct fleet_ctx *x, struct fleet_list *l, const char *log)
 {
-	static char all[1 << 20];
-	const char *p = all, *e;
-	FILE *f;
-	size_t n;
+	const char *ids[1] = { "i-00000000000000000" };
+	const char *many[60];
+	char manyb[60][24], state[16];
+	struct errmsg err;
+	const char *q;
+	int i;
 
-	all[0] = '\0';
-	if ((f = fopen(log, "rb")) != NULL) {
-		n = fread(all, 1, sizeof(all) - 1, f);
-		all[n] = '\0';
-		fclose(f);
+	for (i = 0; i < 60; i++) {
+		snprintf(manyb[i], sizeof(manyb[i]), "i-%017x", i);
+		many[i] = manyb[i];
 	}
-	while (nth-- > 0 && p != NULL)
-		if ((p = strstr(p, "\n----\n")) != NULL)
-			p += 6;
-	if (p == NULL)
-		return "";
-	if ((e = strstr(p, "\n----\n")) != NULL) {
-		memmove(all, p, (size_t)(e - p));
-		all[e - p] = '\0';
-		return all;
-	}
-	return "";
+	CHECK_EQ(fleet_ssm_describe(x, ids, 1, NULL, l, &err),
+	    CFG_ERR_PROCESS, "SSM 400");
+	CHECK_STR(x->code, "AccessDeniedException", "SSM's code");
+	CHECK_STR(err.msg, "DescribeInstanceInformation failed: "
+	    "AccessDeniedException: User: arn:aws:iam::123456789012:user/emu "
+	    "is not authorized to perform: ssm:DescribeInstanceInformation",
+	    "SSM message");
+	q = logged(log, 5);
+	CHECK(strstr(q, "\r\nX-Amz-Target: AmazonSSM.DescribeInstance"
+	    "Information\r\n") != NULL && strstr(q, "\r\nContent-Type: "
+	    "application/x-amz-json-1.1\r\n") != NULL, "SSM headers");
+	CHECK(strstr(q, "/us-east-1/ssm/aws4_request, SignedHeaders=content-"
+	    "type;host;x-amz-date;x-amz-security-token;x-amz-target") != NULL,
+	    "signed for ssm");
+	CHECK(strstr(q, "\r\n\r\n{\"Filters\":[{\"Key\":\"InstanceIds\","
+	    "\"Values\":[\"i-00000000000000000\"]}],\"MaxResults\":50}") !=
+	    NULL, "SSM body");
+	CHECK_EQ(fleet_ssm_describe(x, ids, 1, NULL, l, &err), 0, "SSM 200");
+	CHECK_EQ(l->n, 103, "merged, not appended");
+	CHECK_EQ(l->v[0].managed, 1, "managed");
+	CHECK_EQ(l->v[0].last_ping, 1709340000, "ping time");
+
+	CHECK_EQ(fleet_ec2_start(x, "i-0c1c1c1c1c1c1c1c1", state, &err), 0,
+	    "StartInstances");
+	CHECK_STR(state, "pending", "currentState");
+	CHECK(strstr(logged(log, 7), "\r\n\r\nAction=StartInstances&Version="
+	    "2016-11-15&InstanceId.1=i-0c1c1c1c1c1c1c1c1") != NULL,
+	    "StartInstances body");
+	CHECK_EQ(x->calls, 8, "one call counted per request");
+
+	CHECK_EQ(fleet_ssm_describe(x, ids, 1, "web1", l, &err),
+	    SP_ERR_INVALID_ARG, "SSM refuses a tag filter with ids");
+	CHECK_EQ(fleet_ssm_describe(x, ids, 1, NULL, l, &err), 0,
+	    "InvalidInstanceId for ids asked for: not managed, no error");
+	CHECK_STR(x->code, "InvalidInstanceId", "the code is kept");
+	CHECK_EQ(fleet_ssm_describe(x, many, 60, NULL, l, &err), 0,
+	    "60 ids");
+	CHECK_EQ(x->calls, 11, "in two calls of 50 and 10");
+	q = logged(log, 9);
+	CHECK(strstr(q, "\"i-00000000000000031\"]}]") != NULL &&
+	    strstr(q, "\"i-00000000000000032\"") == NULL, "the first 50");
+	q = logged(log, 10);
+	CHECK(strstr(q, "{\"Filters\":[{\"Key\":\"InstanceIds\",\"Values\":"
+	    "[\"i-00000000000000032\",") != NULL, "then the other 10");
 }
 
 static void
@@ -714,7 +705,11 @@ test_calls(void)
 	    "</StartInstancesResponse>";
 	const char *xml = "text/xml;charset=UTF-8";
 	const char *json = "application/x-amz-json-1.1";
-	struct canned c[8];
+	static const char ssmbad[] = "{\"__type\":\"InvalidInstanceId\","
+	    "\"Message\":\"Instances [[i-00000000000000000]] not in a valid "
+	    "state for account 123456789012\"}";
+	static const char ssmnone[] = "{\"InstanceInformationList\":[]}";
+	struct canned c[11];
 	struct buf p1, p2;
 	struct fakeenv fe;
 	struct awscfg_env env;
@@ -725,9 +720,8 @@ test_calls(void)
 	struct fleet_list l;
 	struct errmsg err;
 	volatile sig_atomic_t stop = 0;
-	const char *ids[1] = { "i-00000000000000000" };
-	const char *log, *q;
-	char url[64], state[16];
+	const char *log;
+	char url[64];
 	int fd, port, st;
 	pid_t pid;
 
@@ -745,12 +739,14 @@ test_calls(void)
 	c[5] = (struct canned){ 400, json, ssm400, sizeof(ssm400) - 1 };
 	c[6] = (struct canned){ 200, json, ssm200, sizeof(ssm200) - 1 };
 	c[7] = (struct canned){ 200, xml, start, sizeof(start) - 1 };
-
+	c[8] = (struct canned){ 400, json, ssmbad, sizeof(ssmbad) - 1 };
+	c[9] = (struct canned){ 200, json, ssmnone, sizeof(ssmnone) - 1 };
+	c[10] = c[9];
 	cfgtest_mkdir();
 	log = strdup(cfgtest_path("requests.log"));
 	fd = srv_listen(&port);
 	if ((pid = fork()) == 0)
-		srv_child(fd, c, 8, log);
+		srv_child(fd, c, 11, log);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	fakeenv_init(&fe, &env);
 	fakeenv_set(&fe, "AWS_ENDPOINT_URL_EC2", url);
@@ -769,85 +765,17 @@ test_calls(void)
 	x.stop = &stop;
 	x.region = "eu-west-1";
 
-	CHECK_EQ(fleet_ec2_describe(&x, FLEET_BY_NAME, "web1", &l, &err), 0,
-	    "DescribeInstances over two pages");
-	CHECK_EQ(l.n, 103, "100 + 3 instances, the first page streamed");
-	CHECK_EQ(x.calls, 2, "two requests");
-	CHECK_STR(l.n == 103 ? l.v[102].id : NULL, "i-00000000000000066",
-	    "the second page follows the first");
-	q = logged(log, 0);
-	CHECK(strncmp(q, "POST / HTTP/1.1\r\n", 17) == 0, "POST /");
-	CHECK(strstr(q, "\r\nContent-Type: application/x-www-form-urlencoded;"
-	    " charset=utf-8\r\n") != NULL, "form content type");
-	CHECK(strstr(q, "/eu-west-1/ec2/aws4_request, SignedHeaders=content-"
-	    "type;host;x-amz-date;x-amz-security-token, Signature=") != NULL,
-	    "signed for ec2 in the region asked");
-	CHECK(strstr(q, "\r\nX-Amz-Security-Token: TOKEN\r\n") != NULL,
-	    "session token header");
-	CHECK(strstr(q, "\r\n\r\n" F0 "&Filter.1.Name=tag%3AName"
-	    "&Filter.1.Value.1=web1" LIVE(2) "&MaxResults=100") != NULL &&
-	    strstr(q, "NextToken") == NULL, "first body");
-	q = logged(log, 1);
-	CHECK(strstr(q, "&MaxResults=100&NextToken=tok%2F%2B%3D") != NULL,
-	    "second body carries the NextToken");
-
-	x.region = NULL;
-	CHECK_EQ(fleet_ec2_describe(&x, FLEET_BY_ALL, NULL, &l, &err),
-	    CFG_ERR_PROCESS, "403");
-	CHECK_STR(x.code, "UnauthorizedOperation", "EC2's code");
-	CHECK_STR(err.msg, "DescribeInstances failed: UnauthorizedOperation: "
-	    "You are not authorized to perform this operation.", "message");
-	CHECK_EQ(l.n, 103, "nothing added");
-	CHECK(strstr(logged(log, 2), "/us-east-1/ec2/aws4_request") != NULL,
-	    "the configured region by default");
-	CHECK_EQ(fleet_ec2_describe(&x, FLEET_BY_ALL, NULL, &l, &err),
-	    CFG_ERR_PROCESS, "503 without XML");
-	CHECK_STR(x.code, "", "no code");
-	CHECK_STR(err.msg, "DescribeInstances failed: HTTP 503", "HTTP 503");
-	CHECK_EQ(fleet_ec2_describe(&x, FLEET_BY_ALL, NULL, &l, &err),
-	    CFG_ERR_VALUE, "200 that is not XML");
-	CHECK_STR(err.msg, "DescribeInstances: the answer of EC2 (HTTP 200) "
-	    "is not the expected XML", "not XML");
-
-	CHECK_EQ(fleet_ssm_describe(&x, ids, 1, NULL, &l, &err),
-	    CFG_ERR_PROCESS, "SSM 400");
-	CHECK_STR(x.code, "AccessDeniedException", "SSM's code");
-	CHECK_STR(err.msg, "DescribeInstanceInformation failed: "
-	    "AccessDeniedException: User: arn:aws:iam::123456789012:user/emu "
-	    "is not authorized to perform: ssm:DescribeInstanceInformation",
-	    "SSM message");
-	q = logged(log, 5);
-	CHECK(strstr(q, "\r\nX-Amz-Target: AmazonSSM.DescribeInstance"
-	    "Information\r\n") != NULL && strstr(q, "\r\nContent-Type: "
-	    "application/x-amz-json-1.1\r\n") != NULL, "SSM headers");
-	CHECK(strstr(q, "/us-east-1/ssm/aws4_request, SignedHeaders=content-"
-	    "type;host;x-amz-date;x-amz-security-token;x-amz-target") != NULL,
-	    "signed for ssm");
-	CHECK(strstr(q, "\r\n\r\n{\"Filters\":[{\"Key\":\"InstanceIds\","
-	    "\"Values\":[\"i-00000000000000000\"]}],\"MaxResults\":50}") !=
-	    NULL, "SSM body");
-	CHECK_EQ(fleet_ssm_describe(&x, ids, 1, NULL, &l, &err), 0, "SSM 200");
-	CHECK_EQ(l.n, 103, "merged, not appended");
-	CHECK_EQ(l.v[0].managed, 1, "managed");
-	CHECK_EQ(l.v[0].last_ping, 1709340000, "ping time");
-
-	CHECK_EQ(fleet_ec2_start(&x, "i-0c1c1c1c1c1c1c1c1", state, &err), 0,
-	    "StartInstances");
-	CHECK_STR(state, "pending", "currentState");
-	CHECK(strstr(logged(log, 7), "\r\n\r\nAction=StartInstances&Version="
-	    "2016-11-15&InstanceId.1=i-0c1c1c1c1c1c1c1c1") != NULL,
-	    "StartInstances body");
-	CHECK_EQ(x.calls, 8, "one call counted per request");
-
+	calls_ec2(&x, &l, log);
+	calls_ssm(&x, &l, log);
 	stop = 1;
 	CHECK_EQ(fleet_ec2_describe(&x, FLEET_BY_ALL, NULL, &l, &err),
 	    CFG_ERR_INTERRUPTED, "stop set: nothing sent");
-	CHECK_EQ(x.calls, 8, "no request");
+	CHECK_EQ(x.calls, 11, "no request");
 
 	shutdown(fd, SHUT_RDWR);
 	close(fd);
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
-	    WEXITSTATUS(st) == 0, "the server answered 8 requests");
+	    WEXITSTATUS(st) == 0, "the server answered 11 requests");
 	fleet_list_free(&l);
 	creds_free(cr);
 	awscfg_free(cfg);
