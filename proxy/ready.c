@@ -65,7 +65,8 @@ diagnose(const struct fleet_instance *i, int ec2_ok, int ssm_ok,
 }
 
 int
-ready_explain(const struct resolve *r, const char *id, const char *message)
+ready_explain(const struct resolve *r, const char *id, const char *message,
+    int may_start)
 {
 	struct fleet_list l;
 	const struct fleet_instance *i;
@@ -79,13 +80,13 @@ ready_explain(const struct resolve *r, const char *id, const char *message)
 	diagnose(i, ec2_ok, ssm_ok, why, sizeof(why));
 	stopped = ec2_ok && i != NULL && strcmp(i->state, "stopped") == 0;
 	fleet_list_free(&l);
-	if (stopped && r->conf->start)
+	if (stopped && may_start)
 		return 1;
 	if (n > 0 && message[n - 1] == '.')
 		n--;
 	log_error("%.*s%s%s (profile %s, region %s)%s", (int)n, message,
 	    why[0] != '\0' ? ": " : "", why, r->cfg->profile, r->region,
-	    stopped ? "; --start would start it" : "");
+	    stopped && !r->conf->start ? "; --start would start it" : "");
 	return 0;
 }
 

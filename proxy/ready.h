@@ -13,11 +13,11 @@
 /*
  * The final TargetNotConnected for id: log message (the service's words)
  * with the reason when the caller may look it up, and the profile and
- * region.  Returns 1 when the instance is stopped and --start asks to
- * start it (nothing is logged then), else 0.
+ * region.  Returns 1 when the instance is stopped and may_start (--start,
+ * not yet started) says to start it (nothing is logged then), else 0.
  */
 int	ready_explain(const struct resolve *r, const char *id,
-	    const char *message);
+	    const char *message, int may_start);
 
 /*
  * StartInstances for id (name: its name tag, or "").  0, or the exit

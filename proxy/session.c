@@ -449,7 +449,8 @@ start_refused(struct session *s, const struct api_result *res)
 		log_error("%s", res->message);
 		return EXIT_API;
 	}
-	if (!ready_explain(&s->rs, s->rs.id, res->message))
+	if (!ready_explain(&s->rs, s->rs.id, res->message,
+	    s->conf->start && !s->starting))
 		return EXIT_API;
 	if ((r = start_instance(s)) != -1)
 		return r;
