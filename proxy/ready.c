@@ -37,15 +37,20 @@ describe_one(const struct resolve *r, const char *id, struct fleet_list *l,
 /* Why id is not connected, into why ("" when nobody can tell). */
 static void
 diagnose(const struct fleet_instance *i, int ec2_ok, int ssm_ok,
-    char *why, size_t sz)
+    int ec2_skipped, char *why, size_t sz)
 {
 	char since[32];
 	struct tm tm;
 	time_t t;
 
 	*why = '\0';
-	if (i == NULL)
+	if (i == NULL) {
+		/* Both asked (mi-: SSM alone) and neither knows it. */
+		if (ssm_ok && (ec2_ok || ec2_skipped))
+			snprintf(why, sz, "there is no such %s in this region",
+			    ec2_skipped ? "managed node" : "instance");
 		return;
+	}
 	if (ec2_ok && i->state[0] != '\0' && strcmp(i->state, "running") != 0)
 		snprintf(why, sz, "the instance is %s", i->state);
 	else if (ssm_ok && i->managed && strcmp(i->ping, "Online") != 0) {
@@ -77,7 +82,8 @@ ready_explain(const struct resolve *r, const char *id, const char *message,
 	memset(&l, 0, sizeof(l));
 	describe_one(r, id, &l, &ec2_ok, &ssm_ok);
 	i = fleet_find(&l, id);
-	diagnose(i, ec2_ok, ssm_ok, why, sizeof(why));
+	diagnose(i, ec2_ok, ssm_ok, strncmp(id, "i-", 2) != 0, why,
+	    sizeof(why));
 	stopped = ec2_ok && i != NULL && strcmp(i->state, "stopped") == 0;
 	fleet_list_free(&l);
 	if (stopped && may_start)

@@ -22,6 +22,10 @@ run i-0d1d1d1d1d1d1d1d1 22
 check "noagent (by id): exit 2 (got $rc)" [ $rc -eq 2 ]
 check "  not a managed node" same "$T/err" \
     "$TNC i-0d1d1d1d1d1d1d1d1 is not connected: it is not a managed node: no SSM agent has registered it (the instance needs a running agent and an instance profile with AmazonSSMManagedInstanceCore) $WHERE"
+run i-0f1f1f1f1f1f1f1f1 22
+check "eu-west-1's web1 by id in us-east-1: exit 2 (got $rc)" [ $rc -eq 2 ]
+check "  no such instance here" same "$T/err" \
+    "$TNC i-0f1f1f1f1f1f1f1f1 is not connected: there is no such instance in this region $WHERE"
 run --cache-ttl 0 stopped1 22
 check "stopped1: exit 2 (got $rc)" [ $rc -eq 2 ]
 check "  stopped; --start would start it" same "$T/err" \

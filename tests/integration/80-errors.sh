@@ -55,7 +55,7 @@ check "no API call so far" logq \
 expect "a name no instance has" 1 'no instance named "web.example.com" in us-east-1 (profile default, tag Name)' \
     -- "$B" web.example.com 22
 
-expect "unknown target: TargetNotConnected" 2 "StartSession failed: TargetNotConnected: i-0fffffffffffffff0 is not connected (profile default, region us-east-1)" \
+expect "unknown target: TargetNotConnected" 2 "StartSession failed: TargetNotConnected: i-0fffffffffffffff0 is not connected: there is no such instance in this region (profile default, region us-east-1)" \
     -- "$B" i-0fffffffffffffff0 "$P"
 emu_ctl config '{"fail": {"api": "StartSession", "code": "TargetNotConnected",
     "message": "'"$TGT"' is not connected."}}' >/dev/null || exit 1
