@@ -2,7 +2,9 @@
  * A small blocking HTTP client (libcurl easy) for the credential sources
  * that run before the session starts or, bounded by short timeouts, when
  * credentials are refreshed: STS, the IAM Identity Center portal, IMDS
- * and container credentials.  Nothing else waits while it runs.
+ * and container credentials; and for the fleet lookups (fleet.h), whose
+ * large answers it can hand over as they arrive.  Nothing else waits
+ * while it runs.
  *
  * TLS is always verified.  Headers may carry secrets (bearer tokens,
  * signatures): they never reach a log or a message.
