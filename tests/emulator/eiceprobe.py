@@ -6,6 +6,11 @@ network fields, and openTunnel websockets presigned here with
 tests/emulator/sigv4.py: relay, refusals, knobs and close codes.
 
     /usr/bin/python3 tests/emulator/eiceprobe.py STATE_DIR
+    /usr/bin/python3 tests/emulator/eiceprobe.py STATE_DIR --tunnel IP PORT
+
+The second form is a ProxyCommand: stdin and stdout through one tunnel
+of the endpoint eice-0123456789abcdef0 to IP:PORT (exit 4 when the
+tunnel ends with a close code other than 1000 or none).
 
 Prints one "ok"/"FAIL" line per check; exit status 1 if any failed.
 Standard library and python3-websockets; the emulator must be running on
@@ -574,9 +579,35 @@ async def tunnel_checks(p, info):
         e.get("signature") == "invalid"])
 
 
+async def proxy(p, ip, port):
+    loop = asyncio.get_running_loop()
+    async with p.connect(*p.url(ip=ip, port=port)) as ws:
+        def pump():
+            while True:
+                b = os.read(0, 65536)
+                if not b:
+                    asyncio.run_coroutine_threadsafe(ws.close(1000), loop)
+                    return
+                asyncio.run_coroutine_threadsafe(ws.send(b),
+                                                 loop).result()
+        loop.run_in_executor(None, pump)
+        try:
+            async for m in ws:
+                os.write(1, m)
+        except websockets.exceptions.ConnectionClosed:
+            pass
+        if ws.close_code != 1000:
+            sys.stderr.write("eiceprobe: tunnel closed %s %s\n" % (
+                ws.close_code, ws.close_reason))
+            os._exit(4)
+    os._exit(0)
+
+
 def main(argv):
     with open(os.path.join(argv[1], "emulator.json")) as f:
         info = json.load(f)
+    if len(argv) == 5 and argv[2] == "--tunnel":
+        asyncio.run(proxy(Probe(info), argv[3], int(argv[4])))
     vectors()
     p = Probe(info)
     try:
