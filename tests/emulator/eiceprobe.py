@@ -410,6 +410,27 @@ async def tunnel_checks(p, info):
         check("tunnel: %s" % desc, isinstance(b, bytes) and
               b.startswith(b"SSH-2.0-"), b)
 
+    # through the CONNECT proxy by the endpoint's name
+    host, path = p.url()
+    try:
+        s = socket.create_connection(("127.0.0.1", info["proxy_port"]), 20)
+        s.sendall(("CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n"
+                   % (host, host)).encode())
+        resp = b""
+        while b"\r\n\r\n" not in resp:
+            resp += s.recv(1)
+        async with websockets.connect(
+                "wss://%s%s" % (host, path), sock=s, ssl=p.ctx,
+                server_hostname=host, compression=None) as ws:
+            b = await banner(ws)
+    except (OSError, websockets.exceptions.WebSocketException) as e:
+        b = e
+    check("through the CONNECT proxy to %s:443" % host[:22],
+          isinstance(b, bytes) and b.startswith(b"SSH-2.0-"), b)
+    check("  the upgrade logged via_proxy", [
+        e for e in log_entries(info) if e["kind"] == "eice" and
+        e["event"] == "upgrade" and e["via_proxy"] and e["status"] == 101])
+
     # refusals before the upgrade
     host, path = p.url()
     bad = path[:-1] + ("0" if path[-1] != "0" else "1")

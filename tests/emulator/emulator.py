@@ -2540,6 +2540,11 @@ class Emulator:
                     return
             host, _, port = req.target.rpartition(":")
             host = host.strip("[]")
+            if port == "443" and \
+                    self.fleet.endpoint_by_host(host, self.knobs):
+                # an EICE endpoint's DNS name: its port here
+                entry["mapped_to"] = "127.0.0.1:%d" % self.eice_port
+                host, port = "127.0.0.1", str(self.eice_port)
             if host not in ("127.0.0.1", "localhost", "::1") or \
                     not port.isdigit():
                 reply(403)
