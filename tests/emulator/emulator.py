@@ -13,7 +13,9 @@ Serves, on 127.0.0.1 only:
     and EC2 DescribeInstances / StartInstances (Query protocol, XML);
   * the data-channel websocket (wss) playing MGS + SSM agent, whose fake
     agent dials a real OpenSSH sshd started here on a loopback port;
-  * an HTTP CONNECT proxy.
+  * an HTTP CONNECT proxy;
+  * an EC2 Instance Connect Endpoint (eice.py): the openTunnel websocket
+    on its own TLS port, presigned SigV4, relaying raw bytes to sshd.
 When ready it writes STATE_DIR/emulator.json and STATE_DIR/env.sh
 atomically and prints one line "ready PATH" on stdout.  Every API call,
 websocket upgrade and CONNECT is appended to STATE_DIR/requests.jsonl.
@@ -58,6 +60,7 @@ sys.dont_write_bytecode = True     # keep the source tree clean
 sys.path.insert(0, HERE)
 
 import agentmsg as am  # noqa: E402
+import eice  # noqa: E402
 import fleet as fl  # noqa: E402
 import sigv4  # noqa: E402
 
@@ -192,8 +195,15 @@ DEFAULT_KNOBS = {
     "deny": [],                     # "ec2:DescribeInstances", ...: 403
     "start_delay": 1.0,             # StartInstances: pending this long
     "agent_delay": 1.0,             # ... then the agent this long later
+    # EC2 Instance Connect Endpoint (eice.py; README "EC2 Instance
+    # Connect Endpoint")
+    "eice_state": {},               # {"eice-...": "create-in-progress"}
+    "eice_max_connections": 20,     # open tunnels per endpoint, then 429
+    "eice_refuse_target": {},       # {"10.0.4.1": true}: 101, then 1011
+    "eice_drop_after_bytes": 0,     # abort the TCP after N bytes relayed
 }
-EC2_ACTIONS = ("DescribeInstances", "StartInstances")
+EC2_ACTIONS = ("DescribeInstances", "StartInstances",
+               "DescribeInstanceConnectEndpoints")
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
@@ -1263,7 +1273,8 @@ class Emulator:
             f.write("basicConstraints=critical,CA:FALSE\n"
                     "keyUsage=critical,digitalSignature\n"
                     "extendedKeyUsage=serverAuth\n"
-                    "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost,%s\n" %
+                    eice.cert_names(self.fleet.regions))
         self.run(OPENSSL, "req", "-new", "-newkey", "ec", "-pkeyopt",
                  "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
                  "-out", csr, "-subj", "/CN=localhost")
@@ -2210,9 +2221,16 @@ class Emulator:
                 or inner != parts[0]:
             return (bad, "The SSH public key is not a valid Ed25519 or RSA "
                     "OpenSSH public key")
-        if iid not in self.knobs["targets"]:
+        where = self.fleet.locate(iid, self.knobs)
+        if iid in self.knobs["targets"]:
+            pass
+        elif where is None or where[0] != v.region or \
+                where[1]["state"] == "terminated":
             return ("EC2InstanceNotFoundException",
                     "Instance %s not found" % iid)
+        elif where[1]["state"] != "running":
+            return ("EC2InstanceStateInvalidException", "Instance %s is "
+                    "not in a valid state (%s)" % (iid, where[1]["state"]))
         expiry = self.now().timestamp() + float(
             self.knobs["eic_key_validity"])
         path = os.path.join(self.eic_dir, "users", user)
@@ -2291,6 +2309,8 @@ class Emulator:
             return 200, self.public_knobs()
         if p == "/_emulator/sessions":
             return 200, [s.summary() for s in self.sessions.values()]
+        if p == "/_emulator/eice":
+            return 200, self.eice.state()
         if p == "/_emulator/action" and req.method == "POST":
             return 200, await self.action(body)
         return 404, {"error": "no such control path"}
@@ -2520,6 +2540,11 @@ class Emulator:
                     return
             host, _, port = req.target.rpartition(":")
             host = host.strip("[]")
+            if port == "443" and \
+                    self.fleet.endpoint_by_host(host, self.knobs):
+                # an EICE endpoint's DNS name: its port here
+                entry["mapped_to"] = "127.0.0.1:%d" % self.eice_port
+                host, port = "127.0.0.1", str(self.eice_port)
             if host not in ("127.0.0.1", "localhost", "::1") or \
                     not port.isdigit():
                 reply(403)
@@ -2590,6 +2615,8 @@ class Emulator:
             "api_port": self.api_port,
             "control_url": "https://127.0.0.1:%d/_emulator" % self.api_port,
             "ws_port": self.ws_port,
+            "eice_port": self.eice_port,
+            "eice_endpoints": self.eice.summary(),
             "proxy_url": "http://127.0.0.1:%d" % self.proxy_port,
             "proxy_port": self.proxy_port,
             "meta_url": "http://127.0.0.1:%d" % self.meta_port,
@@ -2642,6 +2669,14 @@ class Emulator:
                        ("API_PORT", self.api_port),
                        ("CONTROL_URL", info["control_url"]),
                        ("WS_PORT", self.ws_port),
+                       ("EICE_PORT", self.eice_port),
+                       ("EICE_ID", eice.MAIN),
+                       ("EICE_DNS", self.eice.dns(eice.MAIN)),
+                       ("EICE_FIPS_DNS", self.eice.dns(eice.MAIN, True)),
+                       ("EICE_B_ID", eice.SUBNET_B),
+                       ("EICE_B_DNS", self.eice.dns(eice.SUBNET_B)),
+                       ("EICE_EU_ID", eice.EU),
+                       ("EICE_EU_DNS", self.eice.dns(eice.EU)),
                        ("PROXY_URL", info["proxy_url"]),
                        ("PROXY_PORT", self.proxy_port),
                        ("META_URL", info["meta_url"]),
@@ -2744,6 +2779,9 @@ class Emulator:
             max_size=1 << 20, ping_interval=self.args.ws_ping_interval,
             ping_timeout=self.args.ws_ping_timeout, close_timeout=2)
         self.ws_port = list(wss.sockets)[0].getsockname()[1]
+        self.eice = eice.Eice(self)
+        eice_srv = await self.eice.serve()
+        self.eice_port = list(eice_srv.sockets)[0].getsockname()[1]
         try:
             if not self.shutdown.is_set():
                 await self.start_sshd()
@@ -2764,6 +2802,7 @@ class Emulator:
                 os.close(devnull)
                 await self.shutdown.wait()
         finally:
+            eice_srv.close()
             await self.teardown(api, proxy, wss)
 
     async def teardown(self, api, proxy, wss):

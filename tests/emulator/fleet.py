@@ -1,8 +1,10 @@
-"""The emulator's fleet: EC2 instances and Systems Manager managed nodes
-in two regions, and the three calls that describe or change them.
+"""The emulator's fleet: EC2 instances, Systems Manager managed nodes and
+EC2 Instance Connect Endpoints in two regions, and the calls that
+describe or change them.
 
-  * EC2 DescribeInstances and StartInstances (Query protocol: a
-    form-encoded POST answered with XML in the 2016-11-15 namespace),
+  * EC2 DescribeInstances, StartInstances and
+    DescribeInstanceConnectEndpoints (Query protocol: a form-encoded POST
+    answered with XML in the 2016-11-15 namespace),
   * SSM DescribeInstanceInformation (JSON 1.1).
 
 Written from proxy/aws/AWS-APIS.md "DescribeInstances",
@@ -34,13 +36,19 @@ EC2_ERROR_STATUS = {"UnauthorizedOperation": 403, "AuthFailure": 401,
                     "RequestLimitExceeded": 503, "DryRunOperation": 412}
 EC2_FILTERS = ("tag-key", "tag-value", "private-ip-address",
                "private-dns-name", "instance-id", "instance-state-name",
-               "availability-zone")
+               "availability-zone", "vpc-id", "subnet-id")
+EICE_FILTERS = ("vpc-id", "state", "instance-connect-endpoint-id",
+                "subnet-id")
+EICE_USABLE = ("create-complete", "update-in-progress", "update-failed",
+               "update-complete")
+EICE_ID_RE = re.compile(r"^eice-[0-9a-f]{17}$")
+EICE_DEFAULT_PAGE = 50
 DII_FILTERS = ("InstanceIds", "PingStatus", "ResourceType", "PlatformTypes",
                "AgentVersion", "tag-key")
 INSTANCE_ID_RE = re.compile(r"^i-[0-9a-f]{8}([0-9a-f]{9})?$")
 EC2_PARAM_RE = re.compile(r"^(Action|Version|MaxResults|NextToken|DryRun|"
                           r"Filter\.\d+\.Name|Filter\.\d+\.Value\.\d+|"
-                          r"InstanceId\.\d+)$")
+                          r"InstanceId\.\d+|InstanceConnectEndpointId\.\d+)$")
 EC2_DEFAULT_PAGE = 1000
 DII_DEFAULT_PAGE = 50
 
@@ -71,18 +79,32 @@ def dns_suffix(region):
         region + ".compute.internal"
 
 
+def network(region, az):
+    """(vpc, subnet) of an instance: one VPC per region, one subnet per
+    AZ in the emulator's own region (README "The fleet")."""
+    if region == SECOND_REGION:
+        return "vpc-0e0e0e0e0e0e0e0e0", "subnet-0e0e0e0e0e0e0e0e1"
+    return "vpc-0a0a0a0a0a0a0a0a0", "subnet-0a0a0a0a0a0a0a0a%d" % (
+        "abc".index(az[-1]) + 1)
+
+
 def iso(s):
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
         tzinfo=datetime.timezone.utc)
 
 
 def make(region, iid, name, state, agent, ip, az, launch, profile=True,
-         reservation=None, ping=None, platform="Amazon Linux"):
+         reservation=None, ping=None, platform="Amazon Linux", ipv6=None,
+         net=None):
     """One instance.  agent: "online", "lost" (ConnectionLost since ping)
-    or None (never registered with Systems Manager)."""
+    or None (never registered with Systems Manager).  ip None: IPv6 only
+    (ipv6, resource-name hostname).  net: (vpc, subnet), else network()."""
+    vpc, subnet = net or network(region, az)
     return {"id": iid, "region": region, "name": name, "state": state,
-            "agent": agent, "ip": ip,
-            "dns": "ip-%s.%s" % (ip.replace(".", "-"), dns_suffix(region)),
+            "agent": agent, "ip": ip, "ipv6": ipv6, "vpc": vpc,
+            "subnet": subnet,
+            "dns": "%s.%s" % ("ip-" + ip.replace(".", "-") if ip else iid,
+                              dns_suffix(region)),
             "az": region + az, "launch": launch, "profile": profile,
             "reservation": reservation or "r-0" + hashlib.sha256(
                 iid.encode()).hexdigest()[:16],
@@ -115,6 +137,12 @@ def base_fleet(region):
              ping="2024-05-01T08:00:00.000Z"),
         make(r, "i-0f0f0f0f0f0f0f0f0", "gone", "terminated", None,
              "10.0.6.1", "a", "2024-02-04T00:00:00.000Z"),
+        make(r, "i-0a6a6a6a6a6a6a6a6", "v6only", "running", None, None,
+             "a", "2024-02-05T00:00:00.000Z", profile=False,
+             ipv6="2600:1f18:aaaa:bb01::10"),
+        make(r, "i-0a2a2a2a2a2a2a2a2", "isolated", "running", None,
+             "10.9.0.5", "a", "2024-02-06T00:00:00.000Z", profile=False,
+             net=("vpc-0d0d0d0d0d0d0d0d0", "subnet-0d0d0d0d0d0d0d0d1")),
     ]
 
 
@@ -143,6 +171,61 @@ def extra(region, n):
                         t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                         reservation="r-05%015x" % ((k - 1) // 10)))
     return out
+
+
+def endpoint(region, eid, vpc, subnet, az, ip_type="ipv4"):
+    h = hashlib.sha256(eid.encode()).hexdigest()
+    return {"id": eid, "region": region, "vpc": vpc, "subnet": subnet,
+            "az": region + az, "state": "create-complete",
+            "dns": "%s.ec2-instance-connect-endpoint.%s.amazonaws.com" %
+            (eid, region),
+            "fips_dns": "%s.fips.ec2-instance-connect-endpoint.%s."
+            "amazonaws.com" % (eid, region),
+            "eni": "eni-0" + h[:16], "sg": "sg-0" + h[16:32],
+            "ip_type": ip_type, "created": "2024-01-15T10:00:00.000Z",
+            "tags": [("Name", "emu-" + eid)]}
+
+
+def base_endpoints(region, primary):
+    """EC2 Instance Connect Endpoints (README "The fleet")."""
+    if region == SECOND_REGION:     # as network(), even when primary
+        return [endpoint(region, "eice-0eeeeeeeeeeeeeee0",
+                         "vpc-0e0e0e0e0e0e0e0e0", "subnet-0e0e0e0e0e0e0e0e1",
+                         "a")]
+    if region == primary:
+        vpc = "vpc-0a0a0a0a0a0a0a0a0"
+        return [endpoint(region, "eice-0123456789abcdef0", vpc,
+                         "subnet-0a0a0a0a0a0a0a0a1", "a", "dualstack"),
+                endpoint(region, "eice-0fedcba9876543210", vpc,
+                         "subnet-0a0a0a0a0a0a0a0a2", "b")]
+    return []
+
+
+def endpoint_xml(e):
+    return "".join([
+        "        <item>",
+        "<ownerId>%s</ownerId>" % ACCOUNT,
+        "<instanceConnectEndpointId>%s</instanceConnectEndpointId>" % e["id"],
+        "<instanceConnectEndpointArn>arn:aws:ec2:%s:%s:instance-connect-"
+        "endpoint/%s</instanceConnectEndpointArn>" % (e["region"], ACCOUNT,
+                                                      e["id"]),
+        "<state>%s</state>" % xe(e["state"]),
+        "<stateMessage/>",
+        "<dnsName>%s</dnsName>" % e["dns"],
+        "<fipsDnsName>%s</fipsDnsName>" % e["fips_dns"],
+        "<networkInterfaceIdSet><item>%s</item></networkInterfaceIdSet>"
+        % e["eni"],
+        "<vpcId>%s</vpcId>" % e["vpc"],
+        "<availabilityZone>%s</availabilityZone>" % e["az"],
+        "<createdAt>%s</createdAt>" % e["created"],
+        "<subnetId>%s</subnetId>" % e["subnet"],
+        "<preserveClientIp>false</preserveClientIp>",
+        "<securityGroupIdSet><item>%s</item></securityGroupIdSet>" % e["sg"],
+        "<ipAddressType>%s</ipAddressType>" % e["ip_type"],
+        "<tagSet>%s</tagSet>" % "".join(
+            "<item><key>%s</key><value>%s</value></item>" % (xe(k), xe(v))
+            for k, v in e["tags"]),
+        "</item>"])
 
 
 def ec2_error(rid, code, message, status=None):
@@ -244,7 +327,8 @@ class Fleet:
         for r in self.regions:
             nodes = managed_nodes(r) if r == self.region else []
             for i in self.listing(r, knobs) + nodes:
-                for n in (i["id"], i["name"], i["ip"], i.get("dns")):
+                for n in (i["id"], i["name"], i["ip"], i.get("dns"),
+                          i.get("ipv6")):
                     for m in (n, n and n.lower()):
                         if m and m not in out[-8:]:
                             out += [m, m + "." + r]
@@ -277,7 +361,7 @@ class Fleet:
         """The answer to an EC2 Query call whose signature was verified:
         (status, body).  pairs: the decoded form, in order."""
         try:
-            form = self.ec2_form(pairs)
+            form = self.ec2_form(pairs, action)
             if form.get("Version") is None:
                 raise Refusal("MissingParameter", "The request must "
                               "contain the parameter Version")
@@ -291,6 +375,9 @@ class Fleet:
             if action == "DescribeInstances":
                 body = self.describe_instances(form, region, knobs, entry,
                                                rid)
+            elif action == "DescribeInstanceConnectEndpoints":
+                body = self.describe_endpoints(form, region, knobs, entry,
+                                               rid)
             else:
                 body = self.start_instances(form, region, knobs, entry, rid)
         except Refusal as e:
@@ -299,8 +386,9 @@ class Fleet:
             return ec2_error(rid, e.code, e.message)
         return 200, body.encode()
 
-    def ec2_form(self, pairs):
-        form = {"filters": {}, "ids": {}}
+    def ec2_form(self, pairs, action="DescribeInstances"):
+        eice = action == "DescribeInstanceConnectEndpoints"
+        form = {"filters": {}, "ids": {}, "eids": {}}
         for k, v in pairs:
             if not EC2_PARAM_RE.match(k):
                 raise Refusal("UnknownParameter", "The parameter %s is not "
@@ -313,8 +401,13 @@ class Fleet:
                     f["name"] = v
                 else:
                     f["values"][int(p[3])] = v
-            elif p[0] == "InstanceId":
+            elif p[0] == "InstanceId" and not eice:
                 form["ids"][int(p[1])] = v
+            elif p[0] == "InstanceConnectEndpointId" and eice:
+                form["eids"][int(p[1])] = v
+            elif "." in k:
+                raise Refusal("UnknownParameter", "The parameter %s is not "
+                              "recognized" % k)
             else:
                 form[k] = v
         filters = []
@@ -326,14 +419,19 @@ class Fleet:
             if not f["values"]:
                 raise Refusal("InvalidParameterValue", "The filter '%s' "
                               "has no value" % f["name"])
-            if f["name"] not in EC2_FILTERS and \
-                    not f["name"].startswith("tag:"):
+            if f["name"] not in (EICE_FILTERS if eice else EC2_FILTERS) \
+                    and not f["name"].startswith("tag:"):
                 raise Refusal("InvalidParameterValue", "The filter '%s' is "
                               "invalid" % f["name"])
             filters.append((f["name"], [f["values"][m]
                                         for m in sorted(f["values"])]))
         form["filters"] = filters
         form["ids"] = [form["ids"][n] for n in sorted(form["ids"])]
+        form["eids"] = [form["eids"][n] for n in sorted(form["eids"])]
+        for i in form["eids"]:
+            if not EICE_ID_RE.match(i):
+                raise Refusal("InvalidInstanceConnectEndpointId.Malformed",
+                              'Invalid id: "%s"' % i)
         for i in form["ids"]:
             if not INSTANCE_ID_RE.match(i):
                 raise Refusal("InvalidInstanceID.Malformed",
@@ -355,8 +453,10 @@ class Fleet:
                          "private-dns-name": inst["dns"],
                          "instance-id": inst["id"],
                          "instance-state-name": inst["state"],
-                         "availability-zone": inst["az"]}[name]]
-            if not any(r.fullmatch(c) for r in res for c in cand):
+                         "availability-zone": inst["az"],
+                         "vpc-id": inst["vpc"],
+                         "subnet-id": inst["subnet"]}[name]]
+            if not any(r.fullmatch(c) for r in res for c in cand if c):
                 return False
         return True
 
@@ -446,9 +546,10 @@ class Fleet:
             "<placement><availabilityZone>%s</availabilityZone><groupName/>"
             "<tenancy>default</tenancy></placement>" % i["az"],
             "<monitoring><state>disabled</state></monitoring>",
-            "<subnetId>subnet-0123456789abcdef0</subnetId>",
-            "<vpcId>vpc-0123456789abcdef0</vpcId>",
-            "<privateIpAddress>%s</privateIpAddress>" % i["ip"],
+            "<subnetId>%s</subnetId>" % i["subnet"],
+            "<vpcId>%s</vpcId>" % i["vpc"],
+            "<privateIpAddress>%s</privateIpAddress>" % i["ip"]
+            if i["ip"] else "",
             "<sourceDestCheck>true</sourceDestCheck>",
             sg,
         ]
@@ -471,26 +572,34 @@ class Fleet:
             "<hypervisor>xen</hypervisor>",
             "<networkInterfaceSet><item>"
             "<networkInterfaceId>%s</networkInterfaceId>"
-            "<subnetId>subnet-0123456789abcdef0</subnetId>"
-            "<vpcId>vpc-0123456789abcdef0</vpcId><description/>"
+            "<subnetId>%s</subnetId>"
+            "<vpcId>%s</vpcId><description/>"
             "<ownerId>%s</ownerId><status>in-use</status>"
-            "<macAddress>%s</macAddress>"
-            "<privateIpAddress>%s</privateIpAddress>"
+            "<macAddress>%s</macAddress>%s"
             "<privateDnsName>%s</privateDnsName>"
             "<sourceDestCheck>true</sourceDestCheck>%s"
             "<attachment><attachmentId>%s</attachmentId>"
             "<deviceIndex>0</deviceIndex><status>attached</status>"
             "<attachTime>%s</attachTime><deleteOnTermination>true"
             "</deleteOnTermination><networkCardIndex>0</networkCardIndex>"
-            "</attachment><privateIpAddressesSet><item>"
-            "<privateIpAddress>%s</privateIpAddress>"
-            "<privateDnsName>%s</privateDnsName><primary>true</primary>"
-            "</item></privateIpAddressesSet><ipv6AddressesSet/>"
+            "</attachment>%s%s"
             "<interfaceType>interface</interfaceType></item>"
             "</networkInterfaceSet>"
-            % (eni, ACCOUNT, mac, i["ip"], xe(i["dns"]), sg, att,
-               i["launch"], i["ip"], xe(i["dns"])),
+            % (eni, i["subnet"], i["vpc"], ACCOUNT, mac,
+               "<privateIpAddress>%s</privateIpAddress>" % i["ip"]
+               if i["ip"] else "", xe(i["dns"]), sg, att, i["launch"],
+               "<privateIpAddressesSet><item>"
+               "<privateIpAddress>%s</privateIpAddress>"
+               "<privateDnsName>%s</privateDnsName><primary>true</primary>"
+               "</item></privateIpAddressesSet>" % (i["ip"], xe(i["dns"]))
+               if i["ip"] else "<privateIpAddressesSet/>",
+               "<ipv6AddressesSet><item><ipv6Address>%s</ipv6Address>"
+               "<isPrimaryIpv6>true</isPrimaryIpv6></item>"
+               "</ipv6AddressesSet>" % i["ipv6"] if i["ipv6"] else
+               "<ipv6AddressesSet/>"),
         ]
+        if i["ipv6"]:
+            x.append("<ipv6Address>%s</ipv6Address>" % i["ipv6"])
         if i["profile"]:
             x.append("<iamInstanceProfile><arn>arn:aws:iam::%s:instance-"
                      "profile/emu-ssm-core</arn><id>AIPA%s</id>"
@@ -530,6 +639,80 @@ class Fleet:
             "</item>",
         ]
         return "                " + "\n                    ".join(x)
+
+    # -- EC2 Instance Connect Endpoints ------------------------------------
+    def endpoints(self, region, knobs):
+        """The region's endpoints as they are now (knob eice_state)."""
+        out = []
+        for e in base_endpoints(region, self.region):
+            e = dict(e)
+            e["state"] = (knobs.get("eice_state") or {}).get(e["id"],
+                                                             e["state"])
+            out.append(e)
+        return out
+
+    def endpoint_by_host(self, host, knobs):
+        """(region, endpoint) whose dnsName or fipsDnsName is host."""
+        for r in self.regions:
+            for e in self.endpoints(r, knobs):
+                if host in (e["dns"], e["fips_dns"]):
+                    return r, e
+        return None
+
+    @staticmethod
+    def eice_match(e, filters):
+        for name, values in filters:
+            res = [wildcard(v) for v in values]
+            if name.startswith("tag:"):
+                cand = [v for k, v in e["tags"] if k == name[4:]]
+            else:
+                cand = [{"vpc-id": e["vpc"], "state": e["state"],
+                         "instance-connect-endpoint-id": e["id"],
+                         "subnet-id": e["subnet"]}[name]]
+            if not any(r.fullmatch(c) for r in res for c in cand):
+                return False
+        return True
+
+    def describe_endpoints(self, form, region, knobs, entry, rid):
+        filters, ids = form["filters"], form["eids"]
+        mr = form.get("MaxResults")
+        entry.update(filters={n: v for n, v in filters},
+                     endpoint_ids=ids, max_results=mr,
+                     next_token_given="NextToken" in form)
+        if mr is not None:
+            if not re.fullmatch(r"-?\d+", mr) or not 1 <= int(mr) <= 50:
+                raise Refusal("InvalidParameterValue", "Value ( %s ) for "
+                              "parameter maxResults is invalid. Expecting "
+                              "a value from 1 to 50." % mr)
+            entry["max_results"] = mr = int(mr)
+        eps = self.endpoints(region, knobs)
+        for i in ids:
+            if not any(e["id"] == i for e in eps):
+                raise Refusal("InvalidInstanceConnectEndpointId.NotFound",
+                              "The instanceConnectEndpoint ID '%s' does "
+                              "not exist" % i)
+        match = [e for e in eps if (not ids or e["id"] in ids) and
+                 self.eice_match(e, filters)]
+        key = json.dumps(["eice", region, filters, ids])
+        page, nxt = self.page("ec2", key, match, mr or EICE_DEFAULT_PAGE,
+                              form.get("NextToken"))
+        entry.update(items=len(page), matched=len(match),
+                     next_token_returned=nxt is not None,
+                     endpoints=[e["id"] for e in page])
+        out = ['<?xml version="1.0" encoding="UTF-8"?>',
+               '<DescribeInstanceConnectEndpointsResponse xmlns="%s">'
+               % EC2_NS,
+               '    <requestId>%s</requestId>' % rid]
+        if not page:
+            out.append('    <instanceConnectEndpointSet/>')
+        else:
+            out.append('    <instanceConnectEndpointSet>')
+            out += [endpoint_xml(e) for e in page]
+            out.append('    </instanceConnectEndpointSet>')
+        if nxt is not None:
+            out.append('    <nextToken>%s</nextToken>' % xe(nxt))
+        out.append('</DescribeInstanceConnectEndpointsResponse>\n')
+        return "\n".join(out)
 
     def start_instances(self, form, region, knobs, entry, rid):
         ids = form["ids"]

@@ -219,8 +219,8 @@ def main():
           q([("tag:Name", ["gone"]), ("instance-state-name",
                                       ["pending", "running", "stopped"])])
           == [])
-    check("tag-key Name: the 8 instances of us-east-1",
-          len(q([("tag-key", ["Name"])])) == 8)
+    check("tag-key Name: the 10 instances of us-east-1",
+          len(q([("tag-key", ["Name"])])) == 10)
 
     # 4. validation as the service
     def code(params):

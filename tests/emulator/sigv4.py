@@ -324,3 +324,148 @@ def verify(method, raw_path, raw_query, headers, payload_hash, credentials,
     v.signature = "valid"
     v.region = creg
     return v
+
+
+# -- query-string (presigned) signing: EC2 Instance Connect Endpoint's
+# openTunnel URL (tests/emulator/README.md "EC2 Instance Connect Endpoint")
+
+def _q(s):
+    return urllib.parse.quote(s, safe=UNRESERVED)
+
+
+def presign(host, path, params, access_key, secret, region, service,
+            amz_date, expires=60, session_token=None):
+    """A presigned GET query signing only the host header, with the
+    SHA-256 of the empty payload.  params: list of (name, value) of the
+    operation, in the order they are to appear.  Returns (query string
+    with X-Amz-Signature last, canonical request, signature)."""
+    scope = "%s/%s/%s/aws4_request" % (amz_date[:8], region, service)
+    q = list(params) + [("X-Amz-Algorithm", ALGORITHM),
+                        ("X-Amz-Credential", access_key + "/" + scope),
+                        ("X-Amz-Date", amz_date),
+                        ("X-Amz-Expires", str(expires)),
+                        ("X-Amz-SignedHeaders", "host")]
+    if session_token:
+        q.append(("X-Amz-Security-Token", session_token))
+    raw = "&".join("%s=%s" % (_q(k), _q(v)) for k, v in q)
+    creq = canonical_request("GET", path, raw, [("host", host)], ["host"],
+                             EMPTY_SHA256)
+    sts = string_to_sign(amz_date, scope, creq)
+    sig = hmac.new(signing_key(secret, amz_date[:8], region, service),
+                   sts.encode("utf-8"), hashlib.sha256).hexdigest()
+    return raw + "&X-Amz-Signature=" + sig, creq, sig
+
+
+def query_pairs(raw_query):
+    """[(name, value)] of a raw query, percent-decoded ('+' stays '+')."""
+    out = []
+    for part in (raw_query or "").split("&"):
+        if part:
+            k, _, v = part.partition("=")
+            out.append((urllib.parse.unquote(k), urllib.parse.unquote(v)))
+    return out
+
+
+def verify_presigned(method, raw_path, raw_query, headers, credentials,
+                     region, service, now, skew=300):
+    """Verify a query-signed request (X-Amz-* in the query, payload hash
+    of the empty string).  Expired when now is later than X-Amz-Date +
+    X-Amz-Expires; not yet valid when X-Amz-Date is more than skew
+    seconds ahead of now.  Arguments as verify(); never raises."""
+    v = Verdict()
+    parts = raw_query.split("&") if raw_query else []
+    q = {}
+    for k, val in query_pairs(raw_query):
+        q.setdefault(k, val)
+    if "X-Amz-Signature" not in q and "X-Amz-Credential" not in q:
+        return v.fail("MissingAuthenticationToken",
+                      "Missing Authentication Token", "absent")
+    try:
+        for k in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
+                  "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"):
+            if k not in q:
+                raise AuthError("IncompleteSignature", "The query string "
+                                "requires the parameter %s." % k)
+        if q["X-Amz-Algorithm"] != ALGORITHM:
+            raise AuthError("IncompleteSignature", "Unsupported AWS "
+                            "'algorithm': '%s'" % q["X-Amz-Algorithm"])
+        cred = q["X-Amz-Credential"].split("/")
+        if len(cred) != 5 or not cred[0]:
+            raise AuthError("IncompleteSignature", "Credential must have "
+                            "exactly 5 slash-delimited elements, e.g. "
+                            "keyid/date/region/service/term")
+        access, date, creg, csvc, term = cred
+        v.access_key = access
+        v.signed_headers = q["X-Amz-SignedHeaders"].split(";")
+        if "host" not in v.signed_headers:
+            raise AuthError("IncompleteSignature", "'Host' must be a "
+                            "'SignedHeader' in the AWS Authorization.")
+        if not re.fullmatch(r"[0-9a-f]{64}", q["X-Amz-Signature"]):
+            raise AuthError("IncompleteSignature", "Signature must be 64 "
+                            "lowercase hex digits")
+        if not re.fullmatch(r"\d{1,6}", q["X-Amz-Expires"]) or \
+                not 1 <= int(q["X-Amz-Expires"]) <= 604800:
+            raise AuthError("IncompleteSignature", "X-Amz-Expires must be "
+                            "a number of seconds from 1 to 604800")
+        v.amz_date = amz = q["X-Amz-Date"]
+        when = parse_amz_date(amz)
+        if term != "aws4_request":
+            raise AuthError("IncompleteSignature", "Credential should be "
+                            "scoped with a valid terminator: "
+                            "'aws4_request', not '%s'." % term)
+    except AuthError as e:
+        return v.fail(e.code, e.message)
+    token = q.get("X-Amz-Security-Token")
+    v.token_present = v.token_signed = token is not None
+    c = credentials(access)
+    if c is None:
+        return v.fail("UnrecognizedClientException", "The security token "
+                      "included in the request is invalid.")
+    want = c.get("session_token")
+    if (want and (token is None or not hmac.compare_digest(token, want))) \
+            or (not want and token is not None):
+        return v.fail("UnrecognizedClientException", "The security token "
+                      "included in the request is invalid.")
+    if want and c.get("expired"):
+        return v.fail("ExpiredTokenException", "The security token "
+                      "included in the request is expired")
+    if date != amz[:8]:
+        return v.fail("InvalidSignatureException", "Date in Credential "
+                      "scope does not match YYYYMMDD from X-Amz-Date: "
+                      "'%s' != '%s'." % (date, amz[:8]))
+    if creg not in ((region,) if isinstance(region, str) else region):
+        return v.fail("InvalidSignatureException", "Credential should be "
+                      "scoped to a valid region, not '%s'. " % creg)
+    if csvc != service:
+        return v.fail("InvalidSignatureException", "Credential should be "
+                      "scoped to correct service: '%s'. " % service)
+    end = when + datetime.timedelta(seconds=int(q["X-Amz-Expires"]))
+    if now > end:
+        return v.fail("InvalidSignatureException", "Signature expired: "
+                      "%s is now earlier than %s (X-Amz-Date %s + "
+                      "X-Amz-Expires %s s)" % (fmt_amz_date(end),
+                                               fmt_amz_date(now), amz,
+                                               q["X-Amz-Expires"]))
+    if (when - now).total_seconds() > skew:
+        return v.fail("InvalidSignatureException", "Signature not yet "
+                      "current: %s is still later than %s (%s + %d s)" %
+                      (amz, fmt_amz_date(now + datetime.timedelta(
+                          seconds=skew)), fmt_amz_date(now), skew))
+    unsigned = "&".join(p for p in parts
+                        if p.partition("=")[0] != "X-Amz-Signature")
+    creq = canonical_request(method, raw_path, unsigned, headers,
+                             v.signed_headers, EMPTY_SHA256)
+    v.canonical_request = creq
+    scope = "%s/%s/%s/aws4_request" % (date, creg, csvc)
+    sts = string_to_sign(amz, scope, creq)
+    good = hmac.new(signing_key(c["secret"], date, creg, csvc),
+                    sts.encode("utf-8"), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(good, q["X-Amz-Signature"]):
+        return v.fail("InvalidSignatureException", "The request signature "
+                      "we calculated does not match the signature you "
+                      "provided. Check your AWS Secret Access Key and "
+                      "signing method. Consult the service documentation "
+                      "for details.")
+    v.signature = "valid"
+    v.region = creg
+    return v
