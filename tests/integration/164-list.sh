@@ -29,7 +29,7 @@ check "  onprem1: the managed node, from SSM" \
     grep -qx 'mi-0123456789abcdef0|onprem1|managed|Online|Ubuntu|192.168.50.10|3\..*' <(cols)
 names=$(cols | sed 1d | cut -d'|' -f2 | tr '\n' ' ')
 check "  sorted by name, terminated left out ($names)" \
-    [ "$names" = "app app Db-Primary noagent offline onprem1 stopped1 web1 " ]
+    [ "$names" = "app app Db-Primary isolated noagent offline onprem1 stopped1 v6only web1 " ]
 
 run --list --region eu-west-1
 check "--list --region eu-west-1: its one web1" \
@@ -91,7 +91,7 @@ check "  reached the id of node 777" logq \
 run --cache-ttl 0 --list
 d2=$(calls DescribeInstances)
 rows=$(sed 1d "$T/out" | wc -l)
-check "--list of 997 instances and 1 node: $rows rows" [ "$rows" -eq 998 ]
+check "--list of 999 instances and 1 node: $rows rows" [ "$rows" -eq 1000 ]
 check "  10 DescribeInstances pages ($((d2 - d1)))" [ $((d2 - d1)) -eq 10 ]
 check "  every page asked for MaxResults=100, 9 with a NextToken" logq \
     "[(e.get('max_results'), bool(e.get('next_token_given'))) for e in L if
