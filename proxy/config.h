@@ -12,9 +12,23 @@
 #define CONFIG_DEFAULT_PORT	22
 #define CONFIG_DEFAULT_LIFETIME	60	/* --key-lifetime, seconds */
 #define CONFIG_MAX_LIFETIME	86400
+#define CONFIG_START_WAIT	300	/* --start without --wait-connected */
+
+/* --pick */
+enum pick {
+	PICK_NONE = 0,		/* several matches: a usage error */
+	PICK_NEWEST,
+	PICK_OLDEST
+};
+
+/* --format, for --list */
+enum list_format {
+	FORMAT_TABLE = 0,
+	FORMAT_SSH_CONFIG
+};
 
 struct config {
-	const char	*target;	/* i-..., mi-... or ecs:... */
+	const char	*target;	/* as ssh gave it (target.h) */
 	unsigned int	 port;		/* PORT */
 	const char	*document;	/* --document */
 	/* --profile, --region, --endpoint-url, --ca-bundle */
@@ -31,6 +45,14 @@ struct config {
 	int		 ephemeral_key;	/* --ephemeral-key */
 	unsigned int	 key_lifetime;	/* --key-lifetime, seconds */
 	const char	*agent_sock;	/* SSH_AUTH_SOCK */
+	/* Names (resolve.c) and the fleet view (list.c) */
+	const char	*name_tag;	/* --name-tag; NULL: "Name" */
+	enum pick	 pick;		/* --pick */
+	unsigned int	 cache_ttl;	/* --cache-ttl, seconds; 0: off */
+	int		 start;		/* --start */
+	int		 wait_given;	/* --wait-connected was given */
+	int		 list;		/* --list */
+	enum list_format format;	/* --format */
 };
 
 /*

@@ -18,7 +18,9 @@
 #include "compat.h"
 #include "config.h"
 #include "eic.h"
+#include "list.h"
 #include "log.h"
+#include "resolve.h"
 #include "session.h"
 #include "tunnel.h"
 #include "version.h"
@@ -27,8 +29,10 @@
 struct args {
 	struct config	 c;
 	const char	*lifetime;	/* --key-lifetime, checked later */
+	int		 format_given;	/* --format */
 	int		 verbose;
 	int		 quiet;
+	struct resolve	 rs;		/* the target, checked */
 };
 
 /*
@@ -77,43 +81,65 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: ssm-proxy [-hqVv] [--ca-bundle FILE] [--document NAME]\n"
-	    "                 [--endpoint-url URL] [--ephemeral-key]\n"
-	    "                 [--keepalive SECONDS] [--key-lifetime SECONDS]\n"
+	    "usage: ssm-proxy [-hqVv] [--ca-bundle FILE] [--cache-ttl SECONDS]\n"
+	    "                 [--document NAME] [--endpoint-url URL]\n"
+	    "                 [--ephemeral-key] [--keepalive SECONDS]\n"
+	    "                 [--key-lifetime SECONDS] [--name-tag KEY]\n"
 	    "                 [--os-user USER] [--payload-size BYTES]\n"
-	    "                 [--profile NAME] [--progress-timeout SECONDS]\n"
-	    "                 [--push-key[=FILE]] [--region REGION]\n"
-	    "                 [--trace FILE] [--wait-connected SECONDS]\n"
-	    "                 TARGET [PORT]\n");
+	    "                 [--pick newest|oldest] [--profile NAME]\n"
+	    "                 [--progress-timeout SECONDS] [--push-key[=FILE]]\n"
+	    "                 [--region REGION] [--start] [--trace FILE]\n"
+	    "                 [--wait-connected SECONDS] TARGET [PORT]\n"
+	    "       ssm-proxy --list [--format table|ssh-config]\n"
+	    "                 [--name-tag KEY] [--profile NAME] [--region REGION]\n");
 }
 
-/* Instance ids (i-...), managed node ids (mi-...) and ECS targets. */
-static int
-target_valid(const char *t)
+/* --help: the usage, every option with its range and default, exits. */
+static void
+help(void)
 {
-	const char *p;
-	size_t n = strlen(t);
-
-	if (n < 1 || n > 400)
-		return 0;
-	if (strncmp(t, "ecs:", 4) == 0) {
-		for (p = t; *p != '\0'; p++)
-			if (*p <= ' ' || *p == 0x7f)
-				return 0;
-		return 1;
-	}
-	if (strncmp(t, "i-", 2) == 0)
-		p = t + 2;
-	else if (strncmp(t, "mi-", 3) == 0)
-		p = t + 3;
-	else
-		return 0;
-	if (strlen(p) < 8 || strlen(p) > 17)
-		return 0;
-	for (; *p != '\0'; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return 0;
-	return 1;
+	usage(stdout);
+	fputs("\n"
+"TARGET: i-... or mi-... id, an IPv4 address or private DNS name, or a\n"
+"name tag's value; any of them may end in .REGION (web1.eu-west-1).\n"
+"PORT: 1 to 65535, default 22.\n"
+"\n"
+"  --ca-bundle FILE          CA certificates (PEM) for every TLS connection\n"
+"  --cache-ttl SECONDS       keep a name's id 0 to 604800 s (default 600;\n"
+"                            0: no name cache)\n"
+"  --document NAME           session document (default AWS-StartSSHSession)\n"
+"  --endpoint-url URL        Systems Manager endpoint\n"
+"  --ephemeral-key           push a new key, lent to ssh-agent (needs\n"
+"                            --os-user)\n"
+"  --format table|ssh-config what --list prints (default table)\n"
+"  -h, --help                this help\n"
+"  --keepalive SECONDS       websocket ping every 1 to 3600 s (default 30)\n"
+"  --key-lifetime SECONDS    agent lifetime of --ephemeral-key, 1 to 86400\n"
+"                            (default 60)\n"
+"  --list                    print the region's managed instances, exit\n"
+"  --name-tag KEY            the tag names are looked up in (default Name)\n"
+"  --os-user USER            user for EC2 Instance Connect (ssh's %r)\n"
+"  --payload-size BYTES      data message payload, 1 to 65536 (default 1024)\n"
+"  --pick newest|oldest      several instances match: take this one by\n"
+"                            launch time (default: none, exit 1)\n"
+"  --profile NAME            AWS profile (default AWS_PROFILE, else default)\n"
+"  --progress-timeout SECONDS  end a session unacknowledged 0 to 86400 s\n"
+"                            (default 300; 0: the default)\n"
+"  --push-key[=FILE]         push the public key with SendSSHPublicKey\n"
+"  -q, --quiet               errors only\n"
+"  --region REGION           AWS region (default AWS_REGION, the profile)\n"
+"  --start                   start a stopped instance and wait for it (up\n"
+"                            to --wait-connected, default 300 s)\n"
+"  --trace FILE              record the data channel (SSM_PROXY_TRACE)\n"
+"  -V, --version             print the version\n"
+"  -v, --verbose             more messages (up to -vvvvv)\n"
+"  --wait-connected SECONDS  retry TargetNotConnected for 0 to 86400 s\n"
+"                            (default 0)\n"
+"\n"
+"Exit status: 0 ok; 1 usage, configuration, a name matching no instance\n"
+"or several; 2 AWS API or credentials; 3 data channel not opened; 4\n"
+"session lost; 5 SendSSHPublicKey failed; 6 no usable SSH key; 128+N\n"
+"signal N.\n", stdout);
 }
 
 /* The options whose argument is a number, and their ranges. */
@@ -131,6 +157,8 @@ static const struct number_option {
 	    offsetof(struct config, progress_timeout_s) },
 	{ 'W', "--wait-connected", 0, 86400, "seconds",
 	    offsetof(struct config, wait_connected_s) },
+	{ 'c', "--cache-ttl", 0, NAMECACHE_MAX_TTL, "seconds",
+	    offsetof(struct config, cache_ttl) },
 	{ 'Z', "--payload-size", 1, TUNNEL_MAX_PAYLOAD, "bytes",
 	    offsetof(struct config, payload_size) },
 };
@@ -145,11 +173,35 @@ string_option(struct args *a, int ch)
 	case 'D':	return &a->c.document;
 	case 'E':	return &a->c.aws.endpoint_url;
 	case 'L':	return &a->lifetime;	/* checked later */
+	case 'N':	return &a->c.name_tag;
 	case 'P':	return &a->c.aws.profile;
 	case 'R':	return &a->c.aws.region;
 	case 'U':	return &a->c.os_user;
 	default:	return NULL;
 	}
+}
+
+/* --pick and --format: -1 to go on, or EXIT_USAGE. */
+static int
+choice_option(struct args *a, int ch, const char *arg)
+{
+	if (ch == 'I' && strcmp(arg, "newest") == 0)
+		a->c.pick = PICK_NEWEST;
+	else if (ch == 'I' && strcmp(arg, "oldest") == 0)
+		a->c.pick = PICK_OLDEST;
+	else if (ch == 'F' && strcmp(arg, "table") == 0)
+		a->c.format = FORMAT_TABLE;
+	else if (ch == 'F' && strcmp(arg, "ssh-config") == 0)
+		a->c.format = FORMAT_SSH_CONFIG;
+	else {
+		log_error("invalid %s \"%.16s\": expected %s",
+		    ch == 'I' ? "--pick" : "--format", arg, ch == 'I' ?
+		    "newest or oldest" : "table or ssh-config");
+		return EXIT_USAGE;
+	}
+	if (ch == 'F')
+		a->format_given = 1;
+	return -1;
 }
 
 /* One option with its argument: -1 to go on, or the exit status. */
@@ -164,6 +216,8 @@ take_option(struct args *a, int ch, const char *arg)
 		*str = arg;
 		return -1;
 	}
+	if (ch == 'W')
+		a->c.wait_given = 1;
 	for (i = 0; i < sizeof(number_options) / sizeof(number_options[0]);
 	    i++) {
 		n = &number_options[i];
@@ -180,8 +234,17 @@ take_option(struct args *a, int ch, const char *arg)
 	case 'X':
 		a->c.ephemeral_key = 1;
 		return -1;
+	case 'F':
+	case 'I':
+		return choice_option(a, ch, arg);
+	case 'l':
+		a->c.list = 1;
+		return -1;
+	case 's':
+		a->c.start = 1;
+		return -1;
 	case 'h':
-		usage(stdout);
+		help();
 		return EXIT_OK;
 	case 'q':
 		a->quiet = 1;
@@ -205,6 +268,12 @@ parse_options(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "ca-bundle",	  required_argument, NULL, 'C' },
+		{ "cache-ttl",	  required_argument, NULL, 'c' },
+		{ "format",	  required_argument, NULL, 'F' },
+		{ "list",	  no_argument,	     NULL, 'l' },
+		{ "name-tag",	  required_argument, NULL, 'N' },
+		{ "pick",	  required_argument, NULL, 'I' },
+		{ "start",	  no_argument,	     NULL, 's' },
 		{ "document",	  required_argument, NULL, 'D' },
 		{ "endpoint-url", required_argument, NULL, 'E' },
 		{ "ephemeral-key", no_argument,	     NULL, 'X' },
@@ -231,19 +300,60 @@ parse_options(int argc, char **argv, struct args *a)
 			return r;
 	argc -= optind;
 	argv += optind;
+	if (a->c.list && argc == 0)
+		return -1;
+	if (a->c.list) {
+		log_error("--list takes no TARGET");
+		return EXIT_USAGE;
+	}
 	if (argc < 1 || argc > 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	a->c.target = argv[0];
-	if (!target_valid(a->c.target)) {
-		log_error("invalid target \"%.64s\": expected an instance id "
-		    "(i-...) or a managed node id (mi-...)", a->c.target);
+	if (resolve_parse(&a->rs, a->c.target) != 0)
 		return EXIT_USAGE;
-	}
 	if (argc == 2 &&
 	    parse_uint(argv[1], 1, 65535, &a->c.port, "port", NULL) != 0)
 		return EXIT_USAGE;
+	return -1;
+}
+
+/* Valid tag keys: 1 to 128 characters, no control characters. */
+static int
+tag_key_valid(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n < 1 || n > 128)
+		return 0;
+	for (; *k != '\0'; k++)
+		if ((unsigned char)*k < ' ' || *k == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Options of names and of --list: -1 to go on, or EXIT_USAGE. */
+static int
+check_name_options(struct args *a)
+{
+	const struct config *c = &a->c;
+
+	if (c->name_tag != NULL && !tag_key_valid(c->name_tag)) {
+		log_error("invalid --name-tag \"%.64s\": expected a tag key of "
+		    "1 to 128 characters", c->name_tag);
+		return EXIT_USAGE;
+	}
+	if (a->format_given && !c->list) {
+		log_error("--format needs --list");
+		return EXIT_USAGE;
+	}
+	if (c->list && (c->start || c->pick != PICK_NONE || c->push_key ||
+	    c->ephemeral_key || c->os_user != NULL)) {
+		log_error("--list cannot be combined with --start, --pick or "
+		    "EC2 Instance Connect options");
+		return EXIT_USAGE;
+	}
 	return -1;
 }
 
@@ -281,7 +391,10 @@ check_key_options(struct args *a)
 		    c->os_user);
 		return EXIT_USAGE;
 	}
-	if (c->os_user != NULL && !eic_instance_id_valid(c->target)) {
+	/* A name is checked once it is resolved (session.c). */
+	if (c->os_user != NULL && (a->rs.t.kind == TARGET_ECS ||
+	    (a->rs.t.kind == TARGET_ID && !eic_instance_id_valid(
+	    a->rs.t.value)))) {
 		log_error("%s: %.64s is not an EC2 instance id (i-...): EC2 "
 		    "Instance Connect works only for EC2 instances, not for "
 		    "managed nodes (mi-...) or ECS targets", opt, c->target);
@@ -302,15 +415,19 @@ main(int argc, char **argv)
 	a.c.document = CONFIG_DEFAULT_DOCUMENT;
 	a.c.port = CONFIG_DEFAULT_PORT;
 	a.c.key_lifetime = CONFIG_DEFAULT_LIFETIME;
+	a.c.cache_ttl = NAMECACHE_DEFAULT_TTL;
 	if ((r = parse_options(argc, argv, &a)) != -1)
 		return r;
 	log_init(a.quiet ? LOG_ERROR : (enum log_level)(LOG_INFO +
 	    (a.verbose > 4 ? 4 : a.verbose)));
-	if ((r = check_key_options(&a)) != -1)
+	if ((r = check_name_options(&a)) != -1 ||
+	    (!a.c.list && (r = check_key_options(&a)) != -1))
 		return r;
 	/* --trace wins over SSM_PROXY_TRACE; "" is no trace. */
 	if (a.c.trace == NULL)
 		a.c.trace = getenv("SSM_PROXY_TRACE");
 	a.c.agent_sock = getenv("SSH_AUTH_SOCK");
+	if (a.c.list)
+		return list_run(&a.c);
 	return session_run(&a.c);
 }

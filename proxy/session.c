@@ -25,6 +25,8 @@
 #include "log.h"
 #include "loop.h"
 #include "notice.h"
+#include "ready.h"
+#include "resolve.h"
 #include "session.h"
 #include "sigv4.h"
 #include "sshkey.h"
@@ -69,6 +71,10 @@ struct session {
 	uint64_t		 pushed_at;	/* last push that succeeded, ms */
 	int			 ending;	/* end_session() was called */
 	int			 end_code;	/* exit after TerminateSession */
+	/* Names (resolve.c) and --start (ready.c) */
+	struct resolve		 rs;
+	int			 starting;	/* StartInstances was called */
+	char			 seen[16];	/* last state said, --start */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -379,7 +385,8 @@ static int
 wait_connected(struct session *s, const struct api_result *res)
 {
 	uint64_t waited = loop_now_ms() - s->started_at, d;
-	uint64_t limit = (uint64_t)s->conf->wait_connected_s * 1000;
+	uint64_t limit = (uint64_t)(s->starting && !s->conf->wait_given ?
+	    CONFIG_START_WAIT : s->conf->wait_connected_s) * 1000;
 
 	if (strcmp(res->error_code, "TargetNotConnected") != 0 ||
 	    waited >= limit)
@@ -388,10 +395,66 @@ wait_connected(struct session *s, const struct api_result *res)
 	if (d > limit - waited)
 		d = limit - waited;
 	log_verbose("%s is not connected yet; trying again in %llu ms",
-	    s->conf->target, (unsigned long long)d);
+	    s->rs.id, (unsigned long long)d);
 	s->start_tries++;
 	loop_timer_set(s->loop, &s->start_timer, d, start_again, s);
 	return 1;
+}
+
+/*
+ * --start: start the instance (again: StartSession from now on).  -1 to
+ * go on, or the exit status.
+ */
+static int
+start_instance(struct session *s)
+{
+	int r;
+
+	if ((r = ready_start(&s->rs, s->rs.id, s->rs.name)) != 0)
+		return r;
+	s->starting = 1;
+	s->start_tries = 0;
+	return -1;
+}
+
+/*
+ * StartSession refused the target.  A cached id is looked up once more;
+ * TargetNotConnected is waited for (--wait-connected, --start), then
+ * explained.  -1 when StartSession is called again, else the exit status
+ * after logging.
+ */
+static int
+start_refused(struct session *s, const struct api_result *res)
+{
+	char old[sizeof(s->rs.id)];
+	int r, tnc = strcmp(res->error_code, "TargetNotConnected") == 0;
+
+	if ((tnc || strcmp(res->error_code, "InvalidInstanceId") == 0) &&
+	    s->rs.cached && !s->rs.retried) {
+		snprintf(old, sizeof(old), "%s", s->rs.id);
+		if ((r = resolve_again(&s->rs)) != 0)
+			return r == RESOLVE_SIGNALLED ? 128 + got_signal : r;
+		if (strcmp(old, s->rs.id) != 0) {
+			s->start_tries = 0;
+			if (s->key != NULL && push_key(s) != 0)
+				return EXIT_PUSH;
+			return start_session(s) == 0 ? -1 : EXIT_API;
+		}
+	}
+	if (tnc && s->starting)
+		ready_progress(&s->rs, s->rs.id, s->seen);
+	if (wait_connected(s, res))
+		return -1;
+	if (!tnc) {
+		log_error("%s", res->message);
+		return EXIT_API;
+	}
+	if (!ready_explain(&s->rs, s->rs.id, res->message,
+	    s->conf->start && !s->starting))
+		return EXIT_API;
+	if ((r = start_instance(s)) != -1)
+		return r;
+	return start_session(s) == 0 ? -1 : EXIT_API;
 }
 
 static void
@@ -401,11 +464,10 @@ start_done(void *arg, const struct api_result *res)
 	int r;
 
 	if (!res->ok) {
-		if (wait_connected(s, res))
+		if ((r = start_refused(s, res)) == -1)
 			return;
-		log_error("%s", res->message);
 		s->start_step = STEP_FAILED;
-		finish(s, EXIT_API);
+		finish(s, r);
 		return;
 	}
 	apimsg_session_clear(&s->started);
@@ -421,8 +483,10 @@ start_done(void *arg, const struct api_result *res)
 		return;
 	}
 	s->start_step = STEP_OK;
+	if (s->starting)
+		log_info("%s is connected", s->rs.id);
 	log_verbose("started session %s for %s", s->started.session_id,
-	    s->conf->target);
+	    s->rs.id);
 	/* No tunnel byte moves before the key is in place. */
 	if (s->push_step == STEP_FAILED)
 		end_session(s, EXIT_PUSH);
@@ -453,7 +517,7 @@ push_done(void *arg, const struct api_result *res)
 	if (res->ok && eic_send_key_parse(res->body, res->body_len) != 0) {
 		log_error("cannot push the SSH key for %s@%s: "
 		    "SendSSHPublicKey did not report success", s->conf->os_user,
-		    s->conf->target);
+		    s->rs.id);
 		s->push_step = STEP_FAILED;
 	} else if (!res->ok) {
 		hint = eic_error_hint(res->error_code);
@@ -462,13 +526,13 @@ push_done(void *arg, const struct api_result *res)
 			    res->attempts);
 		if (hint != NULL)
 			log_error("cannot push the SSH key for %s@%s: %s "
-			    "(%s%s%s)%s", s->conf->os_user, s->conf->target,
+			    "(%s%s%s)%s", s->conf->os_user, s->rs.id,
 			    hint, res->error_code,
 			    res->error_message[0] ? ": " : "",
 			    res->error_message, att);
 		else
 			log_error("cannot push the SSH key for %s@%s: %s",
-			    s->conf->os_user, s->conf->target, res->message);
+			    s->conf->os_user, s->rs.id, res->message);
 		s->push_step = STEP_FAILED;
 	} else {
 		char kd[32];
@@ -477,7 +541,7 @@ push_done(void *arg, const struct api_result *res)
 		s->pushed_at = loop_now_ms();
 		log_verbose("pushed %s key for %s@%s (valid %d s)",
 		    sshkey_describe(s->key, kd, sizeof(kd)), s->conf->os_user,
-		    s->conf->target, EIC_KEY_VALIDITY);
+		    s->rs.id, EIC_KEY_VALIDITY);
 	}
 	if (s->push_step == STEP_FAILED) {
 		/* A session already started is ended; one in flight is
@@ -565,7 +629,7 @@ push_key(struct session *s)
 	char *body = NULL;
 	int r;
 
-	if ((r = eic_send_key_body(s->conf->target, s->conf->os_user,
+	if ((r = eic_send_key_body(s->rs.id, s->conf->os_user,
 	    s->key->line, &body)) != 0) {
 		log_error("cannot build the SendSSHPublicKey request: %s",
 		    sp_err_str(r));
@@ -579,7 +643,7 @@ push_key(struct session *s)
 	rq.body = body;
 	rq.creds = &s->sc;
 	debug("SendSSHPublicKey %s@%s at %s, region %s", s->conf->os_user,
-	    s->conf->target, s->eic_ep.url, s->eic_ep.signing_region);
+	    s->rs.id, s->eic_ep.url, s->eic_ep.signing_region);
 	r = api_call(s->eic_api, &rq, push_done, s, NULL);
 	free(body);
 	if (r != 0) {
@@ -597,7 +661,7 @@ start_session(struct session *s)
 	char *body = NULL;
 	int r;
 
-	if ((r = apimsg_start_session_body(s->conf->target,
+	if ((r = apimsg_start_session_body(s->rs.id,
 	    s->conf->document, s->conf->port, &body)) != 0) {
 		log_error("cannot build the StartSession request: %s",
 		    sp_err_str(r));
@@ -605,7 +669,7 @@ start_session(struct session *s)
 	}
 	if (s->start_tries == 0)
 		s->started_at = loop_now_ms();
-	debug("StartSession %s (%s, port %u) at %s, region %s", s->conf->target,
+	debug("StartSession %s (%s, port %u) at %s, region %s", s->rs.id,
 	    s->conf->document, s->conf->port, s->ep.url, s->ep.signing_region);
 	r = ssm_call(s, "StartSession", body, start_done);
 	free(body);
@@ -644,7 +708,7 @@ prepare_key(struct session *s)
 	kc.ephemeral = s->conf->ephemeral_key;
 	kc.lifetime = s->conf->key_lifetime;
 	kc.agent_sock = s->conf->agent_sock;
-	kc.target = s->conf->target;
+	kc.target = s->rs.id;
 	kc.note = key_note;
 	if (keychoice_get(&kc, &s->key, &err) != 0) {
 		log_error("%s", err.msg);
@@ -672,6 +736,10 @@ session_prepare(struct session *s)
 	env.arg = NULL;
 	errmsg_clear(&err);
 	co.region_imds = 1;
+	if ((r = resolve_parse(&s->rs, s->conf->target)) != 0)
+		return r;
+	if (s->rs.t.region[0] != '\0')
+		co.region = s->rs.t.region;	/* web1.eu-west-1 */
 	if (awscfg_load(&env, &co, &s->cfg, &err) != 0 ||
 	    (s->cfg->region == NULL && creds_imds_region(s->cfg, &err) != 0) ||
 	    awscfg_endpoint(s->cfg, "ssm", NULL, &s->ep, &err) != 0 ||
@@ -707,6 +775,21 @@ session_prepare(struct session *s)
 	debug("profile %s, region %s (%s), credentials from %s",
 	    s->cfg->profile, s->cfg->region, awscfg_src_str(s->cfg->region_src),
 	    creds_source_str(s->creds->source));
+	s->rs.conf = s->conf;
+	s->rs.cfg = s->cfg;
+	s->rs.creds = s->creds;
+	s->rs.region = s->cfg->region;
+	s->rs.stop = &got_signal;
+	if ((r = resolve_target(&s->rs)) != 0)
+		return r == RESOLVE_SIGNALLED ? PREPARE_SIGNALLED : r;
+	if (s->conf->os_user != NULL && !eic_instance_id_valid(s->rs.id)) {
+		log_error("%s is %s: EC2 Instance Connect works only for EC2 "
+		    "instances", s->conf->target, s->rs.id);
+		return EXIT_USAGE;
+	}
+	if (s->conf->start && strcmp(s->rs.state, "stopped") == 0 &&
+	    (r = start_instance(s)) != -1)
+		return r;
 	return 0;
 }
 
@@ -804,6 +887,7 @@ session_run(const struct config *conf)
 	tunnel_free(s.tunnel);
 	apimsg_session_clear(&s.started);
 	apimsg_session_clear(&s.resumed);
+	resolve_free(&s.rs);
 	sshkey_free(s.key);
 	creds_free(s.creds);
 	awscfg_free(s.cfg);

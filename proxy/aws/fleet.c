@@ -221,7 +221,10 @@ fleet_ec2_form(enum fleet_by by, const char *value, const char *name_tag,
 		if ((r = buf_putf(out, "&Filter.%d.Value.%zu=%s", i, k + 1,
 		    live[k])) != 0)
 			return r;
-	if ((r = buf_putf(out, "&MaxResults=%u", page)) != 0)
+	/* One id needs no page size, and EC2 refuses MaxResults beside
+	 * instance ids (proxy/aws/AWS-APIS.md "DescribeInstances"). */
+	if (by != FLEET_BY_ID &&
+	    (r = buf_putf(out, "&MaxResults=%u", page)) != 0)
 		return r;
 	if (next != NULL && ((r = buf_put_str(out, "&NextToken=")) != 0 ||
 	    (r = urlenc_put(out, next, strlen(next), 0)) != 0))

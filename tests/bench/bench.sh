@@ -139,6 +139,8 @@ proxy_cmd() {
 	[ -n "${2:-}" ] && pre="$H wrap $2 -- "
 	case $1 in
 	ssm-proxy) echo "${pre}$PROXY %h %p" ;;
+	name-cold) echo "${pre}$PROXY --cache-ttl 0 %h %p" ;;
+	name-warm) echo "${pre}$PROXY %h %p" ;;
 	plugin) echo "${pre}env SSL_CERT_FILE=$EMU_CA_FILE aws ssm start-session --endpoint-url $EMU_API_URL --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p" ;;
 	esac
 }
@@ -148,6 +150,9 @@ set_dest() {
 		PORT_OPT=("$EMU_SSHD_PORT") HOST=127.0.0.1 XOPT=()
 	else
 		PORT_OPT=("$EMU_SSHD_PORT") HOST=$EMU_TARGET
+		# By name (web1 is EMU_TARGET's Name tag): every time looked
+		# up, or found in the name cache.
+		case $1 in name-*) HOST=web1 ;; esac
 		XOPT=(-o ProxyCommand="$(proxy_cmd "$1" "${2:-}")")
 	fi
 }
@@ -165,9 +170,15 @@ mkfile() {	# path MiB
 
 # ---------------------------------------------------------------- connect
 connect_bench() {
-	local clients=(direct ssm-proxy) c i t0 t1 rc
+	local clients=(direct ssm-proxy name-cold name-warm) c i t0 t1 rc
 	[ -n "$plugin" ] && clients+=(plugin)
 	for c in "${clients[@]}"; do : >"$work/conn.$c"; done
+	# The name cache of name-warm, filled once before the runs.
+	export XDG_CACHE_HOME=$work/cache
+	set_dest name-warm
+	timeout "$TMO" ssh "${SSH_OPTS[@]}" -p "${PORT_OPT[0]}" "${XOPT[@]}" \
+	    "$EMU_SSH_USER@$HOST" true </dev/null 2>>"$work/ssh.err" ||
+	    { note "connect: cannot warm the name cache"; failed=1; }
 	note "connect: ${#clients[@]} clients x $CONNECTS runs of ssh true"
 	for ((i = 0; i < CONNECTS; i++)); do
 		for c in "${clients[@]}"; do

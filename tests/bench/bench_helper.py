@@ -305,7 +305,7 @@ def report(results, out):
       % meta.get("connect_runs", "?"))
     w("  %-22s %8s %8s %8s %8s" % ("client", "median", "p10", "p90",
                                    "stdev"))
-    for c in ("direct", "ssm-proxy", "plugin"):
+    for c in ("direct", "ssm-proxy", "name-cold", "name-warm", "plugin"):
         e = R.get("connect/" + c)
         if e:
             w("  %-22s %8.1f %8.1f %8.1f %8.1f" % (
@@ -393,6 +393,12 @@ def report(results, out):
                                   f1(pm is not None and dm is not None and
                                      pm - dm)),
            None if pm is None or dm is None else pm - dm <= 40)
+    wm = g("connect/name-warm", "median_ms")
+    target("connect by name, warm cache <= by id + 5 ms",
+           "%s vs %s ms (+%s)" % (f1(wm), f1(pm),
+                                  f1(wm is not None and pm is not None and
+                                     wm - pm)),
+           None if wm is None or pm is None else wm - pm <= 5)
     rss = [g("xfer/ssm-proxy %s pause-off" % d, "maxrss_kib")
            for d in ("up", "down")]
     pd = [g("xfer/ssm-proxy %s pause-off" % d, "private_dirty_kib")

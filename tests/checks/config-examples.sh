@@ -18,6 +18,10 @@ check mi-0123456789abcdef0 "ssm-proxy %h %p"
 check prod-web "ssm-proxy --profile prod --region eu-west-1 %h %p"
 check web-eic "ssm-proxy --push-key --os-user %r %h %p"
 check build-box "ssm-proxy --ephemeral-key --os-user %r %h %p"
+check web1 "ssm-proxy %n %p"
+check DB-PRIMARY "ssm-proxy %n %p"
+check web1.eu-west-1 "ssm-proxy %n %p"
+check batch-7 "ssm-proxy --start %n %p"
 check i-0123456789abcdef0.dev \
     "sh -c 'exec ssm-proxy --profile dev --region us-east-2 \"\${0%%.dev}\" \"\$1\"' %h %p"
 cm=$(ssh -G -F "$f" i-0123456789abcdef0 2>/dev/null </dev/null | sed -n 's/^controlmaster //p')
@@ -41,5 +45,5 @@ need = {"ssm:StartSession", "ssm:TerminateSession", "ssm:ResumeSession",
 if need - acts:
     sys.exit("iam-policy.json lacks %s" % ", ".join(sorted(need - acts)))
 EOF
-[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (6 hosts); iam-policy.json is JSON"
+[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (10 hosts); iam-policy.json is JSON"
 exit $fail

@@ -4,7 +4,8 @@
 # ProxyCommand: StartSession with SigV4, wss, handshake, relay, sshd.
 # Also data integrity under injected loss/duplication, a websocket drop
 # with ResumeSession, the CONNECT proxy, a signed upgrade, failures
-# that must fail, and the fleet's EC2/SSM calls (fleetprobe.py).  Everything started here is stopped by the trap.
+# that must fail, the fleet's EC2/SSM calls (fleetprobe.py) and the EC2
+# Instance Connect Endpoint (eiceprobe.py).  Everything started here is stopped by the trap.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
@@ -220,6 +221,26 @@ check "  StartSession logged with that target and region" logq \
       and e["target"]=="i-0f1f1f1f1f1f1f1f1"]'
 emu_ctl config '{"reset": true}' >/dev/null
 
+# 7c. EC2 Instance Connect Endpoint: presign vectors, endpoints, the
+# openTunnel websocket and its refusals and closes (eiceprobe.py), then
+# ssh and 1 MB both ways through a tunnel to the agentless instance
+/usr/bin/python3 tests/emulator/eiceprobe.py "$dir" >"$dir/eice.out" 2>&1
+rc=$?
+cat "$dir/eice.out"
+check "EICE probes ($(grep -c '^ok' "$dir/eice.out") ok)" [ $rc -eq 0 ]
+EICEPX="/usr/bin/python3 $root/tests/emulator/eiceprobe.py $dir --tunnel"
+head -c 1000000 /dev/urandom >"$dir/in-eice.bin"
+"${SSH[@]}" -o ProxyCommand="$EICEPX 10.0.4.1 22" \
+    "$EMU_SSH_USER@i-0d1d1d1d1d1d1d1d1" cat <"$dir/in-eice.bin" \
+    >"$dir/out-eice.bin" 2>"$dir/ssh-eice.err"
+check "ssh over EICE to noagent: 1 MB echoed intact (exit $?)" \
+    cmp -s "$dir/in-eice.bin" "$dir/out-eice.bin"
+check "  tunnel logged: 10.0.4.1:22, closed by the client, bytes both ways" \
+    logq '[e for e in L if e["kind"]=="eice" and e["event"]=="closed"
+      and e["ip"]=="10.0.4.1" and e["closed_by"]=="client"
+      and e["bytes_up"] > 1000000 and e["bytes_down"] > 1000000]'
+emu_ctl config '{"reset": true}' >/dev/null
+
 # 8. whole-log invariants
 check "no digest, frame or validation failure; no data before handshake" \
     logq 'not [e for e in L if e.get("event") in ("digest_failure",
@@ -263,5 +284,5 @@ check "emulator and its process tree ($(echo $tree | wc -w) pids) gone" gone
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && echo "#> emulator self-test: $pass checks (ssh via" \
-    "pyclient, proxy, signed ws, loss, reconnect, errors, raw ws, fleet)"
+    "pyclient, proxy, signed ws, loss, reconnect, errors, raw ws, fleet, eice)"
 [ "$fail" -eq 0 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The emulator's own codec and SigV4 verifier against the vectors of
 # tests/vectors/channel and the StartSession signature (proxy/aws/AWS-APIS.md
-# "Signing vectors"): tests/emulator/test_agentmsg.py.  Fails if python3 is
+# "Signing vectors") and tests/vectors/eice: tests/emulator/test_agentmsg.py.  Fails if python3 is
 # missing or any vector fails.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -14,4 +14,4 @@ if [ $rc -ne 0 ] || [ -z "$n" ] || ! echo "$out" | grep -qx OK; then
 	echo "emulator vectors FAILED (exit $rc)"
 	exit 1
 fi
-echo "#> $n emulator codec/SigV4 vector tests passed (V1-V7, T1, StartSession SigV4)"
+echo "#> $n emulator codec/SigV4 vector tests passed (V1-V7, T1, StartSession SigV4, EICE presign)"

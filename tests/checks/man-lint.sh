@@ -6,7 +6,10 @@ cd "$(dirname "$0")/../.." || exit 2
 command -v mandoc >/dev/null || { echo "mandoc missing: run make deps"; exit 1; }
 out=$(mandoc -Tlint -Wwarning man/ssm-proxy.1 2>&1)
 if [ -n "$out" ]; then echo "$out"; exit 1; fi
+# The usage lines of --help (up to its first blank line; the option list
+# after it also gives the long forms of -h, -q, -V and -v).
 help=$(./ssm-proxy --help) || { echo "ssm-proxy --help failed"; exit 1; }
+help=$(echo "$help" | sed '/^$/q')
 syn=$(mandoc -Tascii man/ssm-proxy.1 | sed 's/.\x08//g' | \
 	awk '/^SYNOPSIS/{s=1;next} /^[A-Z]/{s=0} s')
 opts() { grep -oE -- '--[a-z][a-z-]*|\[-[A-Za-z]+\]' | \

@@ -26,6 +26,9 @@ from websockets.legacy.server import WebSocketServerProtocol
 
 log = logging.getLogger("emulator.eice")
 
+MAIN = "eice-0123456789abcdef0"      # the emulator's region, subnet a1
+SUBNET_B = "eice-0fedcba9876543210"  # same VPC, subnet a2
+EU = "eice-0eeeeeeeeeeeeeee0"        # eu-west-1
 SERVICE = "ec2-instance-connect"
 PATH = "/openTunnel"
 PORTS = (22, 3389)
@@ -76,11 +79,11 @@ class Eice:
     def knobs(self):
         return self.emu.knobs
 
-    def dns(self, eid):
+    def dns(self, eid, fips=False):
         for r in self.emu.fleet.regions:
             for e in self.emu.fleet.endpoints(r, self.knobs):
                 if e["id"] == eid:
-                    return e["dns"]
+                    return e["fips_dns" if fips else "dns"]
         return ""
 
     def summary(self):

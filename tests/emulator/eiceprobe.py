@@ -6,6 +6,11 @@ network fields, and openTunnel websockets presigned here with
 tests/emulator/sigv4.py: relay, refusals, knobs and close codes.
 
     /usr/bin/python3 tests/emulator/eiceprobe.py STATE_DIR
+    /usr/bin/python3 tests/emulator/eiceprobe.py STATE_DIR --tunnel IP PORT
+
+The second form is a ProxyCommand: stdin and stdout through one tunnel
+of the endpoint eice-0123456789abcdef0 to IP:PORT (exit 4 when the
+tunnel ends with a close code other than 1000 or none).
 
 Prints one "ok"/"FAIL" line per check; exit status 1 if any failed.
 Standard library and python3-websockets; the emulator must be running on
@@ -405,6 +410,27 @@ async def tunnel_checks(p, info):
         check("tunnel: %s" % desc, isinstance(b, bytes) and
               b.startswith(b"SSH-2.0-"), b)
 
+    # through the CONNECT proxy by the endpoint's name
+    host, path = p.url()
+    try:
+        s = socket.create_connection(("127.0.0.1", info["proxy_port"]), 20)
+        s.sendall(("CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n"
+                   % (host, host)).encode())
+        resp = b""
+        while b"\r\n\r\n" not in resp:
+            resp += s.recv(1)
+        async with websockets.connect(
+                "wss://%s%s" % (host, path), sock=s, ssl=p.ctx,
+                server_hostname=host, compression=None) as ws:
+            b = await banner(ws)
+    except (OSError, websockets.exceptions.WebSocketException) as e:
+        b = e
+    check("through the CONNECT proxy to %s:443" % host[:22],
+          isinstance(b, bytes) and b.startswith(b"SSH-2.0-"), b)
+    check("  the upgrade logged via_proxy", [
+        e for e in log_entries(info) if e["kind"] == "eice" and
+        e["event"] == "upgrade" and e["via_proxy"] and e["status"] == 101])
+
     # refusals before the upgrade
     host, path = p.url()
     bad = path[:-1] + ("0" if path[-1] != "0" else "1")
@@ -574,9 +600,35 @@ async def tunnel_checks(p, info):
         e.get("signature") == "invalid"])
 
 
+async def proxy(p, ip, port):
+    loop = asyncio.get_running_loop()
+    async with p.connect(*p.url(ip=ip, port=port)) as ws:
+        def pump():
+            while True:
+                b = os.read(0, 65536)
+                if not b:
+                    asyncio.run_coroutine_threadsafe(ws.close(1000), loop)
+                    return
+                asyncio.run_coroutine_threadsafe(ws.send(b),
+                                                 loop).result()
+        loop.run_in_executor(None, pump)
+        try:
+            async for m in ws:
+                os.write(1, m)
+        except websockets.exceptions.ConnectionClosed:
+            pass
+        if ws.close_code != 1000:
+            sys.stderr.write("eiceprobe: tunnel closed %s %s\n" % (
+                ws.close_code, ws.close_reason))
+            os._exit(4)
+    os._exit(0)
+
+
 def main(argv):
     with open(os.path.join(argv[1], "emulator.json")) as f:
         info = json.load(f)
+    if len(argv) == 5 and argv[2] == "--tunnel":
+        asyncio.run(proxy(Probe(info), argv[3], int(argv[4])))
     vectors()
     p = Probe(info)
     try:

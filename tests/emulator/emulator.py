@@ -13,7 +13,9 @@ Serves, on 127.0.0.1 only:
     and EC2 DescribeInstances / StartInstances (Query protocol, XML);
   * the data-channel websocket (wss) playing MGS + SSM agent, whose fake
     agent dials a real OpenSSH sshd started here on a loopback port;
-  * an HTTP CONNECT proxy.
+  * an HTTP CONNECT proxy;
+  * an EC2 Instance Connect Endpoint (eice.py): the openTunnel websocket
+    on its own TLS port, presigned SigV4, relaying raw bytes to sshd.
 When ready it writes STATE_DIR/emulator.json and STATE_DIR/env.sh
 atomically and prints one line "ready PATH" on stdout.  Every API call,
 websocket upgrade and CONNECT is appended to STATE_DIR/requests.jsonl.
@@ -2538,6 +2540,11 @@ class Emulator:
                     return
             host, _, port = req.target.rpartition(":")
             host = host.strip("[]")
+            if port == "443" and \
+                    self.fleet.endpoint_by_host(host, self.knobs):
+                # an EICE endpoint's DNS name: its port here
+                entry["mapped_to"] = "127.0.0.1:%d" % self.eice_port
+                host, port = "127.0.0.1", str(self.eice_port)
             if host not in ("127.0.0.1", "localhost", "::1") or \
                     not port.isdigit():
                 reply(403)
@@ -2663,8 +2670,13 @@ class Emulator:
                        ("CONTROL_URL", info["control_url"]),
                        ("WS_PORT", self.ws_port),
                        ("EICE_PORT", self.eice_port),
-                       ("EICE_ID", "eice-0123456789abcdef0"),
-                       ("EICE_DNS", self.eice.dns("eice-0123456789abcdef0")),
+                       ("EICE_ID", eice.MAIN),
+                       ("EICE_DNS", self.eice.dns(eice.MAIN)),
+                       ("EICE_FIPS_DNS", self.eice.dns(eice.MAIN, True)),
+                       ("EICE_B_ID", eice.SUBNET_B),
+                       ("EICE_B_DNS", self.eice.dns(eice.SUBNET_B)),
+                       ("EICE_EU_ID", eice.EU),
+                       ("EICE_EU_DNS", self.eice.dns(eice.EU)),
                        ("PROXY_URL", info["proxy_url"]),
                        ("PROXY_PORT", self.proxy_port),
                        ("META_URL", info["meta_url"]),

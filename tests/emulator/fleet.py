@@ -1,8 +1,10 @@
-"""The emulator's fleet: EC2 instances and Systems Manager managed nodes
-in two regions, and the three calls that describe or change them.
+"""The emulator's fleet: EC2 instances, Systems Manager managed nodes and
+EC2 Instance Connect Endpoints in two regions, and the calls that
+describe or change them.
 
-  * EC2 DescribeInstances and StartInstances (Query protocol: a
-    form-encoded POST answered with XML in the 2016-11-15 namespace),
+  * EC2 DescribeInstances, StartInstances and
+    DescribeInstanceConnectEndpoints (Query protocol: a form-encoded POST
+    answered with XML in the 2016-11-15 namespace),
   * SSM DescribeInstanceInformation (JSON 1.1).
 
 Written from proxy/aws/AWS-APIS.md "DescribeInstances",
@@ -186,16 +188,16 @@ def endpoint(region, eid, vpc, subnet, az, ip_type="ipv4"):
 
 def base_endpoints(region, primary):
     """EC2 Instance Connect Endpoints (README "The fleet")."""
+    if region == SECOND_REGION:     # as network(), even when primary
+        return [endpoint(region, "eice-0eeeeeeeeeeeeeee0",
+                         "vpc-0e0e0e0e0e0e0e0e0", "subnet-0e0e0e0e0e0e0e0e1",
+                         "a")]
     if region == primary:
         vpc = "vpc-0a0a0a0a0a0a0a0a0"
         return [endpoint(region, "eice-0123456789abcdef0", vpc,
                          "subnet-0a0a0a0a0a0a0a0a1", "a", "dualstack"),
                 endpoint(region, "eice-0fedcba9876543210", vpc,
                          "subnet-0a0a0a0a0a0a0a0a2", "b")]
-    if region == SECOND_REGION:
-        return [endpoint(region, "eice-0eeeeeeeeeeeeeee0",
-                         "vpc-0e0e0e0e0e0e0e0e0", "subnet-0e0e0e0e0e0e0e0e1",
-                         "a")]
     return []
 
 

@@ -31,10 +31,8 @@ TGT=$EMU_TARGET
 P=$EMU_SSHD_PORT
 B=$SSM_PROXY
 
-expect "invalid target" 1 'invalid target "i-xyz": expected an instance id (i-...) or a managed node id (mi-...)' \
-    -- "$B" i-xyz 22
-expect "invalid target (host name)" 1 'invalid target "web.example.com": expected an instance id (i-...) or a managed node id (mi-...)' \
-    -- "$B" web.example.com 22
+expect "invalid target" 1 'invalid target "web 1": expected an instance id (i-...), a managed node id (mi-...), an IP address, a private DNS name or a name, optionally with .REGION' \
+    -- "$B" "web 1" 22
 expect "invalid port 0" 1 'invalid port "0": expected 1 to 65535' -- "$B" "$TGT" 0
 expect "invalid port 65536" 1 'invalid port "65536": expected 1 to 65535' \
     -- "$B" "$TGT" 65536
@@ -54,12 +52,14 @@ expect "no region" 1 "no region configured: use --region, set AWS_REGION or add 
     -- env -u AWS_REGION -u AWS_DEFAULT_REGION "$SSM_PROXY" "$TGT" "$P"
 check "no API call so far" logq \
     'not [e for e in L if e["kind"] in ("api", "websocket")]'
+expect "a name no instance has" 1 'no instance named "web.example.com" in us-east-1 (profile default, tag Name)' \
+    -- "$B" web.example.com 22
 
-expect "unknown target: TargetNotConnected" 2 "StartSession failed: TargetNotConnected: i-0fffffffffffffff0 is not connected." \
+expect "unknown target: TargetNotConnected" 2 "StartSession failed: TargetNotConnected: i-0fffffffffffffff0 is not connected: there is no such instance in this region (profile default, region us-east-1)" \
     -- "$B" i-0fffffffffffffff0 "$P"
 emu_ctl config '{"fail": {"api": "StartSession", "code": "TargetNotConnected",
     "message": "'"$TGT"' is not connected."}}' >/dev/null || exit 1
-expect "forced TargetNotConnected" 2 "StartSession failed: TargetNotConnected: $TGT is not connected." \
+expect "forced TargetNotConnected" 2 "StartSession failed: TargetNotConnected: $TGT is not connected (profile default, region us-east-1)" \
     -- "$B" "$TGT" "$P"
 expect "wrong secret key: InvalidSignatureException" 2 "StartSession failed: InvalidSignatureException: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details." \
     -- env AWS_SECRET_ACCESS_KEY="x$AWS_SECRET_ACCESS_KEY" "$SSM_PROXY" \

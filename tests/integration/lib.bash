@@ -200,8 +200,12 @@ EOF
 	    -o Port="$EMU_SSHD_PORT" -o ProxyCommand="$PXWRAP %h %p")
 	SSH=(timeout "$TMO" ssh "${SSHOPTS[@]}")
 	DEST=$EMU_SSH_USER@$EMU_TARGET
+	# EC2 Instance Connect Endpoint: env.sh exports EMU_EICE_PORT (connect
+	# there, keep SNI/Host/signature on the DNS name), EMU_EICE_ID and
+	# EMU_EICE_DNS (subnet a1), EMU_EICE_FIPS_DNS, EMU_EICE_B_ID and
+	# EMU_EICE_B_DNS (subnet a2), EMU_EICE_EU_ID, EMU_EICE_EU_DNS.
 	echo "emulator $EMU_PID: api $EMU_API_PORT ws $EMU_WS_PORT" \
-	    "sshd $EMU_SSHD_PORT; temp $T"
+	    "eice $EMU_EICE_PORT sshd $EMU_SSHD_PORT; temp $T"
 }
 
 # ssh options with another ProxyCommand (e.g. extra ssm-proxy flags).

@@ -417,8 +417,8 @@ test_forms(void)
 	    "wildcards * ? \\ escaped with a backslash, then encoded");
 	form_is(FLEET_BY_ID, "i-0123456789abcdef0", NULL, 100, "a/b+c=",
 	    F0 "&Filter.1.Name=instance-id&Filter.1.Value.1="
-	    "i-0123456789abcdef0" LIVE(2) "&MaxResults=100&NextToken="
-	    "a%2Fb%2Bc%3D", "by id, with NextToken encoded");
+	    "i-0123456789abcdef0" LIVE(2) "&NextToken="
+	    "a%2Fb%2Bc%3D", "by id: no MaxResults, NextToken encoded");
 	form_is(FLEET_BY_IP, "10.0.1.5", NULL, 1000, NULL,
 	    F0 "&Filter.1.Name=private-ip-address&Filter.1.Value.1=10.0.1.5"
 	    LIVE(2) "&MaxResults=1000", "by IP");
