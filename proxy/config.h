@@ -21,6 +21,13 @@ enum pick {
 	PICK_OLDEST
 };
 
+/* --transport */
+enum transport {
+	TRANSPORT_SSM = 0,	/* Session Manager only */
+	TRANSPORT_EICE,		/* EC2 Instance Connect Endpoint only */
+	TRANSPORT_AUTO		/* SSM, else EICE (eice.h) */
+};
+
 /* --format, for --list */
 enum list_format {
 	FORMAT_TABLE = 0,
@@ -53,6 +60,12 @@ struct config {
 	int		 wait_given;	/* --wait-connected was given */
 	int		 list;		/* --list */
 	enum list_format format;	/* --format */
+	/* EC2 Instance Connect Endpoint (eice.c) */
+	enum transport	 transport;	/* --transport */
+	const char	*eice_id;	/* --eice-id */
+	const char	*eice_connect_to;	/* --eice-connect-to */
+	unsigned int	 max_tunnel_s;	/* --max-tunnel-duration; 0:
+					   the service's (3600) */
 };
 
 /*

@@ -22,7 +22,7 @@
 /*
  * lws's per-thread scratch buffer (pt_serv_buf_size), in which it builds
  * a client's request: room for a 16 KiB StreamUrl and the signature
- * headers (wsconn.c, put_long_path()).
+ * headers (wsconn.c, wsconn_put_long_path()).
  */
 #define LOOP_SERV_BUF_SIZE	(32 * 1024)
 

@@ -18,6 +18,7 @@
 #include "compat.h"
 #include "config.h"
 #include "eic.h"
+#include "eice.h"
 #include "list.h"
 #include "log.h"
 #include "resolve.h"
@@ -82,13 +83,16 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: ssm-proxy [-hqVv] [--ca-bundle FILE] [--cache-ttl SECONDS]\n"
-	    "                 [--document NAME] [--endpoint-url URL]\n"
+	    "                 [--document NAME] [--eice-connect-to ADDRESS:PORT]\n"
+	    "                 [--eice-id ID] [--endpoint-url URL]\n"
 	    "                 [--ephemeral-key] [--keepalive SECONDS]\n"
-	    "                 [--key-lifetime SECONDS] [--name-tag KEY]\n"
+	    "                 [--key-lifetime SECONDS]\n"
+	    "                 [--max-tunnel-duration SECONDS] [--name-tag KEY]\n"
 	    "                 [--os-user USER] [--payload-size BYTES]\n"
 	    "                 [--pick newest|oldest] [--profile NAME]\n"
 	    "                 [--progress-timeout SECONDS] [--push-key[=FILE]]\n"
 	    "                 [--region REGION] [--start] [--trace FILE]\n"
+	    "                 [--transport ssm|eice|auto]\n"
 	    "                 [--wait-connected SECONDS] TARGET [PORT]\n"
 	    "       ssm-proxy --list [--format table|ssh-config]\n"
 	    "                 [--name-tag KEY] [--profile NAME] [--region REGION]\n");
@@ -108,6 +112,10 @@ help(void)
 "  --cache-ttl SECONDS       keep a name's id 0 to 604800 s (default 600;\n"
 "                            0: no name cache)\n"
 "  --document NAME           session document (default AWS-StartSSHSession)\n"
+"  --eice-connect-to ADDRESS:PORT  connect the EICE tunnel there, keeping\n"
+"                            TLS, Host and signature on the endpoint's name\n"
+"  --eice-id ID              the EC2 Instance Connect Endpoint (default: one\n"
+"                            in the instance's VPC)\n"
 "  --endpoint-url URL        Systems Manager endpoint\n"
 "  --ephemeral-key           push a new key, lent to ssh-agent (needs\n"
 "                            --os-user)\n"
@@ -117,6 +125,8 @@ help(void)
 "  --key-lifetime SECONDS    agent lifetime of --ephemeral-key, 1 to 86400\n"
 "                            (default 60)\n"
 "  --list                    print the region's managed instances, exit\n"
+"  --max-tunnel-duration SECONDS  EICE tunnel lifetime, 1 to 3600 (default\n"
+"                            3600)\n"
 "  --name-tag KEY            the tag names are looked up in (default Name)\n"
 "  --os-user USER            user for EC2 Instance Connect (ssh's %r)\n"
 "  --payload-size BYTES      data message payload, 1 to 65536 (default 1024)\n"
@@ -131,14 +141,17 @@ help(void)
 "  --start                   start a stopped instance and wait for it (up\n"
 "                            to --wait-connected, default 300 s)\n"
 "  --trace FILE              record the data channel (SSM_PROXY_TRACE)\n"
+"  --transport ssm|eice|auto  Session Manager, EC2 Instance Connect Endpoint\n"
+"                            (ports 22 and 3389), or SSM then EICE\n"
+"                            (default ssm)\n"
 "  -V, --version             print the version\n"
 "  -v, --verbose             more messages (up to -vvvvv)\n"
 "  --wait-connected SECONDS  retry TargetNotConnected for 0 to 86400 s\n"
 "                            (default 0)\n"
 "\n"
 "Exit status: 0 ok; 1 usage, configuration, a name matching no instance\n"
-"or several; 2 AWS API or credentials; 3 data channel not opened; 4\n"
-"session lost; 5 SendSSHPublicKey failed; 6 no usable SSH key; 128+N\n"
+"or several; 2 AWS API or credentials; 3 data channel or EICE tunnel\n"
+"not opened; 4 session or tunnel lost; 5 SendSSHPublicKey failed; 6 no usable SSH key; 128+N\n"
 "signal N.\n", stdout);
 }
 
@@ -161,6 +174,8 @@ static const struct number_option {
 	    offsetof(struct config, cache_ttl) },
 	{ 'Z', "--payload-size", 1, TUNNEL_MAX_PAYLOAD, "bytes",
 	    offsetof(struct config, payload_size) },
+	{ 'M', "--max-tunnel-duration", 1, EICE_MAX_DURATION, "seconds",
+	    offsetof(struct config, max_tunnel_s) },
 };
 
 /* Where an option's argument is kept as it is; NULL if elsewhere. */
@@ -172,6 +187,8 @@ string_option(struct args *a, int ch)
 	case 'C':	return &a->c.aws.ca_bundle;
 	case 'D':	return &a->c.document;
 	case 'E':	return &a->c.aws.endpoint_url;
+	case 'G':	return &a->c.eice_connect_to;	/* checked later */
+	case 'e':	return &a->c.eice_id;
 	case 'L':	return &a->lifetime;	/* checked later */
 	case 'N':	return &a->c.name_tag;
 	case 'P':	return &a->c.aws.profile;
@@ -193,7 +210,13 @@ choice_option(struct args *a, int ch, const char *arg)
 		a->c.format = FORMAT_TABLE;
 	else if (ch == 'F' && strcmp(arg, "ssh-config") == 0)
 		a->c.format = FORMAT_SSH_CONFIG;
-	else {
+	else if (ch == 'Y' && eice_transport(arg, &a->c.transport) == 0)
+		;
+	else if (ch == 'Y') {
+		log_error("invalid --transport \"%.16s\": expected ssm, eice "
+		    "or auto", arg);
+		return EXIT_USAGE;
+	} else {
 		log_error("invalid %s \"%.16s\": expected %s",
 		    ch == 'I' ? "--pick" : "--format", arg, ch == 'I' ?
 		    "newest or oldest" : "table or ssh-config");
@@ -236,6 +259,7 @@ take_option(struct args *a, int ch, const char *arg)
 		return -1;
 	case 'F':
 	case 'I':
+	case 'Y':
 		return choice_option(a, ch, arg);
 	case 'l':
 		a->c.list = 1;
@@ -275,6 +299,10 @@ parse_options(int argc, char **argv, struct args *a)
 		{ "pick",	  required_argument, NULL, 'I' },
 		{ "start",	  no_argument,	     NULL, 's' },
 		{ "document",	  required_argument, NULL, 'D' },
+		{ "eice-connect-to", required_argument, NULL, 'G' },
+		{ "eice-id",	  required_argument, NULL, 'e' },
+		{ "max-tunnel-duration", required_argument, NULL, 'M' },
+		{ "transport",	  required_argument, NULL, 'Y' },
 		{ "endpoint-url", required_argument, NULL, 'E' },
 		{ "ephemeral-key", no_argument,	     NULL, 'X' },
 		{ "help",	  no_argument,	     NULL, 'h' },
@@ -421,7 +449,8 @@ main(int argc, char **argv)
 	log_init(a.quiet ? LOG_ERROR : (enum log_level)(LOG_INFO +
 	    (a.verbose > 4 ? 4 : a.verbose)));
 	if ((r = check_name_options(&a)) != -1 ||
-	    (!a.c.list && (r = check_key_options(&a)) != -1))
+	    (!a.c.list && (r = check_key_options(&a)) != -1) ||
+	    (r = eice_check_options(&a.c)) != -1)
 		return r;
 	/* --trace wins over SSM_PROXY_TRACE; "" is no trace. */
 	if (a.c.trace == NULL)

@@ -19,14 +19,16 @@
 #include "castore.h"
 #include "creds.h"
 #include "eic.h"
+#include "eice.h"
 #include "errmsg.h"
 #include "http.h"
-#include "keychoice.h"
 #include "log.h"
 #include "loop.h"
 #include "notice.h"
 #include "ready.h"
 #include "resolve.h"
+#include "proxyurl.h"
+#include "pushkey.h"
 #include "session.h"
 #include "sigv4.h"
 #include "sshkey.h"
@@ -75,6 +77,10 @@ struct session {
 	struct resolve		 rs;
 	int			 starting;	/* StartInstances was called */
 	char			 seen[16];	/* last state said, --start */
+	/* The EC2 Instance Connect Endpoint road (eice.c) */
+	int			 road_eice;	/* taken: no SSM session */
+	struct eice_route	 route;
+	struct eicetun		*eice;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -92,58 +98,6 @@ static const char *
 env_get(void *arg, const char *name)
 {
 	return getenv(name);
-}
-
-/*
- * The proxy for an endpoint URL: the one rule, awscfg_https_proxy_for()
- * (HTTPS_PROXY, NO_PROXY), for every AWS endpoint and the websocket.
- */
-static const char *
-proxy_for_url(const struct awscfg *cfg, const char *url)
-{
-	struct sigv4_url *u;
-	const char *proxy = NULL;
-
-	if (sigv4_url_split(url, &u) == 0) {
-		proxy = awscfg_https_proxy_for(cfg, u->host, u->port);
-		sigv4_url_free(u);
-	}
-	return proxy;
-}
-
-/* "http://host:port[/]" to host and port for libwebsockets' CONNECT. */
-static int
-parse_proxy(const char *url, char *host, size_t hostsz, unsigned int *port)
-{
-	const char *p = url, *colon, *end;
-	size_t n;
-
-	if (strncmp(p, "http://", 7) == 0)
-		p += 7;
-	else if (strstr(p, "://") != NULL)
-		return -1;	/* https:// or socks proxies: not supported */
-	if (strchr(p, '@') != NULL)
-		return -1;	/* credentials in the proxy URL */
-	end = p + strcspn(p, "/");
-	colon = memchr(p, ':', (size_t)(end - p));
-	n = (size_t)((colon ? colon : end) - p);
-	if (n == 0 || n >= hostsz)
-		return -1;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	*port = 80;
-	if (colon != NULL) {
-		char buf[8];
-
-		n = (size_t)(end - colon - 1);
-		if (n == 0 || n >= sizeof(buf))
-			return -1;
-		memcpy(buf, colon + 1, n);
-		buf[n] = '\0';
-		if (parse_uint(buf, 1, 65535, port, NULL, NULL) != 0)
-			return -1;
-	}
-	return 0;
 }
 
 static void
@@ -356,6 +310,10 @@ end_session(struct session *s, int code)
 {
 	s->ending = 1;
 	s->end_code = code;
+	if (s->road_eice) {
+		finish(s, code);	/* no SSM session to end */
+		return;
+	}
 	if (ssm_call(s, "TerminateSession", NULL, end_done) == 0)
 		return;
 	log_verbose("cannot call TerminateSession for %s",
@@ -417,6 +375,25 @@ start_instance(struct session *s)
 	return -1;
 }
 
+/* --transport auto, SSM cannot: EICE.  -1 to go on, or the exit status. */
+static int
+take_eice(struct session *s, const char *why)
+{
+	int r;
+
+	log_verbose("transport auto: %s; trying the EC2 Instance Connect "
+	    "Endpoint", why);
+	if ((r = eice_discover(&s->rs, &s->route)) != 0)
+		return r == RESOLVE_SIGNALLED ? 128 + got_signal : r;
+	s->road_eice = 1;
+	s->start_step = STEP_OK;
+	if (s->push_step == STEP_FAILED)
+		return EXIT_PUSH;
+	if (s->push_step != STEP_PENDING)
+		open_tunnel(s);	/* else when the push is done */
+	return -1;
+}
+
 /*
  * StartSession refused the target.  A cached id is looked up once more;
  * TargetNotConnected is waited for (--wait-connected, --start), then
@@ -445,6 +422,8 @@ start_refused(struct session *s, const struct api_result *res)
 		ready_progress(&s->rs, s->rs.id, s->seen);
 	if (wait_connected(s, res))
 		return -1;
+	if (tnc && s->conf->transport == TRANSPORT_AUTO)
+		return take_eice(s, res->message);
 	if (!tnc) {
 		log_error("%s", res->message);
 		return EXIT_API;
@@ -485,6 +464,9 @@ start_done(void *arg, const struct api_result *res)
 	s->start_step = STEP_OK;
 	if (s->starting)
 		log_info("%s is connected", s->rs.id);
+	if (s->conf->transport == TRANSPORT_AUTO)
+		log_verbose("transport auto: Session Manager reaches %s",
+		    s->rs.id);
 	log_verbose("started session %s for %s", s->started.session_id,
 	    s->rs.id);
 	/* No tunnel byte moves before the key is in place. */
@@ -557,11 +539,25 @@ push_done(void *arg, const struct api_result *res)
 }
 
 static void
+eice_done(void *arg, enum eicetun_end end, int sig)
+{
+	finish(arg, eice_exit(end, sig));
+}
+
+static void
 open_tunnel(struct session *s)
 {
 	struct tunnel_params tp;
 	struct sigv4_url *u = NULL;
 	const char *proxy;
+
+	if (s->road_eice) {
+		if ((s->eice = eice_open(s->loop, s->conf, s->cfg, &s->sc,
+		    s->rs.region, api_clock_offset(s->api), &s->route,
+		    eice_done, s)) == NULL)
+			finish(s, EXIT_CHANNEL);
+		return;
+	}
 
 	if (sigv4_url_split(s->started.stream_url, &u) != 0) {
 		log_error("StartSession returned an unusable StreamUrl");
@@ -570,7 +566,7 @@ open_tunnel(struct session *s)
 	}
 	proxy = awscfg_https_proxy_for(s->cfg, u->host, u->port);
 	sigv4_url_free(u);
-	if (proxy != NULL && parse_proxy(proxy, s->ws_proxy_host,
+	if (proxy != NULL && proxyurl_parse(proxy, s->ws_proxy_host,
 	    sizeof(s->ws_proxy_host), &s->ws_proxy_port) != 0) {
 		log_error("unsupported proxy URL for the websocket (only "
 		    "http://host:port works)");
@@ -613,6 +609,8 @@ after_pass(void *arg)
 		got_signal = 0;
 		if (s->tunnel != NULL)
 			tunnel_signal(s->tunnel, sig);
+		else if (s->eice != NULL)
+			eicetun_signal(s->eice, sig);
 		else if (s->start_step == STEP_OK && !s->ending)
 			end_session(s, sig == SIGHUP ? EXIT_OK : 128 + sig);
 		else
@@ -620,6 +618,8 @@ after_pass(void *arg)
 	}
 	if (s->tunnel != NULL && !s->finished)
 		tunnel_pump(s->tunnel);
+	if (s->eice != NULL && !s->finished)
+		eicetun_pump(s->eice);
 }
 
 static int
@@ -682,42 +682,6 @@ start_session(struct session *s)
 	return 0;
 }
 
-/* What the key choice has to say goes to the log. */
-static void
-key_note(void *arg, enum keychoice_level level, const char *line)
-{
-	log_msg(level == KEYCHOICE_VERBOSE ? LOG_VERBOSE : LOG_DEBUG1, "%s",
-	    line);
-}
-
-/* Find or make the key to push.  0, or an exit code after logging. */
-static int
-prepare_key(struct session *s)
-{
-	struct keychoice kc;
-	struct errmsg err, herr;
-	char *home = NULL;
-	int r = 0;
-
-	memset(&kc, 0, sizeof(kc));
-	if (awscfg_home(&s->cfg->env, &home, &herr) == 0)
-		kc.home = home;
-	else
-		kc.home_why = herr.msg;
-	kc.file = s->conf->key_file;
-	kc.ephemeral = s->conf->ephemeral_key;
-	kc.lifetime = s->conf->key_lifetime;
-	kc.agent_sock = s->conf->agent_sock;
-	kc.target = s->rs.id;
-	kc.note = key_note;
-	if (keychoice_get(&kc, &s->key, &err) != 0) {
-		log_error("%s", err.msg);
-		r = EXIT_KEY;
-	}
-	free(home);
-	return r;
-}
-
 /* session_prepare() was ended by a signal, before any session existed. */
 #define PREPARE_SIGNALLED	(-1)
 
@@ -753,7 +717,7 @@ session_prepare(struct session *s)
 	}
 	/* A key file is checked before anything is asked of AWS. */
 	if (s->conf->os_user != NULL && !s->conf->ephemeral_key &&
-	    (r = prepare_key(s)) != 0)
+	    (r = pushkey_get(s->conf, s->cfg, s->rs.id, &s->key)) != 0)
 		return r;
 	memset(&cp, 0, sizeof(cp));
 	cp.now = time(NULL);
@@ -790,6 +754,10 @@ session_prepare(struct session *s)
 	if (s->conf->start && strcmp(s->rs.state, "stopped") == 0 &&
 	    (r = start_instance(s)) != -1)
 		return r;
+	if (s->conf->transport == TRANSPORT_EICE &&
+	    (r = eice_discover(&s->rs, &s->route)) != 0)
+		return r == RESOLVE_SIGNALLED ? PREPARE_SIGNALLED : r;
+	s->road_eice = s->conf->transport == TRANSPORT_EICE;
 	return 0;
 }
 
@@ -811,14 +779,14 @@ session_start(struct session *s)
 	memset(&ao, 0, sizeof(ao));
 	ao.ca_file = s->cfg->ca_bundle;
 	ao.max_attempts = (unsigned int)s->cfg->max_attempts;
-	ao.proxy = proxy = proxy_for_url(s->cfg, s->ep.url);
+	ao.proxy = proxy = proxyurl_for(s->cfg, s->ep.url);
 	if ((s->api = api_new(s->loop, &ao, &msg)) == NULL) {
 		log_error("%s", msg);
 		return EXIT_API;
 	}
 	s->eic_api = s->api;
 	if (s->conf->os_user != NULL &&
-	    (ao.proxy = proxy_for_url(s->cfg, s->eic_ep.url)) != proxy &&
+	    (ao.proxy = proxyurl_for(s->cfg, s->eic_ep.url)) != proxy &&
 	    (s->eic_api = api_new(s->loop, &ao, &msg)) == NULL) {
 		log_error("%s", msg);
 		return EXIT_API;
@@ -828,12 +796,16 @@ session_start(struct session *s)
 		http_warn_cleartext(s->eic_ep.url);
 	loop_set_after(s->loop, after_pass, s);
 	/* The agent gets the key as late as possible: its lifetime runs. */
-	if (s->conf->ephemeral_key && (r = prepare_key(s)) != 0)
+	if (s->conf->ephemeral_key && (r = pushkey_get(s->conf, s->cfg, s->rs.id, &s->key)) != 0)
 		return r;
 	/* Both calls in flight at once; the tunnel waits for both. */
+	if (s->road_eice)
+		s->start_step = STEP_OK;	/* no StartSession */
 	if (s->key != NULL && push_key(s) != 0)
 		return EXIT_PUSH;
-	if (start_session(s) != 0)
+	if (s->road_eice && s->key == NULL)
+		open_tunnel(s);
+	else if (!s->road_eice && start_session(s) != 0)
 		return EXIT_API;
 	return 0;
 }
@@ -878,6 +850,7 @@ session_run(const struct config *conf)
 	}
 	signal_loop = NULL;
 	tunnel_detach(s.tunnel);
+	eicetun_detach(s.eice);
 	if (s.loop != NULL)
 		loop_timer_cancel(&s.start_timer);
 	if (s.eic_api != s.api)
@@ -885,6 +858,7 @@ session_run(const struct config *conf)
 	api_free(s.api);
 	loop_free(s.loop);
 	tunnel_free(s.tunnel);
+	eicetun_free(s.eice);
 	apimsg_session_clear(&s.started);
 	apimsg_session_clear(&s.resumed);
 	resolve_free(&s.rs);

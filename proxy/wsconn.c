@@ -33,7 +33,7 @@
 #define RECONNECT_ATTEMPTS	12	/* in a row, about a minute */
 #define RECONNECT_MAX_DELAY_MS	8000
 #define CONNECT_ATTEMPTS	5	/* the first websocket, about 3 s */
-#define LWS_PATH_MAX		2000	/* see put_long_path() */
+#define LWS_PATH_MAX		2000	/* see wsconn_put_long_path() */
 
 static const char *const state_names[] = {
 	"idle", "dialing", "open", "lost", "wait_resume", "closing", "closed"
@@ -184,12 +184,12 @@ ws_writeable(struct wsconn *w, struct lws *wsi)
  * lies 12 bytes beyond the room lws offers (*lenp), and begins with
  * "GET / HTTP/1.1\r\n".  Anything else, or no room, is an error.
  */
-static int
-put_long_path(struct wsconn *w, void *in, size_t *lenp)
+int
+wsconn_put_long_path(const char *long_path, void *in, size_t *lenp)
 {
 	static const char old[] = "GET / HTTP/1.1\r\n";
 	char **p = in, *pkt;
-	size_t n = strlen(w->long_path), used, rest, line;
+	size_t n = strlen(long_path), used, rest, line;
 
 	if (*lenp + 12 > LOOP_SERV_BUF_SIZE)
 		return -1;
@@ -203,7 +203,7 @@ put_long_path(struct wsconn *w, void *in, size_t *lenp)
 		return -1;
 	memmove(pkt + line, pkt + sizeof(old) - 1, rest);
 	memcpy(pkt, "GET ", 4);
-	memcpy(pkt + 4, w->long_path, n);
+	memcpy(pkt + 4, long_path, n);
 	memcpy(pkt + 4 + n, " HTTP/1.1\r\n", 11);
 	*p = pkt + line + rest;
 	*lenp = LOOP_SERV_BUF_SIZE - 12 - line - rest;
@@ -231,7 +231,8 @@ upgrade_headers(struct wsconn *w, struct lws *wsi, void *in, size_t len)
 {
 	const char *tok = w->p.creds->session_token;
 
-	if (w->long_path != NULL && put_long_path(w, in, &len) != 0) {
+	if (w->long_path != NULL &&
+	    wsconn_put_long_path(w->long_path, in, &len) != 0) {
 		log_error("cannot send a StreamUrl of %zu bytes with this "
 		    "libwebsockets", strlen(w->url));
 		return -1;
@@ -350,8 +351,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
  * the variable is hidden while the vhost is made, and put back for the
  * programs (credential_process) that may want it.
  */
-static struct lws_vhost *
-create_vhost(struct wsconn *w, struct lws_context_creation_info *vinfo)
+struct lws_vhost *
+wsconn_create_vhost(struct loop *l, struct lws_context_creation_info *vinfo)
 {
 	struct lws_vhost *vh;
 	const char *v;
@@ -364,7 +365,7 @@ create_vhost(struct wsconn *w, struct lws_context_creation_info *vinfo)
 			return NULL;
 		}
 	}
-	vh = lws_create_vhost(loop_context(w->p.loop), vinfo);
+	vh = lws_create_vhost(loop_context(l), vinfo);
 	if (saved != NULL) {
 		(void)setenv("http_proxy", saved, 1);
 		free(saved);
@@ -400,7 +401,7 @@ make_vhost(struct wsconn *w)
 	vinfo.provided_client_ssl_ctx = w->ssl_ctx;
 	vinfo.http_proxy_address = w->p.proxy_host;
 	vinfo.http_proxy_port = w->p.proxy_port;
-	if ((w->vh = create_vhost(w, &vinfo)) == NULL) {
+	if ((w->vh = wsconn_create_vhost(w->p.loop, &vinfo)) == NULL) {
 		log_error("cannot set up the websocket's vhost");
 		return -1;
 	}
@@ -434,7 +435,7 @@ sign_upgrade(struct wsconn *w)
 
 /*
  * The path and query to dial: NULL when long_path holds them instead
- * (put_long_path()).  -1: out of memory.
+ * (wsconn_put_long_path()).  -1: out of memory.
  */
 static int
 dial_path(struct wsconn *w, const struct sigv4_url *u, char **pathp)
@@ -453,7 +454,7 @@ dial_path(struct wsconn *w, const struct sigv4_url *u, char **pathp)
 	free(w->long_path);
 	w->long_path = NULL;
 	if (strlen(path) > LWS_PATH_MAX)
-		w->long_path = path;	/* put in place by put_long_path() */
+		w->long_path = path;	/* put in place by wsconn_put_long_path() */
 	else
 		*pathp = path;
 	return 0;

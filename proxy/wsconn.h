@@ -111,4 +111,16 @@ int	wsconn_busy(const struct wsconn *w);
 void	wsconn_detach(struct wsconn *w);
 void	wsconn_free(struct wsconn *w);
 
+/*
+ * Shared with the EC2 Instance Connect Endpoint tunnel (eicetun.c):
+ * lws_create_vhost() on l's context with http_proxy hidden (only the
+ * proxy in vinfo is used), NULL on failure; and the upgrade's request
+ * line for a path and query longer than lws 4.1 writes, put in place from
+ * LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER (in, *lenp as given there;
+ * the connection was dialled with the path "/").  0, or -1: no room.
+ */
+struct lws_vhost *wsconn_create_vhost(struct loop *l,
+	    struct lws_context_creation_info *vinfo);
+int	wsconn_put_long_path(const char *long_path, void *in, size_t *lenp);
+
 #endif /* SSM_WSCONN_H */

@@ -23,7 +23,7 @@ struct wsconn {
 	char			 client_id[MSG_UUID_STR_LEN + 1];
 	char			*url;		/* StreamUrl to dial */
 	char			*token;		/* TokenValue: secret */
-	char			*long_path;	/* see put_long_path() */
+	char			*long_path;	/* see wsconn_put_long_path() */
 	struct sigv4_result	*sig;		/* signed upgrade headers */
 	int			 presigned;	/* url needs no signature */
 	int			 ever_open;	/* a websocket opened once */
