@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# --transport eice: ssh (output bytes, exit status), scp of 64 MiB up and
+# down (SHA-256) and sftp through the emulator's EC2 Instance Connect
+# Endpoint, reached with --eice-connect-to while TLS, Host and the
+# presigned signature stay on the endpoint's DNS name; no SSM session.
+. "$(dirname "$0")/lib.bash"
+it_start --no-agent-pause
+
+EICE="--transport eice --eice-connect-to 127.0.0.1:$EMU_EICE_PORT"
+# Port 22 (the EICE only reaches 22 and 3389; the emulator maps it to its
+# sshd), with the host key of the sshd's port.
+OPTS=("${SSHOPTS[@]/#ProxyCommand=*/ProxyCommand=$PXWRAP $EICE %h 22}"
+    -o HostKeyAlias="[$EMU_TARGET]:$EMU_SSHD_PORT")
+
+timeout "$TMO" ssh "${OPTS[@]}" "$DEST" "printf 'a\nb'; exit 7" </dev/null \
+    >"$T/o1" 2>"$T/e1"
+rc=$?
+check "ssh over EICE: remote exit status 7 (got $rc)" [ $rc -eq 7 ]
+printf 'a\nb' >"$T/want1"
+check "  output is exactly 'a\\nb'" cmp -s "$T/o1" "$T/want1"
+check "  ssh stderr empty" [ ! -s "$T/e1" ]
+
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$T/big.bin" || exit 1
+want=$(sha "$T/big.bin")
+mkdir -p "$T/remote"
+t0=$SECONDS
+timeout 180 scp -q "${OPTS[@]}" "$T/big.bin" "$DEST:$T/remote/up.bin" \
+    </dev/null 2>"$T/scp-up.err"
+rc=$?
+up=$((SECONDS - t0))
+check "scp 64 MiB up over EICE exits 0 (got $rc, ${up}s)" [ $rc -eq 0 ]
+check "  same SHA-256" [ "$(sha "$T/remote/up.bin" 2>/dev/null)" = "$want" ]
+t0=$SECONDS
+timeout 180 scp -q "${OPTS[@]}" "$DEST:$T/remote/up.bin" "$T/down.bin" \
+    </dev/null 2>"$T/scp-down.err"
+rc=$?
+down=$((SECONDS - t0))
+check "scp 64 MiB down over EICE exits 0 (got $rc, ${down}s)" [ $rc -eq 0 ]
+check "  same SHA-256" [ "$(sha "$T/down.bin" 2>/dev/null)" = "$want" ]
+check "  scp stderr empty" [ -z "$(cat "$T/scp-up.err" "$T/scp-down.err")" ]
+
+head -c $((2 * 1024 * 1024)) /dev/urandom >"$T/f.bin" || exit 1
+cat >"$T/batch" <<B
+cd $T/remote
+put $T/f.bin put.bin
+get put.bin $T/got.bin
+B
+timeout "$TMO" sftp -b "$T/batch" "${OPTS[@]}" "$DEST" </dev/null \
+    >"$T/sftp.out" 2>"$T/sftp.err"
+rc=$?
+check "sftp -b over EICE exits 0 (got $rc)" [ $rc -eq 0 ]
+check "  put: same SHA-256" \
+    [ "$(sha "$T/remote/put.bin" 2>/dev/null)" = "$(sha "$T/f.bin")" ]
+check "  get: same SHA-256" \
+    [ "$(sha "$T/got.bin" 2>/dev/null)" = "$(sha "$T/f.bin")" ]
+
+check "4 ssm-proxy runs, each exit 0, sanitizer-clean stderr" px_check 4
+check "4 tunnels: signed, to web1's address, port 22, closed; no SSM" logq \
+    "len([e for e in L if e['kind']=='eice' and e.get('event')=='upgrade'
+      and e['status']==101 and e['signature_ok'] and e['ip']=='10.0.1.5'
+      and e['port']==22 and e['host']=='$EMU_EICE_DNS'
+      and e['sni']=='$EMU_EICE_DNS']) == 4 and
+     len([e for e in L if e['kind']=='eice' and e.get('event')=='closed'])
+      == 4 and not [e for e in L if e.get('api')=='StartSession']"
+check "  64 MiB went up and down through the tunnels" logq \
+    "sum(e['bytes_up'] for e in L if e['kind']=='eice' and
+      e.get('event')=='closed') > 64 * 1024 * 1024 and
+     sum(e['bytes_down'] for e in L if e['kind']=='eice' and
+      e.get('event')=='closed') > 64 * 1024 * 1024"
+it_done "EICE: ssh exit 7, scp 64 MiB up ${up}s down ${down}s, sftp; SHA-256 identical"
