@@ -64,6 +64,13 @@ eice_id_valid(const char *id)
 }
 
 int
+eice_fallback(const struct config *c)
+{
+	return c->transport == TRANSPORT_AUTO && (c->port == 22 ||
+	    c->port == 3389);
+}
+
+int
 eice_check_options(const struct config *c)
 {
 	char host[256];
@@ -91,7 +98,7 @@ eice_check_options(const struct config *c)
 		    "ADDRESS:PORT", c->eice_connect_to);
 		return EXIT_USAGE;
 	}
-	if (c->transport != TRANSPORT_SSM && c->port != 22 &&
+	if (c->transport == TRANSPORT_EICE && c->port != 22 &&
 	    c->port != 3389) {
 		log_error("port %u: an EC2 Instance Connect Endpoint reaches "
 		    "ports 22 and 3389 only", c->port);

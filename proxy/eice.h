@@ -29,6 +29,9 @@ struct eice_route {
 /* "ssm", "eice" or "auto" into *out: 0, or -1. */
 int	eice_transport(const char *arg, enum transport *out);
 
+/* 1 if --transport auto may fall back to EICE (port 22 or 3389). */
+int	eice_fallback(const struct config *c);
+
 /* The EICE options of c, checked: -1 to go on, or EXIT_USAGE after
  * logging. */
 int	eice_check_options(const struct config *c);

@@ -377,12 +377,13 @@ start_instance(struct session *s)
 
 /* --transport auto, SSM cannot: EICE.  -1 to go on, or the exit status. */
 static int
-take_eice(struct session *s, const char *why)
+take_eice(struct session *s)
 {
 	int r;
 
-	log_verbose("transport auto: %s; trying the EC2 Instance Connect "
-	    "Endpoint", why);
+	log_verbose("transport auto: Session Manager cannot reach %s "
+	    "(TargetNotConnected); trying the EC2 Instance Connect Endpoint",
+	    s->rs.id);
 	if ((r = eice_discover(&s->rs, &s->route)) != 0)
 		return r == RESOLVE_SIGNALLED ? 128 + got_signal : r;
 	s->road_eice = 1;
@@ -422,8 +423,8 @@ start_refused(struct session *s, const struct api_result *res)
 		ready_progress(&s->rs, s->rs.id, s->seen);
 	if (wait_connected(s, res))
 		return -1;
-	if (tnc && s->conf->transport == TRANSPORT_AUTO)
-		return take_eice(s, res->message);
+	if (tnc && eice_fallback(s->conf))
+		return take_eice(s);
 	if (!tnc) {
 		log_error("%s", res->message);
 		return EXIT_API;
