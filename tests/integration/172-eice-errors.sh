@@ -94,6 +94,21 @@ check "  maxTunnelDuration=3 was asked for" logq \
       e.get('event')=='upgrade'][-1] == 3"
 mkdir -p "$T/px/done" && mv "$T"/px/*.* "$T/px/done/"
 
+# --push-key over EICE: pushed alongside the tunnel, sshd takes that key.
+ssh-keygen -q -t ed25519 -N '' -C eice-push -f "$T/ed" || exit 1
+PK=("${OPTS[@]/#-i/-o}")
+PK=("${PK[@]/#$EMU_SSH_KEY/IdentityAgent=none}")
+timeout "$TMO" ssh "${PK[@]/#ProxyCommand=*/ProxyCommand=$PXWRAP --transport eice $TO --push-key=$T/ed --os-user %r %h 22}" \
+    -i "$T/ed" "$DEST" 'echo pushed' </dev/null >"$T/sout" 2>/dev/null
+check "--push-key over EICE: ssh with the pushed key works ($(cat "$T/sout"))" \
+    [ "$(cat "$T/sout")" = pushed ]
+check "  SendSSHPublicKey for web1, then a tunnel, no StartSession" logq \
+    "[e['status'] for e in L if e.get('api')=='SendSSHPublicKey'][-1] == 200
+     and L[-1]['kind'] == 'eice' and
+     [e for e in L if e.get('api') in ('SendSSHPublicKey', 'StartSession')
+     ][-1]['api'] == 'SendSSHPublicKey'"
+check "  exit 0, sanitizer-clean" px_check 1
+
 # auto: SSM first; EICE for an agent offline or absent (port 22 only:
 # other ports stay on SSM, as web1's below, the emulator's sshd port).
 for h in offline noagent; do
