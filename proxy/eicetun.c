@@ -182,6 +182,8 @@ ws_gone(struct eicetun *e)
 	const char *what = e->p.what != NULL ? e->p.what : "the instance";
 
 	e->ws = NULL;
+	if (e->phase == PH_DONE)
+		return;		/* ended already (a signal) */
 	log_verbose("EICE tunnel: %llu bytes in, %llu bytes out",
 	    (unsigned long long)e->bytes_in,
 	    (unsigned long long)e->bytes_out);

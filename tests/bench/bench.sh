@@ -141,6 +141,7 @@ proxy_cmd() {
 	ssm-proxy) echo "${pre}$PROXY %h %p" ;;
 	name-cold) echo "${pre}$PROXY --cache-ttl 0 %h %p" ;;
 	name-warm) echo "${pre}$PROXY %h %p" ;;
+	eice) echo "${pre}$PROXY --transport eice --eice-connect-to 127.0.0.1:$EMU_EICE_PORT %h 22" ;;
 	plugin) echo "${pre}env SSL_CERT_FILE=$EMU_CA_FILE aws ssm start-session --endpoint-url $EMU_API_URL --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p" ;;
 	esac
 }
@@ -154,6 +155,9 @@ set_dest() {
 		# up, or found in the name cache.
 		case $1 in name-*) HOST=web1 ;; esac
 		XOPT=(-o ProxyCommand="$(proxy_cmd "$1" "${2:-}")")
+		# EICE reaches port 22 only; the emulator maps it to its sshd.
+		[ "$1" = eice ] && PORT_OPT=(22) && XOPT+=(-o \
+		    HostKeyAlias="[$EMU_TARGET]:$EMU_SSHD_PORT")
 	fi
 }
 set_pause() {	# on|off
@@ -170,7 +174,7 @@ mkfile() {	# path MiB
 
 # ---------------------------------------------------------------- connect
 connect_bench() {
-	local clients=(direct ssm-proxy name-cold name-warm) c i t0 t1 rc
+	local clients=(direct ssm-proxy name-cold name-warm eice) c i t0 t1 rc
 	[ -n "$plugin" ] && clients+=(plugin)
 	for c in "${clients[@]}"; do : >"$work/conn.$c"; done
 	# The name cache of name-warm, filled once before the runs.
@@ -399,7 +403,8 @@ rm -f "$work"/faith.bin*
 set_pause off
 agent_ceiling pause-off "$RAW_OFF_MB"
 mkfile "$work/big.bin" "$BIG_MB"
-for c in direct ssm-proxy; do
+# eice: the emulator's EC2 Instance Connect Endpoint relay (Python).
+for c in direct ssm-proxy eice; do
 	scp_setup "$c" pause-off
 	xfer "$c" up "$work/big.bin" pause-off
 	xfer "$c" down "$work/big.bin" pause-off

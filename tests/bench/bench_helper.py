@@ -305,7 +305,8 @@ def report(results, out):
       % meta.get("connect_runs", "?"))
     w("  %-22s %8s %8s %8s %8s" % ("client", "median", "p10", "p90",
                                    "stdev"))
-    for c in ("direct", "ssm-proxy", "name-cold", "name-warm", "plugin"):
+    for c in ("direct", "ssm-proxy", "name-cold", "name-warm", "eice",
+              "plugin"):
         e = R.get("connect/" + c)
         if e:
             w("  %-22s %8.1f %8.1f %8.1f %8.1f" % (
@@ -346,6 +347,11 @@ def report(results, out):
             f1(e.get("maxrss_kib") and e["maxrss_kib"] / 1024, "%.1fM"),
             "-", f1(e.get("emu_cpu_pct"), "%.0f"),
             "ok" if e.get("intact") else "BAD"))
+    if any(k.startswith("xfer/eice") for k in R):
+        w("  (eice: --transport eice through the emulator's EC2 Instance "
+          "Connect Endpoint, whose relay")
+        w("   is Python: its rows measure that relay as much as "
+          "ssm-proxy; no agent pause there)")
     w("  (agent/*: no ssh; a TCP source behind the agent, ssm-proxy's "
       "stdout hashed; MiB/s from the agent's own")
     w("   target_connected..target_eof: what the emulator's agent can "
