@@ -523,6 +523,16 @@ finish(struct eicetun *e)
 	kill_ws(e);
 }
 
+/* Everything is closed: say how it ended, once. */
+static void
+report_done(struct eicetun *e)
+{
+	if (!e->done_called && e->ws == NULL) {
+		e->done_called = 1;
+		e->p.done(e->p.arg, e->end, e->end_sig);
+	}
+}
+
 void
 eicetun_pump(struct eicetun *e)
 {
@@ -530,10 +540,7 @@ eicetun_pump(struct eicetun *e)
 	int want;
 
 	if (e->phase == PH_DONE) {
-		if (!e->done_called && e->ws == NULL) {
-			e->done_called = 1;
-			e->p.done(e->p.arg, e->end, e->end_sig);
-		}
+		report_done(e);
 		return;
 	}
 	if (e->stdout_gone && out > 0) {
@@ -543,8 +550,11 @@ eicetun_pump(struct eicetun *e)
 	if (e->out_w != NULL)
 		loop_watch_set(e->out_w, out > 0 ? LOOP_OUT : 0);
 	if (e->phase == PH_FLUSH) {
-		if (out == 0 || e->timer_fired)
+		if (out == 0 || e->timer_fired) {
 			finish(e);
+			/* Now: no event may come to call us again. */
+			report_done(e);
+		}
 		return;
 	}
 	if (e->in_w != NULL)

@@ -8,9 +8,11 @@
 it_start --no-agent-pause
 
 TO="--eice-connect-to 127.0.0.1:$EMU_EICE_PORT"
-run() {	# args... : ssm-proxy, stdin kept open 8 s; rc in $rc, $T/err
+run() {	# args... : ssm-proxy, stdin kept open 8 s; rc, secs, $T/err
+	local t0=$SECONDS
 	"$SSM_PROXY" "$@" < <(sleep 8) >"$T/out" 2>"$T/err"
 	rc=$?
+	secs=$((SECONDS - t0))
 }
 EP=eice-0123456789abcdef0
 
@@ -46,6 +48,7 @@ W="10.0.1.5:22 (i-0123456789abcdef0) through $EP"
 emu_ctl config '{"deny": ["ec2-instance-connect:OpenTunnel"]}' >/dev/null
 run --transport eice $TO web1 22
 check "OpenTunnel denied: exit 3 (got $rc)" [ $rc -eq 3 ]
+check "  at once, not at stdin's end (${secs}s)" [ "$secs" -lt 5 ]
 check "  one line naming the action and the condition keys" same "$T/err" \
     "ssm-proxy: the EICE endpoint refused the tunnel to $W (HTTP 403): not allowed to call ec2-instance-connect:OpenTunnel for this address and port (condition keys ec2-instance-connect:remotePort, ec2-instance-connect:privateIpAddress), or the signature was refused"
 emu_ctl config '{"deny": [], "eice_max_connections": 0}' >/dev/null
@@ -59,6 +62,21 @@ check "security group refuses (1011 at once): exit 3 (got $rc)" [ $rc -eq 3 ]
 check "  one line with the code and reason" same "$T/err" \
     "ssm-proxy: the EICE endpoint closed the tunnel to 10.0.4.1:22 (i-0d1d1d1d1d1d1d1d1) through $EP: 1011 Unable to connect to target (the endpoint cannot reach it: does its security group let the endpoint in?)"
 emu_ctl config '{"eice_refuse_target": {}}' >/dev/null
+
+# SIGTERM while the tunnel is open: one line, 128 + 15.
+mkfifo "$T/fifo"
+(sleep 30 >"$T/fifo") &
+feeder=$!
+"$SSM_PROXY" --transport eice $TO web1 22 <"$T/fifo" >"$T/out" 2>"$T/err" &
+p=$!
+for i in $(seq 100); do grep -q SSH- "$T/out" && break; sleep 0.1; done
+kill -TERM $p
+wait $p
+rc=$?
+kill $feeder 2>/dev/null
+check "SIGTERM with the tunnel open: exit 143 (got $rc)" [ $rc -eq 143 ]
+check "  one line" same "$T/err" "ssm-proxy: ending the EICE tunnel on signal 15"
+check "  the sshd's banner had come through" grep -q '^SSH-2.0-' "$T/out"
 
 # With ssh: a drop, the maximum duration, an IPv6-only instance.
 OPTS=("${SSHOPTS[@]}" -o HostKeyAlias="[$EMU_TARGET]:$EMU_SSHD_PORT")
