@@ -54,14 +54,26 @@ check "  put: same SHA-256" \
 check "  get: same SHA-256" \
     [ "$(sha "$T/got.bin" 2>/dev/null)" = "$(sha "$T/f.bin")" ]
 
-check "4 ssm-proxy runs, each exit 0, sanitizer-clean stderr" px_check 4
-check "4 tunnels: signed, to web1's address, port 22, closed; no SSM" logq \
+# Behind HTTPS_PROXY: no address override, the proxy's CONNECT goes to
+# the endpoint's name, port 443.
+out=$(HTTPS_PROXY=$EMU_PROXY_URL NO_PROXY= timeout "$TMO" ssh \
+    "${SSHOPTS[@]/#ProxyCommand=*/ProxyCommand=$PXWRAP --transport eice %h 22}" \
+    -o HostKeyAlias="[$EMU_TARGET]:$EMU_SSHD_PORT" "$DEST" 'echo proxied' \
+    </dev/null 2>/dev/null)
+check "through HTTPS_PROXY: ssh works ($out)" [ "$out" = proxied ]
+check "  CONNECT to the endpoint's name:443, the tunnel via the proxy" logq \
+    "[e['via_proxy'] for e in L if e['kind']=='eice' and
+      e.get('event')=='upgrade'][-1] is True and
+     [e for e in L if e['kind']=='connect' and
+      e.get('target')=='$EMU_EICE_DNS:443']"
+check "5 ssm-proxy runs, each exit 0, sanitizer-clean stderr" px_check 5
+check "5 tunnels: signed, to web1's address, port 22, closed; no SSM" logq \
     "len([e for e in L if e['kind']=='eice' and e.get('event')=='upgrade'
       and e['status']==101 and e['signature_ok'] and e['ip']=='10.0.1.5'
       and e['port']==22 and e['host']=='$EMU_EICE_DNS'
-      and e['sni']=='$EMU_EICE_DNS']) == 4 and
+      and e['sni']=='$EMU_EICE_DNS']) == 5 and
      len([e for e in L if e['kind']=='eice' and e.get('event')=='closed'])
-      == 4 and not [e for e in L if e.get('api')=='StartSession']"
+      == 5 and not [e for e in L if e.get('api')=='StartSession']"
 check "  64 MiB went up and down through the tunnels" logq \
     "sum(e['bytes_up'] for e in L if e['kind']=='eice' and
       e.get('event')=='closed') > 64 * 1024 * 1024 and
