@@ -12,7 +12,10 @@ Serves, on 127.0.0.1 only:
   * the fleet of fleet.py in two regions: SSM DescribeInstanceInformation
     and EC2 DescribeInstances / StartInstances (Query protocol, XML);
   * the data-channel websocket (wss) playing MGS + SSM agent, whose fake
-    agent dials a real OpenSSH sshd started here on a loopback port;
+    agent dials a real OpenSSH sshd started here on a loopback port, or,
+    for AWS-StartPortForwardingSessionToRemoteHost, serves smux through
+    build/smuxd (the real xtaci/smux) to the hosts of host_map (sshd, a
+    second sshd, a refusing port);
   * an HTTP CONNECT proxy;
   * an EC2 Instance Connect Endpoint (eice.py): the openTunnel websocket
     on its own TLS port, presigned SigV4, relaying raw bytes to sshd.

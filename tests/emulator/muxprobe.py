@@ -225,10 +225,13 @@ async def db_two_streams(info, mk):
     check("  stream 3 still open (no FIN)",
           c.index("smux", FIN, 3) is None)
     ev = await wait_log(info, c.session_id, "mux_started")
-    check("  log: mux_started, keepalive off, dialled sshd",
-          ev and ev[0]["keepalive"] is False and
-          ev[0]["dial_port"] == info["sshd_port"] and
+    check("  log: mux_started, dialled sshd",
+          ev and ev[0]["dial_port"] == info["sshd_port"] and
           ev[0]["client_version"] == "1.2.764.0", repr(ev))
+    ev = await wait_log(info, c.session_id, "smux_ready")
+    check("  log: smuxd's smux_ready, version 1, keepalive off",
+          ev and ev[0]["keepalive"] is False and ev[0]["version"] == 1,
+          repr(ev))
     ev = await wait_log(info, c.session_id, "smux_stream_closed")
     check("  log: smux_stream_closed for stream 1",
           ev and ev[0]["stream"] == 1 and ev[0]["bytes_up"] == 18, repr(ev))
@@ -271,7 +274,7 @@ async def refused(info, mk, host, why):
 async def old_clients(info, mk):
     c = mk("1.2.331.0")
     await c.start("db.internal")
-    ev = await wait_log(info, c.session_id, "mux_started")
+    ev = await wait_log(info, c.session_id, "smux_ready")
     check("ClientVersion 1.2.331.0: multiplexed, keepalives on",
           ev and ev[0]["keepalive"] is True, repr(ev))
     await c.close()

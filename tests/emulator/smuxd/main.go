@@ -113,16 +113,16 @@ func main() {
 	cfg.KeepAliveDisabled = !*keepalive
 	sess, err := smux.Server(&pipeConn{in: os.Stdin, out: o}, cfg)
 	if err != nil {
-		o.event(map[string]interface{}{"event": "smux_error",
+		o.event(map[string]interface{}{"event": "error",
 			"error": err.Error()})
 		os.Exit(1)
 	}
-	o.event(map[string]interface{}{"event": "smux_ready",
+	o.event(map[string]interface{}{"event": "ready",
 		"version": cfg.Version, "keepalive": *keepalive})
 	for {
 		st, err := sess.AcceptStream()
 		if err != nil {
-			o.event(map[string]interface{}{"event": "smux_closed",
+			o.event(map[string]interface{}{"event": "closed",
 				"error": err.Error(), "streams": sess.NumStreams()})
 			os.Exit(0)
 		}
