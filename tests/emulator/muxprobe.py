@@ -20,7 +20,8 @@ The server side is build/smuxd, the real xtaci/smux.  Checks, printing
     ConnectToPortError (3) before its FIN, and the session lives on;
   * ClientVersion 1.2.331.0 keeps keepalives; 1.1.69.0 gets the plain
     stream of the host (no smux);
-  * the TerminateSession flag ends the session and its smuxd.
+  * the TerminateSession flag ends the session and its smuxd; a frame
+    of another smux version ends smuxd's session and so the session.
 """
 
 import asyncio
@@ -271,6 +272,20 @@ async def refused(info, mk, host, why):
     await c.close()
 
 
+async def bad_frame(info, mk):
+    c = mk("1.2.764.0")
+    await c.start("db.internal")
+    await c.send_stream(am.PT_OUTPUT, struct.pack("<BBHI", 9, SYN, 0, 1))
+    try:
+        await asyncio.wait_for(c.closed.wait(), WAIT)
+    except asyncio.TimeoutError:
+        pass
+    ev = await wait_log(info, c.session_id, "smux_closed")
+    check("an smux frame of version 9: smuxd's session fails, "
+          "channel_closed", c.closed.is_set() and bool(ev), repr(ev))
+    await c.close()
+
+
 async def old_clients(info, mk):
     c = mk("1.2.331.0")
     await c.start("db.internal")
@@ -311,6 +326,7 @@ async def main(d):
     await app_second_sshd(info, mk)
     await refused(info, mk, "closed.internal", "connection refused")
     await refused(info, mk, "nowhere.internal", "no such host")
+    await bad_frame(info, mk)
     await old_clients(info, mk)
 
 
