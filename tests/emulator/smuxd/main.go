@@ -14,7 +14,9 @@
 // stream data); kind 'E': one JSON object, an event for the agent's log
 // ("dial_failed" also makes it send the ConnectToPortError flag).  A
 // stream whose dial failed is closed after its event is written, so the
-// flag goes out before that stream's FIN.
+// flag goes out before that stream's FIN.  Consecutive 'D' records
+// still waiting to be written are merged, as the agent's reads of its
+// socket merge smux frames; at most outMax bytes wait (backpressure).
 //
 // Build: GOPATH=/usr/share/gocode GO111MODULE=off go build (the Makefile's
 // build/smuxd); no network.
@@ -35,23 +37,81 @@ import (
 	"github.com/xtaci/smux"
 )
 
-// out serialises the records on stdout.
+const outMax = 256 << 10
+
+// out queues the records for stdout, in order; flush writes them.
 type out struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu    sync.Mutex
+	cond  *sync.Cond
+	buf   []byte
+	lastD int // offset of the last record if it is a 'D' one, else -1
+	err   error
+}
+
+func newOut() *out {
+	o := &out{lastD: -1}
+	o.cond = sync.NewCond(&o.mu)
+	return o
 }
 
 func (o *out) record(kind byte, p []byte) error {
-	var h [5]byte
-	h[0] = kind
-	binary.BigEndian.PutUint32(h[1:], uint32(len(p)))
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if _, err := o.w.Write(h[:]); err != nil {
-		return err
+	for len(o.buf) >= outMax && o.err == nil {
+		o.cond.Wait()
 	}
-	_, err := o.w.Write(p)
-	return err
+	if o.err != nil {
+		return o.err
+	}
+	if kind == 'D' && o.lastD >= 0 {
+		n := binary.BigEndian.Uint32(o.buf[o.lastD+1:])
+		binary.BigEndian.PutUint32(o.buf[o.lastD+1:], n+uint32(len(p)))
+	} else {
+		var h [5]byte
+		h[0] = kind
+		binary.BigEndian.PutUint32(h[1:], uint32(len(p)))
+		o.lastD = -1
+		if kind == 'D' {
+			o.lastD = len(o.buf)
+		}
+		o.buf = append(o.buf, h[:]...)
+	}
+	o.buf = append(o.buf, p...)
+	o.cond.Broadcast()
+	return nil
+}
+
+// flush writes what is queued to w until a write fails.
+func (o *out) flush(w io.Writer) {
+	for {
+		o.mu.Lock()
+		for len(o.buf) == 0 {
+			o.cond.Wait()
+		}
+		b := o.buf
+		o.buf, o.lastD = nil, -1
+		o.cond.Broadcast()
+		o.mu.Unlock()
+		if _, err := w.Write(b); err != nil {
+			o.mu.Lock()
+			o.err = err
+			o.cond.Broadcast()
+			o.mu.Unlock()
+			return
+		}
+	}
+}
+
+// drain waits (bounded) until everything queued is written.
+func (o *out) drain() {
+	deadline := time.Now().Add(3 * time.Second)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for len(o.buf) > 0 && o.err == nil && time.Now().Before(deadline) {
+		o.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+		o.mu.Lock()
+	}
 }
 
 func (o *out) event(fields map[string]interface{}) {
@@ -108,13 +168,15 @@ func main() {
 	keepalive := flag.Bool("keepalive", false, "smux keepalives on")
 	flag.Parse()
 
-	o := &out{w: os.Stdout}
+	o := newOut()
+	go o.flush(os.Stdout)
 	cfg := smux.DefaultConfig()
 	cfg.KeepAliveDisabled = !*keepalive
 	sess, err := smux.Server(&pipeConn{in: os.Stdin, out: o}, cfg)
 	if err != nil {
 		o.event(map[string]interface{}{"event": "error",
 			"error": err.Error()})
+		o.drain()
 		os.Exit(1)
 	}
 	o.event(map[string]interface{}{"event": "ready",
@@ -124,6 +186,7 @@ func main() {
 		if err != nil {
 			o.event(map[string]interface{}{"event": "closed",
 				"error": err.Error(), "streams": sess.NumStreams()})
+			o.drain()
 			os.Exit(0)
 		}
 		o.event(map[string]interface{}{"event": "stream_open",
