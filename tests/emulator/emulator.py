@@ -1586,16 +1586,17 @@ class Emulator:
                 "closed": self.closed_port}.get(v) or int(v)
 
     async def stop_smuxd(self, proc):
-        """End a session's smuxd: stdin closed, SIGTERM, bounded wait."""
-        if proc.returncode is None:
-            try:
-                proc.stdin.close()
-                proc.terminate()
-            except (ProcessLookupError, OSError):
-                pass
+        """End a session's smuxd: at stdin's EOF it exits; SIGKILL if it
+        has not within 3 s.  (No signal to a process that may be exiting:
+        Popen.send_signal's poll would reap it behind asyncio's back.)"""
         try:
-            await asyncio.wait_for(proc.wait(), 3)
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            await asyncio.wait_for(asyncio.shield(proc.wait()), 3)
         except asyncio.TimeoutError:
+            log.warning("smuxd pid %d ignored EOF: SIGKILL", proc.pid)
             proc.kill()
             await proc.wait()
         self.child_pids.discard(proc.pid)
