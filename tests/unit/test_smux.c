@@ -543,6 +543,60 @@ test_states(void)
 	smux_free(&s);
 }
 
+/* A FIN callback may answer with FIN at once: the table changes under
+ * the feed, which must hold no stale stream. */
+struct reply {
+	struct smux	*s;
+	struct buf	*out;
+	int		 r;
+};
+
+static int
+cb_data_ok(void *arg, uint32_t sid, const uint8_t *p, size_t n)
+{
+	return 0;
+}
+
+static int
+cb_fin_reply(void *arg, uint32_t sid)
+{
+	struct reply *rp = arg;
+
+	rp->r |= smux_shut(rp->s, rp->out, sid);
+	return 0;
+}
+
+static void
+test_reentry(void)
+{
+	static const uint8_t in[] = {
+	    1, 1, 0, 0, 3, 0, 0, 0,			/* FIN 3 */
+	    1, 2, 2, 0, 5, 0, 0, 0, 'o', 'k',		/* PSH 5 */
+	    1, 1, 0, 0, 5, 0, 0, 0,			/* FIN 5 */
+	};
+	static const uint8_t want[] = { 1, 1, 0, 0, 3, 0, 0, 0,
+	    1, 1, 0, 0, 5, 0, 0, 0 };
+	struct smux_cb cb = { cb_data_ok, cb_fin_reply, NULL, NULL, NULL };
+	struct reply rp;
+	struct smux s;
+	struct buf b;
+	size_t used;
+
+	two_streams(&s);
+	buf_init(&b, 64);
+	rp.s = &s;
+	rp.out = &b;
+	rp.r = 0;
+	cb.arg = &rp;
+	CHECK_EQ(smux_feed(&s, in, sizeof(in), &cb, &used), 0, "feed");
+	CHECK_EQ(rp.r, 0, "both FINs answered");
+	CHECK_MEM(buf_ptr(&b), buf_len(&b), want, sizeof(want),
+	    "FIN 3 then FIN 5 sent");
+	CHECK_EQ(smux_count(&s), 0, "both streams gone");
+	smux_free(&s);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -555,5 +609,6 @@ main(void)
 	test_lenient();
 	test_peer_bound();
 	test_states();
+	test_reentry();
 	return test_done();
 }
