@@ -85,7 +85,7 @@ DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   libcurl4-openssl-dev libyajl-dev libexpat1-dev clang libclang-rt-14-dev \
 		   mandoc python3 python3-websockets openssh-client \
 		   openssh-server openssl rsync ca-certificates time strace \
-		   procps bash-completion zsh
+		   procps bash-completion zsh golang-go golang-github-xtaci-smux-dev
 
 .PHONY: all check check-run tests fuzz install uninstall deps clean demo bench
 
@@ -135,7 +135,15 @@ $(SANB)/trace-replay: tests/traces/replay.c $(SANB)/libprotocol.a $(HDRS)
 	    $(SANB)/libprotocol.a $(PROTO_LIBS)
 
 tests: ssm-proxy $(SANB)/ssm-proxy $(UNIT_BIN) $(REPLAY_BIN) \
-	    $(SANB)/trace-replay
+	    $(SANB)/trace-replay build/smuxd
+
+# The emulator's smux server (tests/emulator/smuxd), from Debian's
+# golang-github-xtaci-smux-dev in GOPATH mode: no module download.
+build/smuxd: tests/emulator/smuxd/main.go
+	@mkdir -p $(@D)
+	cd tests/emulator/smuxd && GOPATH=/usr/share/gocode GO111MODULE=off \
+	    GOPROXY=off GOFLAGS= GOCACHE=$(CURDIR)/build/gocache \
+	    go build -o $(CURDIR)/$@ .
 
 # `check` installs what is missing first, in its own make run, so that the
 # pkg-config flags above are read after the libraries exist.

@@ -121,11 +121,13 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 	struct sigv4_creds sc;
 	struct http_req hr;
 	struct http_resp resp;
-	char *body = NULL, *auth = NULL, *tok = NULL, date[64];
+	struct http_signed hs;
+	char *body = NULL;
 	char url[ENDPOINT_URL_MAX + 2], code[64];
 	int r;
 
 	memset(&resp, 0, sizeof(resp));
+	memset(&hs, 0, sizeof(hs));
 	if ((r = awscfg_endpoint(x->cfg, "sts", NULL, &ep, x->err)) != 0)
 		return r;
 	if ((r = sts_form(a, web, &body)) != 0)
@@ -170,18 +172,11 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 			r = errmsg_set(x->err, r, "cannot sign %s", op);
 			goto out;
 		}
-		if ((auth = strjoin("Authorization: ", sr->authorization, "",
-		    "")) == NULL || (src->session_token != NULL && (tok =
-		    strjoin("X-Amz-Security-Token: ", src->session_token, "",
-		    "")) == NULL)) {
+		if (http_add_signed(&hr, sr->authorization, sr->amz_date,
+		    src->session_token, &hs) != 0) {
 			r = src_nomem(x->err);
 			goto out;
 		}
-		snprintf(date, sizeof(date), "X-Amz-Date: %s", sr->amz_date);
-		hr.headers[hr.nheaders++] = auth;
-		hr.headers[hr.nheaders++] = date;
-		if (tok != NULL)
-			hr.headers[hr.nheaders++] = tok;
 	}
 	hr.cancel = x->p->stop;
 	notice(NOTICE_DEBUG, "%s %s at %s", op, a->role_arn, ep.url);
@@ -190,8 +185,7 @@ sts_call(struct rctx *x, const struct sts_args *a, int web,
 	r = sts_parse(op, resp.status, resp.body, resp.len, as, out, code,
 	    x->err);
  out:
-	wipe_str(tok);
-	wipe_str(auth);
+	http_signed_clear(&hs);
 	http_resp_free(&resp);
 	if (body != NULL)
 		OPENSSL_clear_free(body, strlen(body));

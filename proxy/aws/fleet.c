@@ -362,11 +362,12 @@ post(struct fleet_ctx *x, const struct post *po, struct http_resp *resp,
 	struct sigv4_url *u = NULL;
 	struct sigv4_result *sr = NULL;
 	struct http_req hr;
-	char url[ENDPOINT_URL_MAX + 2], date[64], target[128];
-	char *auth = NULL, *tok = NULL;
+	struct http_signed hs;
+	char url[ENDPOINT_URL_MAX + 2], target[128];
 	int r;
 
 	memset(resp, 0, sizeof(*resp));
+	memset(&hs, 0, sizeof(hs));
 	if (region == NULL)
 		return errmsg_set(err, CFG_ERR_NO_REGION, "%s: no region",
 		    po->op);
@@ -393,18 +394,11 @@ post(struct fleet_ctx *x, const struct post *po, struct http_resp *resp,
 		    po->target);
 		hr.headers[hr.nheaders++] = target;
 	}
-	if ((auth = strjoin("Authorization: ", sr->authorization, "",
-	    "")) == NULL || (x->creds->session_token != NULL && (tok =
-	    strjoin("X-Amz-Security-Token: ", x->creds->session_token, "",
-	    "")) == NULL)) {
-		r = errmsg_set(err, SP_ERR_ALLOC, "out of memory");
+	if ((r = http_add_signed(&hr, sr->authorization, sr->amz_date,
+	    x->creds->session_token, &hs)) != 0) {
+		r = errmsg_set(err, r, "%s: %s", po->op, cfg_err_str(r));
 		goto out;
 	}
-	snprintf(date, sizeof(date), "X-Amz-Date: %s", sr->amz_date);
-	hr.headers[hr.nheaders++] = auth;
-	hr.headers[hr.nheaders++] = date;
-	if (tok != NULL)
-		hr.headers[hr.nheaders++] = tok;
 	hr.body = (const char *)buf_ptr(po->body);
 	hr.body_len = buf_len(po->body);
 	hr.ca_file = x->cfg->ca_bundle;
@@ -419,8 +413,7 @@ post(struct fleet_ctx *x, const struct post *po, struct http_resp *resp,
 	if ((r = http_do(&hr, resp, err)) != 0)
 		errmsg_prefix(err, "%s: ", po->op);
  out:
-	wipe_str(tok);
-	wipe_str(auth);
+	http_signed_clear(&hs);
 	sigv4_result_free(sr);
 	sigv4_url_free(u);
 	return r;

@@ -14,6 +14,7 @@
 #include "castore.h"
 #include "http.h"
 #include "notice.h"
+#include "strutil.h"
 
 /* The body, collected (its cap leaves room for the NUL added at the
  * end) or handed to the request's sink. */
@@ -261,4 +262,31 @@ http_resp_free(struct http_resp *resp)
 		OPENSSL_clear_free(resp->body, resp->len + 1);
 	resp->body = NULL;
 	resp->len = 0;
+}
+
+int
+http_add_signed(struct http_req *req, const char *authorization,
+    const char *amz_date, const char *token, struct http_signed *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (req->nheaders + (token != NULL ? 3 : 2) > HTTP_MAX_HEADERS)
+		return SP_ERR_TOO_LARGE;
+	if ((h->auth = strjoin("Authorization: ", authorization, "", "")) ==
+	    NULL || (token != NULL && (h->token = strjoin(
+	    "X-Amz-Security-Token: ", token, "", "")) == NULL))
+		return SP_ERR_ALLOC;
+	snprintf(h->date, sizeof(h->date), "X-Amz-Date: %s", amz_date);
+	req->headers[req->nheaders++] = h->auth;
+	req->headers[req->nheaders++] = h->date;
+	if (h->token != NULL)
+		req->headers[req->nheaders++] = h->token;
+	return 0;
+}
+
+void
+http_signed_clear(struct http_signed *h)
+{
+	wipe_str(h->token);
+	wipe_str(h->auth);
+	memset(h, 0, sizeof(*h));
 }

@@ -61,6 +61,25 @@ struct http_resp {
 int	http_do(const struct http_req *req, struct http_resp *resp,
 	    struct errmsg *err) SP_WUR;
 void	http_resp_free(struct http_resp *resp);
+
+/* The header lines of a SigV4 signature, kept while the request runs. */
+struct http_signed {
+	char	*auth;		/* "Authorization: ..." */
+	char	*token;		/* "X-Amz-Security-Token: ..."; NULL: none */
+	char	 date[64];	/* "X-Amz-Date: ..." */
+};
+
+/*
+ * Add the lines of a header signature (its Authorization value, its
+ * X-Amz-Date, and the session token when not NULL) to req's headers:
+ * two or three more slots.  0, or SP_ERR_ALLOC (SP_ERR_TOO_LARGE when
+ * the slots run out).  h holds the lines: wipe them with
+ * http_signed_clear() after http_do(), on failure too.
+ */
+int	http_add_signed(struct http_req *req, const char *authorization,
+	    const char *amz_date, const char *token, struct http_signed *h)
+	    SP_WUR;
+void	http_signed_clear(struct http_signed *h);
 /* "scheme://host[:port]" of url in out (for messages). */
 void	http_origin(const char *url, char *out, size_t outsz);
 /*

@@ -212,6 +212,49 @@ connect_bench() {
 	done
 }
 
+# ---------------------------------------------------------------- names
+# What a name costs before StartSession, without ssh's noise around it:
+# ssm-proxy alone (stdin empty) with --trace; the StartSession event's
+# time less the call's own time is when the request left, in ms from the
+# process's start.  By id, by name with the cache off, by name with the
+# cache warm; interleaved, RUNS times each.
+presession_bench() {
+	local runs=$((CONNECTS * 2)) c i tr v
+	local -A arg=([id]="$EMU_TARGET" [name-cold]="--cache-ttl 0 web1"
+	    [name-warm]="web1")
+	export XDG_CACHE_HOME=$work/cache
+	"$PROXY" web1 "$EMU_SSHD_PORT" </dev/null >/dev/null 2>>"$work/ssh.err"
+	note "to StartSession: 3 targets x $runs runs of ssm-proxy alone"
+	for c in id name-cold name-warm; do : >"$work/pre.$c"; done
+	for ((i = 0; i < runs; i++)); do
+		for c in id name-cold name-warm; do
+			tr=$work/pre.trace
+			rm -f "$tr"
+			# shellcheck disable=SC2086
+			timeout "$TMO" "$PROXY" --trace "$tr" ${arg[$c]} \
+			    "$EMU_SSHD_PORT" </dev/null >/dev/null \
+			    2>>"$work/ssh.err"
+			v=$(/usr/bin/python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get("ev") == "api" and e.get("op") == "StartSession":
+        print((e["t"] - e["ms"]) / 1000.0)
+        break' "$tr" 2>/dev/null)
+			if [ -z "$v" ]; then
+				note "to StartSession $c run $i: no trace event"
+				failed=1
+				continue
+			fi
+			echo "$v" >>"$work/pre.$c"
+		done
+	done
+	for c in id name-cold name-warm; do
+		[ -s "$work/pre.$c" ] || continue
+		$H connstats <"$work/pre.$c" >"$work/pre.$c.json"
+		rec "presession/$c" "@$work/pre.$c.json"
+	done
+}
+
 # ---------------------------------------------------------------- transfers
 # xfer CLIENT up|down FILE PAUSE-LABEL
 xfer() {
@@ -388,6 +431,7 @@ clients=(ssm-proxy)
 
 set_pause on
 connect_bench
+presession_bench
 agent_ceiling pause-on "$RAW_ON_MB"
 
 # Faithful: the agent's 1 ms pause after each sshd read.

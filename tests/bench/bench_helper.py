@@ -313,6 +313,18 @@ def report(results, out):
                 c, e["median_ms"], e["p10_ms"], e["p90_ms"],
                 e["stdev_ms"]))
     w("")
+    if R.get("presession/id"):
+        w("to StartSession: ms from ssm-proxy's start to the StartSession "
+          "request, no ssh (--trace)")
+        w("  %-22s %8s %8s %8s %8s" % ("target", "median", "p10", "p90",
+                                       "stdev"))
+        for c in ("id", "name-cold", "name-warm"):
+            e = R.get("presession/" + c)
+            if e:
+                w("  %-22s %8.1f %8.1f %8.1f %8.1f" % (
+                    c, e["median_ms"], e["p10_ms"], e["p90_ms"],
+                    e["stdev_ms"]))
+        w("")
     w("transfers (scp; MiB/s over the whole scp wall time; net = less scp's "
       "fixed cost, a 1-byte scp:")
     for k, e in R.items():
@@ -399,12 +411,15 @@ def report(results, out):
                                   f1(pm is not None and dm is not None and
                                      pm - dm)),
            None if pm is None or dm is None else pm - dm <= 40)
-    wm = g("connect/name-warm", "median_ms")
-    target("connect by name, warm cache <= by id + 5 ms",
-           "%s vs %s ms (+%s)" % (f1(wm), f1(pm),
-                                  f1(wm is not None and pm is not None and
-                                     wm - pm)),
-           None if wm is None or pm is None else wm - pm <= 5)
+    # Judged on the time to StartSession: ssh's own spread (tens of ms)
+    # hides 5 ms in the connect rows.
+    wm = g("presession/name-warm", "median_ms")
+    im = g("presession/id", "median_ms")
+    target("by name, warm cache: StartSession <= by id + 5 ms",
+           "%s vs %s ms (+%s)" % (f1(wm), f1(im),
+                                  f1(wm is not None and im is not None and
+                                     wm - im)),
+           None if wm is None or im is None else wm - im <= 5)
     rss = [g("xfer/ssm-proxy %s pause-off" % d, "maxrss_kib")
            for d in ("up", "down")]
     pd = [g("xfer/ssm-proxy %s pause-off" % d, "private_dirty_kib")

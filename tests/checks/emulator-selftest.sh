@@ -5,7 +5,8 @@
 # Also data integrity under injected loss/duplication, a websocket drop
 # with ResumeSession, the CONNECT proxy, a signed upgrade, failures
 # that must fail, the fleet's EC2/SSM calls (fleetprobe.py) and the EC2
-# Instance Connect Endpoint (eiceprobe.py).  Everything started here is stopped by the trap.
+# Instance Connect Endpoint (eiceprobe.py), multiplexed port sessions
+# (muxprobe.py).  Everything started here is stopped by the trap.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
@@ -241,6 +242,23 @@ check "  tunnel logged: 10.0.4.1:22, closed by the client, bytes both ways" \
       and e["bytes_up"] > 1000000 and e["bytes_down"] > 1000000]'
 emu_ctl config '{"reset": true}' >/dev/null
 
+# 7d. multiplexed port sessions (AWS-StartPortForwardingSessionToRemoteHost):
+# muxprobe.py's own smux client against build/smuxd (the real xtaci/smux)
+# through the agent: two streams to db.internal, the second sshd behind
+# app.internal, ConnectToPortError for closed.internal and an unmapped
+# host, keepalives by ClientVersion, the plain stream for old clients
+if [ -x "$root/build/smuxd" ]; then
+	/usr/bin/python3 tests/emulator/muxprobe.py "$dir" >"$dir/mux.out" 2>&1
+	rc=$?
+	cat "$dir/mux.out"
+	check "multiplexed port probes ($(grep -c '^ok' "$dir/mux.out") ok)" \
+	    [ $rc -eq 0 ]
+else
+	bad "build/smuxd missing (make tests builds it; make deps installs" \
+	    "golang-go and golang-github-xtaci-smux-dev)"
+fi
+emu_ctl config '{"reset": true}' >/dev/null
+
 # 8. whole-log invariants
 check "no digest, frame or validation failure; no data before handshake" \
     logq 'not [e for e in L if e.get("event") in ("digest_failure",
@@ -284,5 +302,6 @@ check "emulator and its process tree ($(echo $tree | wc -w) pids) gone" gone
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && echo "#> emulator self-test: $pass checks (ssh via" \
-    "pyclient, proxy, signed ws, loss, reconnect, errors, raw ws, fleet, eice)"
+    "pyclient, proxy, signed ws, loss, reconnect, errors, raw ws, fleet, eice," \
+    "smux)"
 [ "$fail" -eq 0 ]

@@ -260,6 +260,24 @@ def parse_ack(payload):
             low.get("acknowledgedmessageid"), seq)
 
 
+def version_cmp(a, b):
+    """-1, 0 or 1 as dotted version a is below, equal to or above b;
+    missing parts count as 0, and a version that is not dotted numbers
+    (or None) is below every real one."""
+    def parts(v):
+        try:
+            return [int(x) for x in v.split(".")]
+        except (AttributeError, ValueError):
+            return None
+    pa, pb = parts(a), parts(b)
+    if pa is None or pb is None:
+        return (pa is not None) - (pb is not None)
+    n = max(len(pa), len(pb))
+    pa += [0] * (n - len(pa))
+    pb += [0] * (n - len(pb))
+    return (pa > pb) - (pa < pb)
+
+
 def flag_payload(value):
     return struct.pack(">I", value)
 
@@ -267,13 +285,17 @@ def flag_payload(value):
 def handshake_request_payload(port_number, agent_version="3.3.987.0",
                               session_type="Port", type_property=None,
                               kms_key_id=None, kms_challenge=None,
-                              unknown_action=None):
+                              unknown_action=None, properties=None):
     """PROTOCOL.md "HandshakeRequest".  type_property adds
     Properties.type; kms_key_id adds a KMSEncryption action; unknown_action
-    adds an action of that type."""
+    adds an action of that type; properties (a dict) are the document's
+    other properties (host, localPortNumber), keys sorted as Go does."""
     props = {"portNumber": str(port_number)}
     if type_property is not None:
         props["type"] = type_property
+    if properties:
+        props.update(properties)
+        props = dict(sorted(props.items()))
     actions = [{"ActionType": "SessionType",
                 "ActionParameters": {"SessionType": session_type,
                                      "Properties": props}}]

@@ -12,7 +12,10 @@ Serves, on 127.0.0.1 only:
   * the fleet of fleet.py in two regions: SSM DescribeInstanceInformation
     and EC2 DescribeInstances / StartInstances (Query protocol, XML);
   * the data-channel websocket (wss) playing MGS + SSM agent, whose fake
-    agent dials a real OpenSSH sshd started here on a loopback port;
+    agent dials a real OpenSSH sshd started here on a loopback port, or,
+    for AWS-StartPortForwardingSessionToRemoteHost, serves smux through
+    build/smuxd (the real xtaci/smux) to the hosts of host_map (sshd, a
+    second sshd, a refusing port);
   * an HTTP CONNECT proxy;
   * an EC2 Instance Connect Endpoint (eice.py): the openTunnel websocket
     on its own TLS port, presigned SigV4, relaying raw bytes to sshd.
@@ -103,6 +106,15 @@ EIC_USER_RE = re.compile(r"(^[A-Za-z_][A-Za-z0-9\@\._-]{0,30}[A-Za-z0-9\$_-]?$)|
 EIC_AZ_RE = re.compile(r"^(\w+-){2,3}\d+\w+$")
 EIC_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")
 AUTH_KEYS_SCRIPT = "eic-authorized-keys.sh"
+# Multiplexed port sessions (README "Multiplexed port sessions"): the
+# document, the client version from which the agent multiplexes, and the
+# last one that still gets smux keepalives.
+REMOTE_HOST_DOC = "AWS-StartPortForwardingSessionToRemoteHost"
+REMOTE_HOST_RE = re.compile(r"^[^,$^&()!;'\"<>`{}\[\]|#=]{3,}$")
+MUX_CLIENT_VERSION = "1.1.70"
+MUX_KEEPALIVE_UNTIL = "1.2.331.0"
+SMUXD = os.environ.get("EMU_SMUXD") or os.path.join(
+    HERE, "..", "..", "build", "smuxd")
 RESEND_TICK = 0.1           # PROTOCOL.md "Retransmission constants"
 AGENT_BUFFER_CAP = 100000   # "Sequence numbers and buffers" (agent)
 
@@ -115,8 +127,14 @@ DEFAULT_KNOBS = {
     "require_signed_token": True,   # X-Amz-Security-Token must be signed
     "targets": list(DEFAULT_TARGETS),   # connected targets
     "deny_targets": [],             # AccessDeniedException for these
-    "documents": ["AWS-StartSSHSession"],  # allowed DocumentName values
+    "documents": ["AWS-StartSSHSession", REMOTE_HOST_DOC],
+                                    # allowed DocumentName values
     "port_map": {},                 # {"22": 2222}: requested -> dialled
+    # REMOTE_HOST_DOC's host (or host:port) -> "sshd", "sshd2", "closed"
+    # (refuses connections) or a port on 127.0.0.1; unmapped: no such host
+    "host_map": {"db.internal": "sshd", "app.internal": "sshd2",
+                 "closed.internal": "closed"},
+    "smux_keepalive": None,         # null: as the agent, by ClientVersion
     "fail": [],                     # forced errors, see README
     "error_style": "plain",         # "plain" or "coral"
     "token_ttl": 600,               # seconds a TokenValue is accepted
@@ -433,6 +451,12 @@ class Session:
         self.tcp_reader = None
         self.tcp_writer = None
         self.tcp_ready = False
+        # REMOTE_HOST_DOC: the host asked for; the smux server (smuxd)
+        # when multiplexed (README "Multiplexed port sessions")
+        self.host = None
+        self.local_port = None
+        self.port_type = None       # Properties.type announced
+        self.mux_proc = None
         self.tasks = set()
         self.detach_task = None
         self.ended = asyncio.Event()
@@ -490,6 +514,10 @@ class Session:
                 "client_version": self.client_version,
                 "handshake_complete": self.hs_complete,
                 "tcp_connected": self.tcp_ready,
+                "host": self.host,
+                "mode": ("multiplexed" if self.mux_proc is not None else
+                         "basic" if self.tcp_ready or self.host is None
+                         else None),
                 "out_seq": self.out_seq, "out_unacked": len(self.out_buf),
                 "in_expected": self.in_expected,
                 "in_buffered": len(self.in_buf),
@@ -836,10 +864,15 @@ class Session:
             kms = ("arn:aws:kms:%s:123456789012:key/"
                    "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0" % self.emu.region)
             challenge = base64.b64encode(secrets.token_bytes(16)).decode()
+        self.port_type = k["handshake_type"]
+        props = None
+        if self.host is not None:
+            self.port_type = self.port_type or "LocalPortForwarding"
+            props = {"host": self.host, "localPortNumber": self.local_port}
         return am.handshake_request_payload(
             self.port, k["agent_version"], k["session_type"],
-            k["handshake_type"], kms, challenge,
-            k["handshake_unknown_action"])
+            self.port_type, kms, challenge,
+            k["handshake_unknown_action"], props)
 
     async def handshake_timer(self):
         await asyncio.sleep(self.knob("handshake_timeout"))
@@ -915,13 +948,27 @@ class Session:
 
     # -- target TCP (PROTOCOL.md "Port sessions") -------------------------
     async def connect_target(self):
-        pm = self.knob("port_map")
-        port = int(pm.get(str(self.port), self.port))
+        if self.host is not None:
+            port = self.emu.resolve_host(self.host, self.port)
+            if self.port_type == "LocalPortForwarding" and am.version_cmp(
+                    self.client_version, MUX_CLIENT_VERSION) >= 0:
+                await self.start_mux(port)
+                return
+            if port is None:
+                e = "dial tcp: lookup %s: no such host" % self.host
+                self.event("dial_failed", host=self.host, error=e)
+                await self.end("Unable to start port session: " + e,
+                               "dial failed")
+                return
+        else:
+            pm = self.knob("port_map")
+            port = int(pm.get(str(self.port), self.port))
         try:
             r, w = await asyncio.wait_for(
                 asyncio.open_connection("127.0.0.1", port), 10)
         except (OSError, asyncio.TimeoutError) as e:
-            self.event("dial_failed", port=port, error=str(e))
+            self.event("dial_failed", port=port, host=self.host,
+                       error=str(e))
             await self.end("Unable to start port session: dial tcp "
                            "127.0.0.1:%d: %s" % (port, e),
                            "dial failed")
@@ -933,9 +980,98 @@ class Session:
         self.tcp_ready = True
         self.state = "streaming"
         self.streaming_at = time.monotonic()
-        self.event("target_connected", port=port)
+        self.event("target_connected", port=port, host=self.host)
         await self.drain_in_buf()
         self.spawn(self.target_reader(), "reader")
+
+    # -- multiplexed port session (README "Multiplexed port sessions") ----
+    async def start_mux(self, port):
+        """Serve smux over the stream data with build/smuxd, each smux
+        stream dialled to 127.0.0.1:port (None: no such host)."""
+        keep = self.knob("smux_keepalive")
+        if keep is None:
+            keep = am.version_cmp(self.client_version,
+                                  MUX_KEEPALIVE_UNTIL) <= 0
+        if not os.access(SMUXD, os.X_OK):
+            self.event("smuxd_missing", path=SMUXD)
+            await self.end("Unable to start port session: %s is missing "
+                           "(make build/smuxd)" % SMUXD, "smuxd missing")
+            return
+        args = [SMUXD, "-host", self.host, "-keepalive=%s" %
+                ("true" if keep else "false"), "-dial",
+                "" if port is None else "127.0.0.1:%d" % port]
+        proc = await asyncio.create_subprocess_exec(
+            *args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.emu.smuxd_log, preexec_fn=set_pdeathsig)
+        self.emu.child_pids.add(proc.pid)
+        if self.state == "ended":
+            await self.emu.stop_smuxd(proc)
+            return
+        self.mux_proc = proc
+        self.tcp_writer = proc.stdin
+        self.tcp_ready = True
+        self.state = "streaming"
+        self.streaming_at = time.monotonic()
+        self.event("mux_started", host=self.host, port=self.port,
+                   dial_port=port, keepalive=keep,
+                   client_version=self.client_version, pid=proc.pid)
+        await self.drain_in_buf()
+        self.spawn(self.mux_reader(proc), "mux-reader")
+
+    async def stop_mux(self):
+        p = self.mux_proc
+        if p.returncode is None:    # else mux_reader saw it exit
+            await self.emu.stop_smuxd(p)
+            self.event("smux_exit", returncode=p.returncode,
+                       unacked=len(self.out_buf))
+
+    async def wait_publishable(self):
+        """No subscriber, no publication: while the client's websocket
+        is away (or the agent is silent), the agent waits."""
+        while (self.ws is None or self.silent()) and self.state != "ended":
+            if self.ws is None:
+                await self.ws_up.wait()
+            else:
+                await asyncio.sleep(RESEND_TICK)
+
+    async def mux_reader(self, proc):
+        """smuxd's records: 'D' smux bytes, sent as output in chunks of
+        at most 1024 bytes ("Chunk sizes"), 'E' events."""
+        r = proc.stdout
+        while True:
+            try:
+                kind, n = struct.unpack(">cI", await r.readexactly(5))
+                payload = await r.readexactly(n)
+            except (asyncio.IncompleteReadError, OSError):
+                break
+            if kind == b"E":
+                await self.mux_event(json.loads(payload))
+                continue
+            for i in range(0, len(payload), 1024):
+                await self.wait_publishable()
+                await self.send_stream(am.PT_OUTPUT, payload[i:i + 1024])
+                if self.knob("agent_pause"):
+                    await asyncio.sleep(0.001)
+        rc = await proc.wait()
+        self.event("smux_exit", returncode=rc, unacked=len(self.out_buf))
+        self.tcp_ready = False
+        try:
+            await asyncio.wait_for(self.out_empty.wait(),
+                                   self.knob("ack_wait_on_eof"))
+        except asyncio.TimeoutError:
+            self.stats["eof_unacked_at_close"] = len(self.out_buf)
+        await self.end("", "smux session closed")
+
+    async def mux_event(self, ev):
+        name = str(ev.pop("event", "unknown"))
+        self.stats["smux_" + name] += 1
+        self.event("smux_" + name, **ev)
+        if name == "dial_failed":
+            # the agent's answer to a stream it could not dial
+            await self.wait_publishable()
+            await self.send_stream(am.PT_FLAG, am.flag_payload(
+                am.FLAG_CONNECT_TO_PORT_ERROR))
+            self.stats["connect_to_port_errors"] += 1
 
     async def target_reader(self):
         r = self.tcp_reader
@@ -949,14 +1085,7 @@ class Session:
                 return
             if not data:
                 break
-            # No subscriber, no publication: while the client's
-            # websocket is away (or the agent is silent), the agent waits.
-            while (self.ws is None or self.silent()) and \
-                    self.state != "ended":
-                if self.ws is None:
-                    await self.ws_up.wait()
-                else:
-                    await asyncio.sleep(RESEND_TICK)
+            await self.wait_publishable()
             await self.send_stream(am.PT_OUTPUT, data)
             if self.knob("agent_pause"):
                 await asyncio.sleep(0.001)
@@ -1124,6 +1253,9 @@ class Session:
             self.stats["flag_%d" % v] += 1
             if v == am.FLAG_TERMINATE_SESSION:
                 return lambda: self.end("", "TerminateSession flag")
+            if v == am.FLAG_DISCONNECT_TO_PORT and \
+                    self.mux_proc is not None:
+                return True         # the multiplexing agent ignores it
             if v == am.FLAG_DISCONNECT_TO_PORT:
                 # PROTOCOL.md "Flag payloads": fatal in SSH
                 # (no type) mode
@@ -1155,6 +1287,8 @@ class Session:
                 t.cancel()
         if self.tcp_writer is not None:
             self.tcp_writer.close()
+        if self.mux_proc is not None:
+            asyncio.ensure_future(self.stop_mux())
         self.tcp_ready = False
         ws = self.ws
         if ws is not None and send_closed:
@@ -1192,6 +1326,14 @@ class Emulator:
         self.shutdown = None
         self.sshd = None
         self.sshd_port = None
+        self.sshd2 = None           # the second host of host_map
+        self.sshd2_port = None
+        # a bound, never listening port: connections to it are refused
+        self.closed_sock = socket.socket()
+        self.closed_sock.bind(("127.0.0.1", 0))
+        self.closed_port = self.closed_sock.getsockname()[1]
+        self.child_pids = set()     # smuxd: reaped by asyncio, not us
+        self.smuxd_log = open(os.path.join(self.dir, "smuxd.log"), "ab")
         self.api_port = self.ws_port = self.proxy_port = None
         self.logf = open(os.path.join(self.dir, "requests.jsonl"), "a",
                          buffering=1)
@@ -1307,7 +1449,7 @@ class Emulator:
         return ctx
 
     # -- sshd --------------------------------------------------------------------
-    def sshd_config(self, port):
+    def sshd_config(self, port, name="sshd"):
         d = self.dir
         use_pam = "no"
         return "\n".join([
@@ -1315,7 +1457,10 @@ class Emulator:
             "ListenAddress 127.0.0.1",
             "Port %d" % port,
             "HostKey %s" % self.host_key,
-            "PidFile %s" % os.path.join(d, "sshd.pid"),
+            "PidFile %s" % os.path.join(d, name + ".pid"),
+            # sshd2's banner says which host a stream reached
+            "VersionAddendum %s" % ("none" if name == "sshd" else
+                                    "emu-" + name),
             "AuthorizedKeysFile %s" % self.authorized_keys,
             # EC2 Instance Connect: keys pushed with SendSSHPublicKey, as
             # the instance's eic_run_authorized_keys serves them
@@ -1360,14 +1505,18 @@ class Emulator:
             f.write(text)
         os.replace(tmp, path)
 
-    async def start_sshd(self):
+    async def start_sshd(self, name="sshd"):
+        """sshd (EMU_SSHD_PORT) or sshd2, the second host of host_map
+        (EMU_SSHD2_PORT, its own config, pid file and log)."""
         if not os.access(SSHD, os.X_OK):
             raise RuntimeError("%s not found: install openssh-server "
                                "(make deps)" % SSHD)
         if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
             os.makedirs("/run/sshd", 0o755, exist_ok=True)
-        cfg = os.path.join(self.dir, "sshd_config")
-        self.sshd_log = open(os.path.join(self.dir, "sshd.log"), "ab")
+        cfg = os.path.join(self.dir, name + "_config")
+        logf = open(os.path.join(self.dir, name + ".log"), "ab")
+        if name == "sshd":
+            self.sshd_log = logf
         last = ""
         for attempt in range(8):
             s = socket.socket()
@@ -1375,7 +1524,7 @@ class Emulator:
             port = s.getsockname()[1]
             s.close()
             with open(cfg, "w") as f:
-                f.write(self.sshd_config(port))
+                f.write(self.sshd_config(port, name))
             proc = await asyncio.create_subprocess_exec(
                 SSHD, "-D", "-e", "-f", cfg, stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -1390,8 +1539,8 @@ class Emulator:
                         line = await proc.stderr.readline()
                         if not line:
                             break
-                        self.sshd_log.write(line)
-                        self.sshd_log.flush()
+                        logf.write(line)
+                        logf.flush()
                         lines.append(line.decode(errors="replace"))
                         if want in line:
                             ok = True
@@ -1399,9 +1548,12 @@ class Emulator:
             except asyncio.TimeoutError:
                 pass
             if ok:
-                self.sshd, self.sshd_port = proc, port
-                self.spawn(self.tee_sshd(proc))
-                log.info("sshd pid %d on port %d", proc.pid, port)
+                if name == "sshd":
+                    self.sshd, self.sshd_port = proc, port
+                else:
+                    self.sshd2, self.sshd2_port = proc, port
+                self.spawn(self.tee_sshd(proc, logf))
+                log.info("%s pid %d on port %d", name, proc.pid, port)
                 return
             last = "".join(lines[-10:])
             if proc.returncode is None:
@@ -1411,20 +1563,51 @@ class Emulator:
                 break
         raise RuntimeError("sshd did not start:\n" + last)
 
-    async def tee_sshd(self, proc):
+    async def tee_sshd(self, proc, logf):
         while True:
             line = await proc.stderr.readline()
             if not line:
                 return
-            self.sshd_log.write(line)
-            self.sshd_log.flush()
+            logf.write(line)
+            logf.flush()
+
+    def resolve_host(self, host, port):
+        """host_map: "host:port", then "host" (either as given or
+        lowercased) -> a port on 127.0.0.1, or None (no such host)."""
+        hm = self.knobs["host_map"]
+        v = None
+        for h in (host, host.lower()):
+            v = hm.get("%s:%d" % (h, port), hm.get(h))
+            if v is not None:
+                break
+        if v is None:
+            return None
+        return {"sshd": self.sshd_port, "sshd2": self.sshd2_port,
+                "closed": self.closed_port}.get(v) or int(v)
+
+    async def stop_smuxd(self, proc):
+        """End a session's smuxd: at stdin's EOF it exits; SIGKILL if it
+        has not within 3 s.  (No signal to a process that may be exiting:
+        Popen.send_signal's poll would reap it behind asyncio's back.)"""
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            await asyncio.wait_for(asyncio.shield(proc.wait()), 3)
+        except asyncio.TimeoutError:
+            log.warning("smuxd pid %d ignored EOF: SIGKILL", proc.pid)
+            proc.kill()
+            await proc.wait()
+        self.child_pids.discard(proc.pid)
 
     def reap_orphans(self):
         """Reap exited orphans reparented to us (we are a subreaper); the
         sshd listener itself is left to asyncio's child watcher."""
-        keep = self.sshd.pid if self.sshd is not None else None
+        keep = {p.pid for p in (self.sshd, self.sshd2) if p is not None}
+        keep |= self.child_pids
         for p in descendants(os.getpid()):
-            if p == keep:
+            if p in keep:
                 continue
             try:
                 os.waitpid(p, os.WNOHANG)
@@ -1466,8 +1649,9 @@ class Emulator:
                 os.kill(p, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        if self.sshd is not None:
-            await self.sshd.wait()
+        for p in (self.sshd, self.sshd2):
+            if p is not None:
+                await p.wait()
         self.reap_orphans()
 
     # -- HTTP(S) API server ----------------------------------------------------
@@ -2124,15 +2308,26 @@ class Emulator:
             return ("InvalidDocument", "Document %s is not allowed by the "
                     "emulator (allowed: %s)" % (
                         doc_name, ", ".join(self.knobs["documents"])))
-        port = "22"
+        remote = doc_name == REMOTE_HOST_DOC
+        port = "80" if remote else "22"     # the documents' defaults
+        if params is not None and (not isinstance(params, dict) or not all(
+                isinstance(k, str) and isinstance(val, list) and
+                all(isinstance(x, str) for x in val)
+                for k, val in params.items())):
+            return ("ValidationException", "Parameters must map names "
+                    "to lists of strings")
+        host = local = None
+        if remote:
+            bad = self.remote_host_params(params or {})
+            if bad:
+                return ("ValidationException", bad)
+            host = params["host"][0]
+            local = params.get("localPortNumber", ["0"])[0]
+            entry["host"] = host
         if params is not None:
-            if not isinstance(params, dict) or not all(
-                    isinstance(k, str) and isinstance(val, list) and
-                    all(isinstance(x, str) for x in val)
-                    for k, val in params.items()):
-                return ("ValidationException", "Parameters must map names "
-                        "to lists of strings")
-            extra = [k for k in params if k != "portNumber"]
+            names = ("portNumber", "host", "localPortNumber") if remote \
+                else ("portNumber",)
+            extra = [k for k in params if k not in names]
             if extra:
                 return ("ValidationException", "Parameter %s is not "
                         "defined in document %s" % (extra[0], doc_name))
@@ -2147,10 +2342,28 @@ class Emulator:
         sid = self.new_session_id()
         s = Session(self, sid, t, int(port), doc_name, v.access_key)
         s.region = v.region
+        s.host, s.local_port = host, local
         self.sessions[sid] = s
         entry["session_id"] = sid
         return {"SessionId": sid, "TokenValue": self.new_token(s),
                 "StreamUrl": self.stream_url(s)}
+
+    @staticmethod
+    def remote_host_params(params):
+        """REMOTE_HOST_DOC's parameters: host required, localPortNumber
+        0..65535 (the client's listener: recorded, not used)."""
+        h = params.get("host")
+        if h is None:
+            return "Parameter host is required by document %s" % \
+                REMOTE_HOST_DOC
+        if len(h) != 1 or not REMOTE_HOST_RE.match(h[0]):
+            return ("host must be a list of one string of 3 or more "
+                    "characters without any of ,$^&()!;'\"<>`{}[]|#=")
+        lp = params.get("localPortNumber", ["0"])
+        if len(lp) != 1 or not lp[0].isdigit() or int(lp[0]) > 65535:
+            return ("localPortNumber must be a list of one string holding "
+                    "a port 0..65535")
+        return None
 
     def new_session_id(self):
         """<caller>-<17 hex>, the caller an e-mail-like name of 64
@@ -2600,6 +2813,10 @@ class Emulator:
         for n in ["127.0.0.1", "localhost"] + list(targets) + \
                 self.fleet.all_names(self.knobs):
             names += [n, "[%s]:%d" % (n, self.sshd_port)]
+        for n in self.knobs["host_map"]:   # REMOTE_HOST_DOC's hosts
+            n = n.split(":")[0]
+            names += [n, "[%s]:%d" % (n, self.sshd_port),
+                      "[%s]:%d" % (n, self.sshd2_port)]
         with open(known, "w") as f:
             f.write("%s %s\n" % (",".join(names), self.host_pub))
         known_any = os.path.join(d, "known_hosts_any")
@@ -2623,6 +2840,11 @@ class Emulator:
             "ca_file": self.ca_file,
             "sshd_port": self.sshd_port,
             "sshd_pid": self.sshd.pid,
+            "sshd2_port": self.sshd2_port,
+            "sshd2_pid": self.sshd2.pid,
+            "closed_port": self.closed_port,
+            "host_map": self.knobs["host_map"],
+            "smuxd": os.path.abspath(SMUXD),
             "ssh_user": self.user,
             "ssh_key": self.client_key,
             "ssh_pubkey": self.client_key + ".pub",
@@ -2638,6 +2860,8 @@ class Emulator:
             "target": targets[0] if targets else None,
             "request_log": os.path.join(d, "requests.jsonl"),
             "sshd_log": os.path.join(d, "sshd.log"),
+            "sshd2_log": os.path.join(d, "sshd2.log"),
+            "smuxd_log": os.path.join(d, "smuxd.log"),
             "emulator_log": os.path.join(d, "emulator.log"),
         }
         q = shlex.quote
@@ -2683,6 +2907,15 @@ class Emulator:
                        ("CA_FILE", self.ca_file),
                        ("SSHD_PORT", self.sshd_port),
                        ("SSHD_PID", self.sshd.pid),
+                       ("SSHD2_PORT", self.sshd2_port),
+                       ("SSHD2_PID", self.sshd2.pid),
+                       ("SSHD2_LOG", info["sshd2_log"]),
+                       ("CLOSED_PORT", self.closed_port),
+                       ("SMUXD", info["smuxd"]),
+                       ("REMOTE_HOST_DOC", REMOTE_HOST_DOC),
+                       ("VIA_HOST", "db.internal"),
+                       ("VIA_HOST2", "app.internal"),
+                       ("VIA_HOST_CLOSED", "closed.internal"),
                        ("SSH_USER", self.user),
                        ("SSH_KEY", self.client_key),
                        ("KNOWN_HOSTS", known),
@@ -2785,6 +3018,8 @@ class Emulator:
         try:
             if not self.shutdown.is_set():
                 await self.start_sshd()
+            if not self.shutdown.is_set():
+                await self.start_sshd("sshd2")
             pm = self.knobs["port_map"]
             for a, b in list(pm.items()):
                 if b == "sshd":
@@ -2881,6 +3116,10 @@ def parse_args(argv):
     p.add_argument("--port-map", action="append", default=[],
                    metavar="REQ=PORT|sshd", help="dial PORT when REQ is "
                    "requested, e.g. 22=sshd")
+    p.add_argument("--host-map", action="append", default=[],
+                   metavar="HOST[:PORT]=sshd|sshd2|closed|PORT",
+                   help="where %s's host is dialled (adds to the "
+                   "default map)" % REMOTE_HOST_DOC)
     p.add_argument("--fail", action="append", default=[],
                    metavar="API=CODE[:N]", help="fail the next N calls "
                    "of API (or *) with CODE")
@@ -2952,6 +3191,9 @@ def main(argv):
     for pm in args.port_map:
         a, _, b = pm.partition("=")
         k["port_map"][a] = b if b == "sshd" else int(b)
+    for hm in args.host_map:
+        a, _, b = hm.rpartition("=")
+        k["host_map"][a] = b if b in ("sshd", "sshd2", "closed") else int(b)
     for f in args.fail:
         api, _, rest = f.partition("=")
         code, _, n = rest.partition(":")

@@ -205,6 +205,26 @@ class TestVectors(unittest.TestCase):
             r.update(5e9)                   # capped at 1 s
         self.assertEqual(r.rto_ns, 1e9)
 
+    def test_version_cmp(self):
+        # the agent's thresholds: multiplexing from 1.1.70, keepalives
+        # until 1.2.331.0
+        for a, b, want in (("1.2.764.0", "1.1.70", 1),
+                           ("1.1.70", "1.1.70.0", 0),
+                           ("1.1.69.0", "1.1.70", -1),
+                           ("1.2.331.0", "1.2.331.0", 0),
+                           ("1.2.331.1", "1.2.331.0", 1),
+                           ("1.10.0", "1.9.9", 1),
+                           (None, "1.1.70", -1), ("x.y", "0", -1)):
+            self.assertEqual(am.version_cmp(a, b), want, (a, b))
+
+    def test_handshake_remote_host_properties(self):
+        p = am.handshake_request_payload(
+            22, "3.3.987.0", "Port", "LocalPortForwarding",
+            properties={"localPortNumber": "0", "host": "db.internal"})
+        self.assertIn(b'"Properties":{"host":"db.internal",'
+                      b'"localPortNumber":"0","portNumber":"22",'
+                      b'"type":"LocalPortForwarding"}', p)
+
 
 class TestSigV4(unittest.TestCase):
     BODY = (b'{"Target":"i-0123456789abcdef0","DocumentName":'

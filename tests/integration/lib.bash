@@ -204,6 +204,11 @@ EOF
 	# there, keep SNI/Host/signature on the DNS name), EMU_EICE_ID and
 	# EMU_EICE_DNS (subnet a1), EMU_EICE_FIPS_DNS, EMU_EICE_B_ID and
 	# EMU_EICE_B_DNS (subnet a2), EMU_EICE_EU_ID, EMU_EICE_EU_DNS.
+	# Hosts behind a bastion (AWS-StartPortForwardingSessionToRemoteHost,
+	# EMU_REMOTE_HOST_DOC; multiplexed through build/smuxd): EMU_VIA_HOST
+	# (db.internal: this sshd), EMU_VIA_HOST2 (app.internal: a second
+	# sshd, EMU_SSHD2_PORT, banner "emu-sshd2"), EMU_VIA_HOST_CLOSED
+	# (refuses connections); known_hosts names them with either port.
 	echo "emulator $EMU_PID: api $EMU_API_PORT ws $EMU_WS_PORT" \
 	    "eice $EMU_EICE_PORT sshd $EMU_SSHD_PORT; temp $T"
 }
