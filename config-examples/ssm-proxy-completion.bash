@@ -16,6 +16,8 @@
 # expired entries are skipped, so a name is offered for --cache-ttl
 # seconds (10 minutes by default) after ssm-proxy last resolved it.
 # Instance ids are not offered: the keys are what the user types.
+# Keys holding ':' (cached EC2 Instance Connect Endpoint routes,
+# eice:ID) are not hosts and are skipped.
 #
 # It wraps bash-completion's _known_hosts_real, the one function ssh,
 # scp and sftp call for host names, and adds cached names only when the
@@ -32,7 +34,7 @@ _ssm_proxy_cached_names()
     for f in "$dir"/names-*.tsv; do
         [[ -f $f && ! -L $f && -r $f ]] || continue
         while IFS=$'\t' read -r key id exp rest; do
-            [[ -n $key && $key != '#'* && -z $rest && -n $id &&
+            [[ -n $key && $key != '#'* && $key != *:* && -z $rest && -n $id &&
                 $exp =~ ^[0-9]{1,18}$ ]] || continue
             ((10#$exp > now)) && printf '%s\n' "$key"
         done <"$f"

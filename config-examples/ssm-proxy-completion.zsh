@@ -12,6 +12,8 @@
 # expired entries are skipped, so a name is offered for --cache-ttl
 # seconds (10 minutes by default) after ssm-proxy last resolved it.
 # Instance ids are not offered: the keys are what the user types.
+# Keys holding ':' (cached EC2 Instance Connect Endpoint routes,
+# eice:ID) are not hosts and are skipped.
 #
 # It wraps _ssh_hosts, the function zsh's ssh, scp and sftp completion
 # call for host names, and adds the cached names after the hosts it
@@ -28,7 +30,7 @@ _ssm_proxy_cached_names() {
   for f in $dir/ssm-proxy/names-*.tsv(.N); do
     [[ -r $f ]] || continue
     while IFS=$'\t' read -r key id exp rest; do
-      [[ -n $key && $key != \#* && -z $rest && -n $id &&
+      [[ -n $key && $key != \#* && $key != *:* && -z $rest && -n $id &&
           $exp == <-> && ${#exp} -le 18 ]] || continue
       (( 10#$exp > EPOCHSECONDS )) && print -r -- $key
     done <$f

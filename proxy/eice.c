@@ -12,6 +12,7 @@
 #include "errmsg.h"
 #include "fleet.h"
 #include "log.h"
+#include "namecache.h"
 #include "proxyurl.h"
 
 int
@@ -220,6 +221,69 @@ find_endpoint(struct resolve *r, struct fleet_ctx *x,
 	return rc;
 }
 
+/* The cache's key for the route to r->id; NULL when not cached. */
+static struct namecache *
+route_key(struct resolve *r, char *key, size_t keysz)
+{
+	if (r->conf->eice_id != NULL || r->cfg->use_fips)
+		return NULL;
+	snprintf(key, keysz, "%s%s", NAMECACHE_ROUTE, r->id);
+	return resolve_cache(r);
+}
+
+/* A cached "ENDPOINT,HOST,ADDRESS" into rt: 1, else 0. */
+static int
+route_get(struct resolve *r, struct eice_route *rt)
+{
+	struct namecache *c;
+	const char *v, *h, *a;
+	char key[sizeof(NAMECACHE_ROUTE) + TARGET_MAX];
+
+	if ((c = route_key(r, key, sizeof(key))) == NULL ||
+	    (v = namecache_get(c, key, time(NULL))) == NULL ||
+	    (h = strchr(v, ',')) == NULL || (a = strchr(h + 1, ',')) == NULL ||
+	    (size_t)(h - v) >= sizeof(rt->endpoint_id) ||
+	    (size_t)(a - h - 1) >= sizeof(rt->host) ||
+	    strlen(a + 1) >= sizeof(rt->address))
+		return 0;
+	snprintf(rt->endpoint_id, sizeof(rt->endpoint_id), "%.*s",
+	    (int)(h - v), v);
+	snprintf(rt->host, sizeof(rt->host), "%.*s", (int)(a - h - 1), h + 1);
+	snprintf(rt->address, sizeof(rt->address), "%s", a + 1);
+	rt->cached = 1;
+	log_verbose("%s is reached through %s (cached)", r->id,
+	    rt->endpoint_id);
+	return 1;
+}
+
+static void
+route_put(struct resolve *r, const struct eice_route *rt)
+{
+	struct namecache *c;
+	char key[sizeof(NAMECACHE_ROUTE) + TARGET_MAX];
+	char v[NAMECACHE_MAX_ROUTE + 1];
+
+	if ((c = route_key(r, key, sizeof(key))) == NULL)
+		return;
+	snprintf(v, sizeof(v), "%s,%s,%s", rt->endpoint_id, rt->host,
+	    rt->address);
+	if (namecache_put(c, key, v, time(NULL), r->conf->cache_ttl) == 0)
+		resolve_save(r);
+}
+
+void
+eice_forget(struct resolve *r, const struct eice_route *rt)
+{
+	struct namecache *c;
+	char key[sizeof(NAMECACHE_ROUTE) + TARGET_MAX];
+
+	if (!rt->cached || (c = route_key(r, key, sizeof(key))) == NULL)
+		return;
+	namecache_del(c, key);
+	resolve_save(r);
+	log_verbose("forgot the cached route to %s", r->id);
+}
+
 int
 eice_discover(struct resolve *r, struct eice_route *rt)
 {
@@ -233,12 +297,15 @@ eice_discover(struct resolve *r, struct eice_route *rt)
 		    "Endpoint reaches EC2 instances only", r->id);
 		return EXIT_USAGE;
 	}
-	resolve_ctx(r, &x);
-	if ((rc = find_instance(r, &x, &in)) != 0 ||
-	    (rc = find_endpoint(r, &x, &in, rt)) != 0)
-		return rc;
-	snprintf(rt->address, sizeof(rt->address), "%s",
-	    in.private_ip[0] != '\0' ? in.private_ip : in.ipv6);
+	if (!route_get(r, rt)) {
+		resolve_ctx(r, &x);
+		if ((rc = find_instance(r, &x, &in)) != 0 ||
+		    (rc = find_endpoint(r, &x, &in, rt)) != 0)
+			return rc;
+		snprintf(rt->address, sizeof(rt->address), "%s",
+		    in.private_ip[0] != '\0' ? in.private_ip : in.ipv6);
+		route_put(r, rt);
+	}
 	snprintf(rt->what, sizeof(rt->what), "%s%s%s:%u (%.40s) through %s",
 	    strchr(rt->address, ':') ? "[" : "", rt->address,
 	    strchr(rt->address, ':') ? "]" : "", r->conf->port, r->id,

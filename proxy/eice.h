@@ -24,6 +24,7 @@ struct eice_route {
 	char	host[256];	/* its dnsName (fipsDnsName with FIPS) */
 	char	address[48];	/* the instance's private IPv4, else IPv6 */
 	char	what[384];	/* "ADDRESS:PORT (ID) through eice-..." */
+	int	cached;		/* from the name cache, not looked up */
 };
 
 /* "ssm", "eice" or "auto" into *out: 0, or -1. */
@@ -37,12 +38,20 @@ int	eice_fallback(const struct config *c);
 int	eice_check_options(const struct config *c);
 
 /*
- * The route to r->id (resolved) in r->region: 0, RESOLVE_SIGNALLED, or
+ * The route to r->id (resolved) in r->region, from the name cache when
+ * it holds one (not with --eice-id or FIPS endpoints), else looked up
+ * and then cached for --cache-ttl: 0, RESOLVE_SIGNALLED, or
  * the exit status after one line (EXIT_USAGE: not an EC2 instance, no
  * FIPS name; EXIT_API: a lookup failed, the instance is not running or
  * has no private address, no usable endpoint in its VPC).
  */
 int	eice_discover(struct resolve *r, struct eice_route *rt);
+
+/*
+ * The endpoint refused the tunnel to a route that came from the cache:
+ * forget it, so that the next run looks it up again.
+ */
+void	eice_forget(struct resolve *r, const struct eice_route *rt);
 
 /*
  * Presign the URL (region: the signing region; now + clock_offset) and

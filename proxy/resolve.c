@@ -360,6 +360,18 @@ open_cache(struct resolve *r)
 	return 0;
 }
 
+struct namecache *
+resolve_cache(struct resolve *r)
+{
+	return open_cache(r) == 0 ? r->cache : NULL;
+}
+
+void
+resolve_save(struct resolve *r)
+{
+	save_cache(r);
+}
+
 void
 resolve_remember(struct resolve *r, struct fleet_list *l)
 {

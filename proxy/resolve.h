@@ -69,6 +69,14 @@ int	resolve_target(struct resolve *r);
 int	resolve_again(struct resolve *r);
 
 /*
+ * The name cache of r's profile, region and tag, opened on first use;
+ * NULL when --cache-ttl is 0 or memory ran out.  resolve_save() writes
+ * what changed (a failure is a note at -vv).
+ */
+struct namecache *resolve_cache(struct resolve *r);
+void	resolve_save(struct resolve *r);
+
+/*
  * A listing of the region: every name that names one instance only goes
  * into the cache (opened here when r->cache is NULL and --cache-ttl is
  * not 0).

@@ -542,7 +542,11 @@ push_done(void *arg, const struct api_result *res)
 static void
 eice_done(void *arg, enum eicetun_end end, int sig)
 {
-	finish(arg, eice_exit(end, sig));
+	struct session *s = arg;
+
+	if (end == EICETUN_END_REFUSED)
+		eice_forget(&s->rs, &s->route);
+	finish(s, eice_exit(end, sig));
 }
 
 static void

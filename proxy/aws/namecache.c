@@ -61,20 +61,53 @@ lower(char *s)
 }
 
 static int
+is_id(const char *s)
+{
+	struct target t;
+
+	return target_parse(s, &t) == 0 && t.kind == TARGET_ID &&
+	    t.region[0] == '\0';
+}
+
+static int
 key_ok(const char *key)
 {
 	struct target t;
 
+	if (strncmp(key, NAMECACHE_ROUTE, strlen(NAMECACHE_ROUTE)) == 0)
+		return is_id(key + strlen(NAMECACHE_ROUTE));
 	return target_parse(key, &t) == 0;
 }
 
+/* An EICE route: "eice-HEX,DNSNAME,ADDRESS" of [A-Za-z0-9.:-]. */
 static int
-id_ok(const char *id)
+route_ok(const char *v)
 {
-	struct target t;
+	size_t commas = 0, n = strlen(v);
+	const char *p;
 
-	return target_parse(id, &t) == 0 && t.kind == TARGET_ID &&
-	    t.region[0] == '\0';
+	if (strncmp(v, "eice-", 5) != 0 || n > NAMECACHE_MAX_ROUTE)
+		return 0;
+	for (p = v; *p != '\0'; p++) {
+		if (*p == ',') {
+			if (p[1] == ',' || p[1] == '\0')
+				return 0;
+			commas++;
+		} else if (!((*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '.' || *p == ':' || *p == '-'))
+			return 0;
+	}
+	return commas == 2;
+}
+
+/* The value of key: an instance id, or for a route key a route. */
+static int
+value_ok(const char *key, const char *v)
+{
+	if (strncmp(key, NAMECACHE_ROUTE, strlen(NAMECACHE_ROUTE)) == 0)
+		return route_ok(v);
+	return is_id(v);
 }
 
 static int
@@ -218,7 +251,7 @@ parse_line(struct namecache *c, const char *s, size_t len, size_t seq)
 	lower(e.key);
 	if (strlen(e.key) != (size_t)(t1 - s) ||
 	    strlen(e.id) != (size_t)(t2 - t1 - 1) || !key_ok(e.key) ||
-	    !id_ok(e.id)) {
+	    !value_ok(e.key, e.id)) {
 		entry_free(&e);
 		return 0;
 	}
@@ -495,7 +528,7 @@ namecache_put(struct namecache *c, const char *key, const char *id,
 	if (ttl == 0)
 		return 0;
 	if (c == NULL || key == NULL || id == NULL ||
-	    lower_key(key, k) != 0 || !key_ok(k) || !id_ok(id))
+	    lower_key(key, k) != 0 || !key_ok(k) || !value_ok(k, id))
 		return SP_ERR_INVALID_ARG;
 	if (ttl > NAMECACHE_MAX_TTL)
 		ttl = NAMECACHE_MAX_TTL;

@@ -15,7 +15,11 @@
  *
  * KEY is the target as given (names lowercased, so that ssh's lowercased
  * %h and what the user typed meet), ID an instance or node id, EXPIRES
- * epoch seconds.  Unreadable, foreign or malformed lines are ignored; a
+ * epoch seconds.  One more kind of line caches the route of an EC2
+ * Instance Connect Endpoint tunnel (proxy/eice.c): KEY is
+ * "eice:INSTANCE-ID" and ID is "ENDPOINT-ID,DNS-NAME,ADDRESS"; completion
+ * scripts skip keys holding ':'.  Unreadable, foreign or malformed lines
+ * are ignored; a
  * file that cannot be read or written only costs a lookup (the caller
  * gets a note at -vv, never a failure).  Completion scripts read KEY
  * from every names-*.tsv (config-examples/).
@@ -33,6 +37,8 @@
 #define NAMECACHE_MAX_TTL	604800
 #define NAMECACHE_MAX_BYTES	(4 * 1024 * 1024)	/* file read cap */
 #define NAMECACHE_MAX_ENTRIES	20000
+#define NAMECACHE_ROUTE		"eice:"	/* key prefix of an EICE route */
+#define NAMECACHE_MAX_ROUTE	400	/* bytes of a route value */
 
 struct buf;
 struct namecache;
@@ -54,7 +60,8 @@ int	namecache_open(const struct awscfg_env *env, const char *profile,
 const char *namecache_get(const struct namecache *c, const char *key,
 	    time_t now);
 
-/* Set key -> id, expiring at now + ttl (ttl 0: no change made). */
+/* Set key -> id (or route), expiring at now + ttl (ttl 0: no change
+ * made).  SP_ERR_INVALID_ARG for a key or value of neither kind. */
 int	namecache_put(struct namecache *c, const char *key, const char *id,
 	    time_t now, unsigned int ttl) SP_WUR;
 

@@ -34,6 +34,7 @@ tab=$(printf '\t')
 	echo "webbad${tab}i-0123456789abcdef3"
 	echo "webjunk${tab}i-0123456789abcdef4${tab}12x"
 	echo "10.0.1.5${tab}i-0123456789abcdef5${tab}$live"
+	echo "eice:i-0123456789abcdef0${tab}eice-0123,web.example,10.0.1.5${tab}$live"
 } >"$home/.cache/ssm-proxy/names-0123456789abcdef.tsv"
 echo "# web9${tab}i-0123456789abcdef9${tab}$live" \
     >"$home/.cache/ssm-proxy/names-fedcba9876543210.tsv"
@@ -97,6 +98,8 @@ expect with "ssh webbad" ""
 expect with "ssh webjunk" ""
 expect with "ssh web9" ""
 expect with "ssh webnot" ""
+# EICE routes are cached beside the names; their keys are not hosts.
+expect with "ssh ei" ""
 # Only ssh, scp and sftp: another user of _known_hosts_real is unchanged.
 expect with "ssh-copy-id we" "webalias "
 # Without the script: only the normal completion (so the test can fail).
@@ -162,6 +165,7 @@ if command -v zsh >/dev/null; then
 	zexpect with "ssh webol" "line=[ssh webol] "
 	zexpect with "ssh webj" "line=[ssh webj] "
 	zexpect with "ssh web9" "line=[ssh web9] "
+	zexpect with "ssh ei" "line=[ssh ei] "
 	zexpect with "ssh-copy-id we" "line=[ssh-copy-id webalias ] webalias "
 	zexpect without "ssh we" "line=[ssh webalias ] webalias "
 	XDG=$home/xdg zexpect with "ssh webx" "line=[ssh webxdg ] webxdg "

@@ -79,4 +79,37 @@ check "  64 MiB went up and down through the tunnels" logq \
       e.get('event')=='closed') > 64 * 1024 * 1024 and
      sum(e['bytes_down'] for e in L if e['kind']=='eice' and
       e.get('event')=='closed') > 64 * 1024 * 1024"
-it_done "EICE: ssh exit 7, scp 64 MiB up ${up}s down ${down}s, sftp; SHA-256 identical"
+calls() {	# api: how many requests the emulator logged for it
+	/usr/bin/python3 -c 'import json, sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("api") ==
+    sys.argv[2]))' "$EMU_REQUEST_LOG" "$1"
+}
+# The route is cached like a name: only the first of the 5 runs looked
+# it up.
+check "the route was looked up once, then cached" \
+    [ "$(calls DescribeInstances)" = 1 -a \
+    "$(calls DescribeInstanceConnectEndpoints)" = 1 ]
+check "  the cache holds it (0600)" eval \
+    'grep -q "^eice:$EMU_TARGET	eice-[0-9a-f]*,$EMU_EICE_DNS,10.0.1.5	" \
+    "$XDG_CACHE_HOME"/ssm-proxy/names-*.tsv &&
+    [ "$(stat -c %a "$XDG_CACHE_HOME"/ssm-proxy/names-*.tsv)" = 600 ]'
+# A cached route the endpoint refuses is forgotten: the next run looks
+# it up again and finds the VPC's other endpoint (in another subnet).
+emu_ctl config "{\"eice_state\": {\"$EMU_EICE_ID\": \"create-in-progress\"}}" \
+    >/dev/null
+timeout "$TMO" "$SSM_PROXY" $EICE "$EMU_TARGET" 22 </dev/null >/dev/null \
+    2>"$T/stale.err"
+rc=$?
+check "cached route, endpoint not ready: refused, exit 3 (got $rc)" [ $rc -eq 3 ]
+check "  the route is forgotten" eval \
+    '! grep -q "^eice:" "$XDG_CACHE_HOME"/ssm-proxy/names-*.tsv'
+timeout "$TMO" "$SSM_PROXY" $EICE "$EMU_TARGET" 22 </dev/null >/dev/null \
+    2>"$T/again.err"
+rc=$?
+check "the next run looks it up again ($(calls DescribeInstances) lookups)" \
+    [ "$(calls DescribeInstances)" = 2 ]
+check "  and goes through the VPC's other endpoint (exit $rc)" eval \
+    '[ $rc -eq 0 ] && grep -q "^eice:$EMU_TARGET	$EMU_EICE_B_ID," \
+    "$XDG_CACHE_HOME"/ssm-proxy/names-*.tsv'
+emu_ctl config '{"eice_state": {}}' >/dev/null
+it_done "EICE: ssh exit 7, scp 64 MiB up ${up}s down ${down}s, sftp; SHA-256 identical; route cached"

@@ -134,6 +134,39 @@ test_refusals(void)
 	namecache_free(c);
 }
 
+/* EC2 Instance Connect Endpoint routes: "eice:ID" -> "EICE,HOST,ADDR". */
+static void
+test_routes(void)
+{
+	struct namecache *c = open_cache("default", "eu-west-2");
+	const char *r4 = "eice-0123456789abcdef0,eice-0123456789abcdef0.ec2-"
+	    "instance-connect-endpoint.eu-west-2.amazonaws.com,10.0.1.5";
+	const char *r6 = "eice-0a,e.example,2600:1f18:aaaa:bb01::10";
+
+	CHECK_EQ(namecache_put(c, "eice:" ID1, r4, 1000, 60), 0,
+	    "route with an IPv4 address");
+	CHECK_EQ(namecache_put(c, "eice:" ID2, r6, 1000, 60), 0,
+	    "route with an IPv6 address");
+	CHECK_STR(namecache_get(c, "eice:" ID1, 1000), r4, "route: hit");
+	CHECK_EQ(namecache_put(c, "eice:" ID1, ID2, 1000, 60),
+	    SP_ERR_INVALID_ARG, "a route key takes no instance id");
+	CHECK_EQ(namecache_put(c, "web5", r4, 1000, 60), SP_ERR_INVALID_ARG,
+	    "a name takes no route");
+	CHECK_EQ(namecache_put(c, "eice:web5", r4, 1000, 60),
+	    SP_ERR_INVALID_ARG, "a route key names an instance id");
+	CHECK_EQ(namecache_put(c, "eice:" ID1, "eice-0a,,10.0.1.5", 1000, 60),
+	    SP_ERR_INVALID_ARG, "an empty part refused");
+	CHECK_EQ(namecache_put(c, "eice:" ID1, "eice-0a,h x,10.0.1.5", 1000,
+	    60), SP_ERR_INVALID_ARG, "a space refused");
+	CHECK_EQ(namecache_put(c, "eice:" ID1, "eni-0a,h,10.0.1.5", 1000, 60),
+	    SP_ERR_INVALID_ARG, "an endpoint id other than eice- refused");
+	CHECK_EQ(namecache_save(c, 1000, NULL), 0, "save routes");
+	namecache_free(c);
+	c = open_cache("default", "eu-west-2");
+	CHECK_STR(namecache_get(c, "eice:" ID2, 1000), r6, "route read back");
+	namecache_free(c);
+}
+
 static void
 test_places(void)
 {
@@ -296,6 +329,7 @@ main(void)
 	fakeenv_init(&fe, &env);
 	test_round_trip();
 	test_refusals();
+	test_routes();
 	test_places();
 	test_symlink();
 	test_lenient();
