@@ -44,9 +44,17 @@ cc_probe	= $(shell printf '\043include <string.h>\nint x;\n' | \
 FORTIFY		:= -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=$(if $(call \
 		   cc_probe,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3),3,2)
 CF_PROTECT	:= $(if $(call cc_probe,-fcf-protection),-fcf-protection)
+CLASH_PROTECT	:= $(if $(call cc_probe,-fstack-clash-protection), \
+		   -fstack-clash-protection)
 HARDEN		:= -fstack-protector-strong $(FORTIFY) -fPIE \
-		   -fstack-clash-protection $(CF_PROTECT)
-HARDEN_LD	:= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+		   $(CLASH_PROTECT) $(CF_PROTECT)
+# The ELF linker's flags, kept only if a program links with them (macOS's
+# linker has no -z, and makes PIE by default).
+ld_probe	= $(shell printf 'int main(void) { return 0; }\n' | \
+		  $(CC) -Werror -fPIE $(1) -x c -o /dev/null - \
+		  >/dev/null 2>&1 && echo ok)
+ELF_LD		:= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+HARDEN_LD	:= $(if $(call ld_probe,$(ELF_LD)),$(ELF_LD))
 OPT		?= -O2 -g
 SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
