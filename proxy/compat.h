@@ -39,7 +39,7 @@ int		compat_socket(int domain, int type);
 /*
  * send() that raises no SIGPIPE on a closed peer (MSG_NOSIGNAL); without
  * it, the socket's SO_NOSIGPIPE or the program's SIG_IGN of SIGPIPE
- * (main.c) does the same.
+ * (session.c) does the same.
  */
 ssize_t		compat_send(int fd, const void *p, size_t len);
 

@@ -74,7 +74,7 @@ main(void)
 	/* A send to a closed peer fails with EPIPE; SIGPIPE would kill us. */
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
 #ifdef COMPAT_FORCE_POSIX
-		signal(SIGPIPE, SIG_IGN);	/* as main.c does */
+		signal(SIGPIPE, SIG_IGN);	/* as session.c does */
 #endif
 		close(sv[1]);
 		CHECK(compat_send(sv[0], "x", 1) == -1 && errno == EPIPE,
