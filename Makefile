@@ -123,12 +123,19 @@ DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   procps bash-completion zsh golang-go golang-github-xtaci-smux-dev
 
 .PHONY: all check check-run tests port-tests fuzz install uninstall deps \
-	clean demo bench
+	clean demo bench FORCE
 
 all: ssm-proxy
 
-ssm-proxy: $(REL)/proxy/main.o $(REL_PROXY_OBJ) $(REL_PROTO_OBJ)
+# Linked in $(REL) and copied whenever it differs, so that a plain make
+# after make PORTABLE=1 (or the other way round) replaces ./ssm-proxy.
+ssm-proxy: $(REL)/ssm-proxy FORCE
+	@cmp -s $< $@ || cp $< $@
+
+$(REL)/ssm-proxy: $(REL)/proxy/main.o $(REL_PROXY_OBJ) $(REL_PROTO_OBJ)
 	$(CC) $(OPT) $(HARDEN) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+FORCE:
 
 # Header dependencies come from the compiler (-MMD -MP, build/**/*.d).
 DEPFLAGS	:= -MMD -MP
