@@ -7,7 +7,8 @@
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the missing Debian packages only
-#   make PORTABLE=1 the POSIX fallbacks of proxy/compat.c only
+#   make PORTABLE=1 the POSIX fallbacks of proxy/compat.c only, POSIX
+#                   names only (objects under build/port/)
 #   make clean      remove build outputs
 
 PREFIX		?= /usr/local
@@ -18,7 +19,8 @@ FUZZ_CC		?= clang
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 
-VERSION		:= 0.1.0
+# The version: here only (--version, the User-Agent, --trace, packages).
+VERSION		:= 0.2.0
 
 PKGS		:= libwebsockets openssl libcurl yajl expat
 PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -42,18 +44,51 @@ cc_probe	= $(shell printf '\043include <string.h>\nint x;\n' | \
 FORTIFY		:= -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=$(if $(call \
 		   cc_probe,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3),3,2)
 CF_PROTECT	:= $(if $(call cc_probe,-fcf-protection),-fcf-protection)
+CLASH_PROTECT	:= $(if $(call cc_probe,-fstack-clash-protection), \
+		   -fstack-clash-protection)
 HARDEN		:= -fstack-protector-strong $(FORTIFY) -fPIE \
-		   -fstack-clash-protection $(CF_PROTECT)
-HARDEN_LD	:= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+		   $(CLASH_PROTECT) $(CF_PROTECT)
+# The ELF linker's flags, kept only if a program links with them (macOS's
+# linker has no -z, and makes PIE by default).
+ld_probe	= $(shell printf 'int main(void) { return 0; }\n' | \
+		  $(CC) -Werror -fPIE $(1) -x c -o /dev/null - \
+		  >/dev/null 2>&1 && echo ok)
+ELF_LD		:= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+HARDEN_LD	:= $(if $(call ld_probe,$(ELF_LD)),$(ELF_LD))
 OPT		?= -O2 -g
 SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
+# Feature-test macros: POSIX.1-2008 and the system's own names, which
+# the code uses through proxy/compat.c only (and flock, getopt_long).
+# glibc and musl show them with _DEFAULT_SOURCE, macOS with
+# _DARWIN_C_SOURCE; the BSDs hide theirs (flock, SO_NOSIGPIPE, the u_int
+# of libwebsockets' headers) whenever _POSIX_C_SOURCE is set, and show
+# everything without it, so there it is not set.  Any other system is
+# taken for glibc or musl.
+UNAME_S		?= $(shell uname -s 2>/dev/null)
+POSIX_DEFS	:= -D_POSIX_C_SOURCE=200809L
+SYS_DEFS_Darwin	:= $(POSIX_DEFS) -D_DARWIN_C_SOURCE
+SYS_DEFS_FreeBSD :=
+SYS_DEFS_DragonFly :=
+SYS_DEFS_OpenBSD :=
+SYS_DEFS_NetBSD	:=
+SYS_DEFS	:= $(if $(filter undefined,$(origin SYS_DEFS_$(UNAME_S))), \
+		   $(POSIX_DEFS) -D_DEFAULT_SOURCE,$(SYS_DEFS_$(UNAME_S)))
 # PORTABLE=1: every POSIX fallback of proxy/compat.c, even where the
-# system has the better call (use with fresh REL= and SANB= directories).
+# system has the better call, and the POSIX names only, so that a GNU-ism
+# outside compat.c fails to build; in build/port/ (make check runs its
+# unit tests and a few integration tests, tests/run).
 PORTABLE	?=
-BASE_CFLAGS	:= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+# The functions compat.c uses when a program that calls them links.
+fn_probe	= $(shell printf '\043include <$(2)>\nint main(void) { $(1); return 0; }\n' | \
+		  $(CC) -std=c11 $(SYS_DEFS) -Werror=implicit-function-declaration \
+		  -x c -o /dev/null - >/dev/null 2>&1 && echo ok)
+COMPAT_DEFS	:= $(if $(PORTABLE),-DCOMPAT_FORCE_POSIX, \
+		   $(if $(call fn_probe,closefrom(3),unistd.h),-DHAVE_CLOSEFROM) \
+		   $(if $(call fn_probe,(void)arc4random(),stdlib.h),-DHAVE_ARC4RANDOM))
+FEATURES	:= $(if $(PORTABLE),$(POSIX_DEFS),$(SYS_DEFS)) $(COMPAT_DEFS)
+BASE_CFLAGS	:= -std=c11 $(FEATURES) \
 		   -DSSM_PROXY_VERSION='"$(VERSION)"' \
-		   $(if $(PORTABLE),-DCOMPAT_FORCE_POSIX) \
 		   -Iprotocol -Iproxy/aws -Iproxy/ssh -Iproxy \
 		   $(WARN) $(PKG_CFLAGS)
 
@@ -68,8 +103,8 @@ FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HDRS		:= $(wildcard protocol/*.h proxy/*.h proxy/aws/*.h proxy/ssh/*.h \
 		   tests/unit/*.h)
 
-REL		:= build/rel
-SANB		:= build/san
+REL		:= $(if $(PORTABLE),build/port/rel,build/rel)
+SANB		:= $(if $(PORTABLE),build/port/san,build/san)
 FUZZB		:= build/fuzz
 
 REL_PROTO_OBJ	:= $(PROTO_SRC:%.c=$(REL)/%.o)
@@ -87,12 +122,20 @@ DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   openssh-server openssl rsync ca-certificates time strace \
 		   procps bash-completion zsh golang-go golang-github-xtaci-smux-dev
 
-.PHONY: all check check-run tests fuzz install uninstall deps clean demo bench
+.PHONY: all check check-run tests port-tests fuzz install uninstall deps \
+	clean demo bench FORCE
 
 all: ssm-proxy
 
-ssm-proxy: $(REL)/proxy/main.o $(REL_PROXY_OBJ) $(REL_PROTO_OBJ)
+# Linked in $(REL) and copied whenever it differs, so that a plain make
+# after make PORTABLE=1 (or the other way round) replaces ./ssm-proxy.
+ssm-proxy: $(REL)/ssm-proxy FORCE
+	@cmp -s $< $@ || cp $< $@
+
+$(REL)/ssm-proxy: $(REL)/proxy/main.o $(REL_PROXY_OBJ) $(REL_PROTO_OBJ)
 	$(CC) $(OPT) $(HARDEN) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+FORCE:
 
 # Header dependencies come from the compiler (-MMD -MP, build/**/*.d).
 DEPFLAGS	:= -MMD -MP
@@ -137,6 +180,12 @@ $(SANB)/trace-replay: tests/traces/replay.c $(SANB)/libprotocol.a $(HDRS)
 tests: ssm-proxy $(SANB)/ssm-proxy $(UNIT_BIN) $(REPLAY_BIN) \
 	    $(SANB)/trace-replay build/smuxd
 
+# What tests/run's portable section runs: build/port/san/ssm-proxy and
+# build/port/san/unit/test_*.
+port-tests:
+	@$(MAKE) --no-print-directory PORTABLE=1 build/port/san/ssm-proxy \
+	    $(UNIT_SRC:tests/unit/%.c=build/port/san/unit/%)
+
 # The emulator's smux server (tests/emulator/smuxd), from Debian's
 # golang-github-xtaci-smux-dev in GOPATH mode: no module download.
 build/smuxd: tests/emulator/smuxd/main.go
@@ -151,9 +200,11 @@ check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory -j$$(getconf _NPROCESSORS_ONLN 2>/dev/null \
 	    || echo 2) WERROR=-Werror tests
+	@$(MAKE) --no-print-directory -j$$(getconf _NPROCESSORS_ONLN 2>/dev/null \
+	    || echo 2) WERROR=-Werror port-tests
 	@$(MAKE) --no-print-directory WERROR=-Werror check-run
 
-check-run: tests
+check-run: tests port-tests
 	@tests/run
 
 # The emulator, sshd, and ssh, scp and sftp through ./ssm-proxy -v.

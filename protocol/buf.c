@@ -1,4 +1,5 @@
 /* Bounds-checked byte buffer; see buf.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,4 +454,14 @@ buf_to_cstr(struct buf *b, char **out)
 	buf_reset(b);
 	*out = s;
 	return 0;
+}
+
+void *
+mem_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, n * size);
 }

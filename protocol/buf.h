@@ -106,4 +106,11 @@ int	buf_consume_end(struct buf *b, size_t n) SP_WUR;
  */
 int	buf_to_cstr(struct buf *b, char **out) SP_WUR;
 
+/*
+ * realloc(p, n * size), or NULL with errno ENOMEM when the product
+ * overflows: reallocarray(3), which POSIX.1-2008 and some C libraries
+ * lack.  For the arrays that are not byte buffers.
+ */
+void	*mem_reallocarray(void *p, size_t n, size_t size);
+
 #endif /* SP_BUF_H */

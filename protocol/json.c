@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <yajl/yajl_parse.h>
 
+#include "buf.h"
 #include "hex.h"
 #include "json.h"
 #include "utf8.h"
@@ -142,11 +143,11 @@ frame_grow(struct json_frame *f)
 	if (j->n < f->cap)
 		return 0;
 	ncap = f->cap == 0 ? 4 : f->cap * 2;
-	if ((nv = reallocarray(j->v, ncap, sizeof(*j->v))) == NULL)
+	if ((nv = mem_reallocarray(j->v, ncap, sizeof(*j->v))) == NULL)
 		return SP_ERR_ALLOC;
 	j->v = nv;
 	if (j->type == JSON_OBJECT) {
-		if ((nk = reallocarray(j->keys, ncap,
+		if ((nk = mem_reallocarray(j->keys, ncap,
 		    sizeof(*j->keys))) == NULL)
 			return SP_ERR_ALLOC;
 		j->keys = nk;

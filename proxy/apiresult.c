@@ -12,6 +12,7 @@
 #include "apiint.h"
 #include "apimsg.h"
 #include "backoff.h"
+#include "compat.h"
 #include "log.h"
 #include "trace.h"
 
@@ -115,7 +116,7 @@ retry_delay(const struct api *a, unsigned int n)
 		a->retry_base_ms, API_MAX_RETRY_MS, BACKOFF_FULL
 	};
 
-	return backoff_ms(&b, n - 1, arc4random());
+	return backoff_ms(&b, n - 1, compat_random_u32());
 }
 
 /* One attempt is over: retry it, or report to the caller. */

@@ -2,12 +2,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Feature tests: each HAVE_ is set here only. */
+#include <openssl/rand.h>
+
+/*
+ * Feature tests: each HAVE_ is set here only, but for HAVE_CLOSEFROM and
+ * HAVE_ARC4RANDOM, which the Makefile sets when a program calling the
+ * function links (and never with COMPAT_FORCE_POSIX).
+ */
 #if !defined(COMPAT_FORCE_POSIX) && defined(__has_include)
 #if __has_include(<sys/timerfd.h>)
 #include <sys/timerfd.h>
@@ -120,4 +127,76 @@ compat_set_nondumpable(void)
 #else
 	return -1;
 #endif
+}
+
+void
+compat_closefrom(int lowfd)
+{
+#ifdef HAVE_CLOSEFROM
+	closefrom(lowfd);
+#else
+	long fd, max;
+
+	if ((max = sysconf(_SC_OPEN_MAX)) < 0)
+		max = 1024;
+	for (fd = lowfd; fd < max; fd++)
+		(void)close((int)fd);
+#endif
+}
+
+uint32_t
+compat_random_u32(void)
+{
+#ifdef HAVE_ARC4RANDOM
+	return arc4random();
+#else
+	unsigned char b[4];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return (uint32_t)compat_now_ms();
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+#endif
+}
+
+const char *
+compat_features(void)
+{
+	static const char *const have[] = {
+#ifdef HAVE_TIMERFD
+		"timerfd",
+#endif
+#ifdef HAVE_MSG_NOSIGNAL
+		"MSG_NOSIGNAL",
+#endif
+#ifdef HAVE_SO_NOSIGPIPE
+		"SO_NOSIGPIPE",
+#endif
+#ifdef HAVE_SOCK_CLOEXEC
+		"SOCK_CLOEXEC",
+#endif
+#ifdef HAVE_PR_SET_DUMPABLE
+		"PR_SET_DUMPABLE",
+#endif
+#ifdef HAVE_CLOSEFROM
+		"closefrom",
+#endif
+#ifdef HAVE_ARC4RANDOM
+		"arc4random",
+#endif
+		NULL
+	};
+	static char s[128];
+	size_t i;
+
+	if (have[0] == NULL)
+		return "POSIX fallbacks only";
+	if (s[0] == '\0') {
+		for (i = 0; have[i] != NULL; i++) {
+			if (i > 0)
+				strncat(s, " ", sizeof(s) - strlen(s) - 1);
+			strncat(s, have[i], sizeof(s) - strlen(s) - 1);
+		}
+	}
+	return s;
 }

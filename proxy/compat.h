@@ -4,8 +4,11 @@
  * above protocol/ may include this header (tests/checks/layering.sh).
  *
  * compat.c tests for each feature where it is used (a header that exists,
- * a macro that is defined); COMPAT_FORCE_POSIX (make PORTABLE=1) takes
- * every fallback, so that they are built and tested on Linux too.
+ * a macro that is defined); a function the preprocessor cannot see
+ * (closefrom, arc4random) comes as HAVE_ from the Makefile's link probes.
+ * COMPAT_FORCE_POSIX (make PORTABLE=1) takes every fallback, so that they
+ * are built and tested on Linux too.  Nothing outside compat.c tests for
+ * an operating system.
  */
 #ifndef SSM_COMPAT_H
 #define SSM_COMPAT_H
@@ -36,7 +39,7 @@ int		compat_socket(int domain, int type);
 /*
  * send() that raises no SIGPIPE on a closed peer (MSG_NOSIGNAL); without
  * it, the socket's SO_NOSIGPIPE or the program's SIG_IGN of SIGPIPE
- * (main.c) does the same.
+ * (session.c) does the same.
  */
 ssize_t		compat_send(int fd, const void *p, size_t len);
 
@@ -46,5 +49,23 @@ ssize_t		compat_send(int fd, const void *p, size_t len);
  * -1 where the system has no such switch (RLIMIT_CORE still applies).
  */
 int		compat_set_nondumpable(void);
+
+/*
+ * Close every descriptor from lowfd up, in a child between fork and exec
+ * (closefrom(2); else close() up to the descriptor limit).
+ */
+void		compat_closefrom(int lowfd);
+
+/*
+ * 32 random bits for jitter, not for keys (arc4random(3); else OpenSSL's
+ * RAND_bytes, and the clock should that fail).
+ */
+uint32_t	compat_random_u32(void);
+
+/*
+ * The calls taken in place of a POSIX fallback, by name, space-separated
+ * ("timerfd MSG_NOSIGNAL ..."), or "POSIX fallbacks only" (--version).
+ */
+const char	*compat_features(void);
 
 #endif /* SSM_COMPAT_H */

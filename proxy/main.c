@@ -274,8 +274,7 @@ take_option(struct args *a, int ch, const char *arg)
 		a->quiet = 1;
 		return -1;
 	case 'V':
-		printf("ssm-proxy %s (data channel client %s)\n",
-		    SSM_PROXY_VERSION, SSM_PROXY_CLIENT_VERSION);
+		version_print(stdout);
 		return EXIT_OK;
 	case 'v':
 		a->verbose++;

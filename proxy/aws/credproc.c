@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <yajl_parse.h>
+#include <yajl/yajl_parse.h>
 
 #include "compat.h"
 #include "credproc.h"
@@ -42,7 +42,7 @@ child(char **argv, int devnull, int out, int status)
 	    dup2(a, 0) == -1 || dup2(b, 1) == -1 ||
 	    dup2(s, 3) == -1 || fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
 		goto fail;
-	closefrom(4);
+	compat_closefrom(4);
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

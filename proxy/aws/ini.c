@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "buf.h"
 #include "file.h"
 #include "ini.h"
 #include "strutil.h"
@@ -343,7 +344,8 @@ sub_add(struct pstate *ps, struct ini_kv *kv, const char *a, const char *b)
 	}
 	if ((key = dupn(ka, kb - ka)) == NULL)
 		goto out;
-	if ((ns = reallocarray(kv->subs, kv->nsubs + 1, sizeof(*ns))) == NULL)
+	if ((ns = mem_reallocarray(kv->subs, kv->nsubs + 1,
+	    sizeof(*ns))) == NULL)
 		goto out;
 	kv->subs = ns;
 	if ((r = ht_add(ps->ini, SCOPE_SUB | kv->serial, key,
@@ -411,7 +413,7 @@ header(struct pstate *ps, const char *a, const char *b)
 	/* Doubled, not grown by one: a realloc per section is quadratic. */
 	if (ini->nsec == ini->seccap) {
 		n = ini->seccap ? ini->seccap * 2 : 16;
-		if ((ns = reallocarray(ini->sec, n, sizeof(*ns))) == NULL) {
+		if ((ns = mem_reallocarray(ini->sec, n, sizeof(*ns))) == NULL) {
 			free(name);
 			return perr(ps, SP_ERR_ALLOC, "out of memory");
 		}
@@ -470,7 +472,7 @@ option(struct pstate *ps, const char *a, const char *b)
 		free(key);
 		return r;
 	}
-	if ((nkv = reallocarray(s->kv, s->nkv + 1, sizeof(*nkv))) == NULL) {
+	if ((nkv = mem_reallocarray(s->kv, s->nkv + 1, sizeof(*nkv))) == NULL) {
 		free(key);
 		return perr(ps, SP_ERR_ALLOC, "out of memory");
 	}

@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 
+#include "buf.h"
 #include "shlex.h"
 
 static int
@@ -22,7 +23,7 @@ add_word(char ***argvp, size_t *argcp, const char *w, size_t len)
 		return SP_ERR_ALLOC;
 	memcpy(copy, w, len);
 	copy[len] = '\0';
-	if ((nv = reallocarray(*argvp, *argcp + 2, sizeof(*nv))) == NULL) {
+	if ((nv = mem_reallocarray(*argvp, *argcp + 2, sizeof(*nv))) == NULL) {
 		free(copy);
 		return SP_ERR_ALLOC;
 	}

@@ -24,6 +24,7 @@
 #include "fleet.h"
 #include "fleetint.h"
 #include "json.h"
+#include "rfc3339.h"
 
 #define NS	"http://ec2.amazonaws.com/doc/2016-11-15/"
 
@@ -41,16 +42,16 @@ jstr(const struct json *j, const char *key)
 static int64_t
 amz_time(const char *d)
 {
-	struct tm tm;
+	char iso[32];
+	int64_t t;
 
-	memset(&tm, 0, sizeof(tm));
-	if (d == NULL || sscanf(d, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year,
-	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	    &tm.tm_sec) != 6)
+	if (d == NULL || strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z')
 		abort();
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm);
+	snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", d,
+	    d + 4, d + 6, d + 9, d + 11, d + 13);
+	if (rfc3339_parse(iso, &t) != 0)
+		abort();
+	return t;
 }
 
 /* The vector's params (pairs, in URL order) into p. */

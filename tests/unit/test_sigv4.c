@@ -18,6 +18,7 @@
 #include <yajl_tree.h>
 
 #include "test.h"
+#include "rfc3339.h"
 #include "sigv4.h"
 
 #define SUITE_DIR	"tests/vectors/sigv4"
@@ -81,21 +82,14 @@ read_file(const char *dir, const char *name, size_t *lenp)
 static int64_t
 parse_iso(const char *s)
 {
-	struct tm tm;
+	int64_t t;
 	int y, mo, d, h, mi, sec;
 	char z;
 
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec,
-	    &z) != 7 || z != 'Z')
+	    &z) != 7 || z != 'Z' || rfc3339_parse(s, &t) != 0)
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return (int64_t)timegm(&tm);
+	return t;
 }
 
 static int
