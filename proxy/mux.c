@@ -185,6 +185,12 @@ mux_stdout_held(const struct mux *m)
 }
 
 int
+mux_peer_fin(const struct mux *m)
+{
+	return m->peer_fin;
+}
+
+int
 mux_peer_closed(const struct mux *m)
 {
 	return m->peer_fin && buf_len(&m->out) == 0;

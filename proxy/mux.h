@@ -49,6 +49,8 @@ size_t		 mux_stdout(struct mux *m, struct chan *c, const uint8_t **p,
 void		 mux_stdout_consume(struct mux *m, size_t n);
 /* Bytes waiting for stdout, without taking more from the channel. */
 size_t		 mux_stdout_held(const struct mux *m);
+/* The agent sent FIN: it closed its connection to the host. */
+int		 mux_peer_fin(const struct mux *m);
 /* The agent sent FIN (the host closed) and stdout has everything. */
 int		 mux_peer_closed(const struct mux *m);
 /* Why the smux stream failed (one line), or NULL while it works. */

@@ -507,8 +507,9 @@ pump_ending(struct tunnel *t, uint64_t now)
 {
 	if ((t->stdin_eof || t->stdout_gone) && t->phase == PH_OPEN)
 		set_phase(t, PH_DRAIN, DRAIN_MS);
-	if (t->phase == PH_DRAIN &&
-	    (chan_idle(t->chan) || t->phase_expired)) {
+	/* --via: and for the agent's FIN, the host's connection closed. */
+	if (t->phase == PH_DRAIN && ((chan_idle(t->chan) && (t->mux == NULL ||
+	    mux_peer_fin(t->mux))) || t->phase_expired)) {
 		if (chan_terminate(t->chan, now) != 0)
 			call_terminate_api(t);
 		else

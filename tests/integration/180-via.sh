@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# --via: hosts behind a managed instance (the bastion), reached through
+# AWS-StartPortForwardingSessionToRemoteHost and its multiplexed (smux)
+# session, with no sshd or key on the bastion.  Two hosts behind one
+# bastion (ssh, scp 64 MiB both ways, sftp), a host the bastion cannot
+# reach (one line, exit 3), and a websocket dropped under a transfer.
+. "$(dirname "$0")/faults.bash"
+fx_start
+
+echo "--via $EMU_TARGET" >"$T/px.flags"
+DEST=$EMU_SSH_USER@$EMU_VIA_HOST
+
+# ssh to each host: which sshd answered is in its log (sshd2's banner).
+"${SSH[@]}" "$EMU_SSH_USER@$EMU_VIA_HOST" 'printf "db:%s" "$((6*7))"' \
+    </dev/null >"$T/o1" 2>"$T/e1"
+rc=$?
+check "ssh to $EMU_VIA_HOST via the bastion exits 0 (got $rc)" [ $rc -eq 0 ]
+check "  output exactly 'db:42' ($(cat "$T/o1"))" [ "$(cat "$T/o1")" = db:42 ]
+timeout "$TMO" ssh "${SSHOPTS[@]}" -v "$EMU_SSH_USER@$EMU_VIA_HOST2" \
+    'printf app; exit 5' </dev/null >"$T/o2" 2>"$T/e2"
+rc=$?
+check "ssh to $EMU_VIA_HOST2: remote exit 5 (got $rc), output 'app'" \
+    [ $rc -eq 5 ] && [ "$(cat "$T/o2")" = app ]
+check "  answered by the second sshd (banner emu-sshd2)" \
+    grep -q "remote software version.*emu-sshd2" "$T/e2"
+check "  ssm-proxy exited 0 twice, sanitizer-clean" px_check 2
+check "StartSession: the bastion, the remote-host document, host and port" \
+    logq '[(e["target"], e["document"], e["host"], e["port"])
+      for e in L if e["kind"]=="api" and e["api"]=="StartSession"
+      and e["status"]==200] == [("'"$EMU_TARGET"'", "'"$EMU_REMOTE_HOST_DOC"'",
+      "'"$EMU_VIA_HOST"'", "'"$EMU_SSHD_PORT"'"), ("'"$EMU_TARGET"'",
+      "'"$EMU_REMOTE_HOST_DOC"'", "'"$EMU_VIA_HOST2"'", "'"$EMU_SSHD_PORT"'")]'
+check "  both multiplexed, one smux stream each, ended by flag 2" \
+    logq '[len([e for e in L if e.get("event")==k]) for k in (
+      "mux_started", "smux_stream_open", "smux_stream_dialled")] == [2, 2, 2]
+      and [e["value"] for e in L if e.get("event")=="flag"] == [2, 2]'
+
+fx_transfer_test up 64
+fx_transfer_test down 64
+
+mkdir -p "$T/remote"
+head -c 300000 /dev/urandom >"$T/remote/s.bin"
+printf 'get %s %s\nls %s\n' "$T/remote/s.bin" "$T/s.got" "$T/remote" \
+    >"$T/batch"
+DEST2=$EMU_SSH_USER@$EMU_VIA_HOST2
+timeout "$TMO" sftp -q "${SSHOPTS[@]}" -b "$T/batch" "$DEST2" \
+    >"$T/sftp.out" 2>"$T/sftp.err"
+rc=$?
+check "sftp to $EMU_VIA_HOST2 exits 0 (got $rc)" [ $rc -eq 0 ]
+check "  the file came back identical" [ "$(sha "$T/s.got")" = \
+    "$(sha "$T/remote/s.bin")" ]
+check "  ssm-proxy exited 0" fx_runs 0
+
+# A host the bastion cannot reach: ConnectToPortError.
+"${SSH[@]}" "$EMU_SSH_USER@$EMU_VIA_HOST_CLOSED" true </dev/null \
+    >"$T/o3" 2>"$T/e3"
+rc=$?
+check "ssh to $EMU_VIA_HOST_CLOSED fails (ssh $rc)" [ $rc -eq 255 ]
+px_wait
+f=$(ls "$T"/px/*.rc)
+check "  ssm-proxy exit 3 (got $(cat $f))" [ "$(cat $f)" = 3 ]
+check "  its stderr is exactly the one line" same "${f%.rc}.err" \
+    "ssm-proxy: the bastion $EMU_TARGET could not reach $EMU_VIA_HOST_CLOSED:$EMU_SSHD_PORT"
+check "  the session was terminated" logq '[e for e in L
+      if e["kind"]=="api" and e["api"]=="TerminateSession"][-1]["status"]==200'
+mkdir -p "$T/px/done" && mv "$T"/px/*.rc "$T"/px/*.err "$T"/px/*.pid "$T/px/done/"
+
+# The websocket dropped in the middle of a download: nothing lost.
+r0=$(resumes)
+emu_ctl config '{"reset": true, "agent_pause": false, "fault_seed": '"$SEED"', "drop_ws_every_bytes": 16777216}' >/dev/null
+fx_transfer_test down 64 injected_ws_aborts 3
+check "  3 or more ResumeSession calls (got $(($(resumes) - r0)))" \
+    [ $(($(resumes) - r0)) -ge 3 ]
+fx_done "--via: two hosts behind one bastion (ssh, scp 64 MiB both ways, sftp), unreachable host exit 3, ws drops lose nothing"
