@@ -71,7 +71,7 @@ mux_pump(struct mux *m, struct chan *c, uint64_t now)
 		if ((r = smux_open(&m->s, &b, &m->sid)) != 0 ||
 		    (r = queue(c, &b, now)) != 0)
 			return r;
-		trace_ws("smux-syn", NULL);
+		trace_smux("syn", m->sid, NULL);
 		if (chan_send_space(c) < SMUX_HDR_LEN)
 			return 0;
 	}
@@ -83,7 +83,7 @@ mux_pump(struct mux *m, struct chan *c, uint64_t now)
 	    ((r = smux_shut(&m->s, &b, m->sid)) != 0 ||
 	    (r = queue(c, &b, now)) != 0))
 		return r;
-	trace_ws("smux-fin", NULL);
+	trace_smux("fin-sent", m->sid, NULL);
 	m->fin_sent = 1;
 	chan_send_eof(c);
 	return 0;
@@ -142,7 +142,7 @@ on_fin(void *arg, uint32_t sid)
 
 	if (sid == m->sid) {
 		m->peer_fin = 1;
-		trace_ws("smux-fin-received", NULL);
+		trace_smux("fin-received", sid, NULL);
 	}
 	return 0;
 }
@@ -161,9 +161,10 @@ mux_stdout(struct mux *m, struct chan *c, const uint8_t **p, uint64_t now)
 		r = smux_feed(&m->s, q, n < FEED_MAX ? n : FEED_MAX, &cb,
 		    &used);
 		chan_stdout_consume(c, used, now);
+		trace_stdout(used);	/* replayable: the channel's bytes */
 		if (r < 0) {
 			m->failed = 1;
-			trace_ws("smux-failed", smux_why(&m->s));
+			trace_smux("failed", m->sid, smux_why(&m->s));
 		}
 	}
 	*p = buf_ptr(&m->out);

@@ -132,10 +132,13 @@ out_get(struct tunnel *t, const uint8_t **p, uint64_t now)
 static void
 out_done(struct tunnel *t, size_t n, uint64_t now)
 {
-	if (t->mux != NULL)
+	if (t->mux != NULL) {
+		/* The trace counts the channel's bytes (mux_stdout()). */
 		mux_stdout_consume(t->mux, n);
-	else
-		chan_stdout_consume(t->chan, n, now);
+		return;
+	}
+	chan_stdout_consume(t->chan, n, now);
+	trace_stdout(n);
 }
 
 static void
@@ -267,7 +270,6 @@ on_stdout(void *arg, int fd, int events)
 		return;
 	}
 	out_done(t, (size_t)n, loop_now_ms());
-	trace_stdout((size_t)n);
 }
 
 static void
@@ -479,7 +481,6 @@ pump_stdout(struct tunnel *t, uint64_t now)
 	len = out_get(t, &f, now);
 	while (t->stdout_gone && len > 0) {
 		out_done(t, len, now);
-		trace_stdout(len);
 		len = out_get(t, &f, now);
 	}
 	if (t->out_w != NULL)
