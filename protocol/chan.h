@@ -21,8 +21,9 @@
  *  - out-of-order incoming messages: recv_window bytes; a message that does
  *    not fit is dropped unacknowledged, so the agent resends it;
  *  - bytes owed to stdout: stdout_max; above it incoming data is refused
- *    unacknowledged and chan_can_recv() turns false, so the caller stops
- *    reading the websocket until stdout drains.
+ *    unacknowledged, and chan_can_recv() turns false once less than
+ *    chunk_size of room is left, so the caller stops reading the
+ *    websocket until stdout drains.
  * Nothing that was acknowledged is ever dropped.
  *
  * Incoming stream data reaches chan_stdout() exactly once and in sequence

@@ -429,8 +429,10 @@ pump_mux(struct tunnel *t, uint64_t now)
 		finish(t, TUNNEL_END_LOST);
 		return -1;
 	}
-	if (mux_peer_closed(t->mux) && !t->stdin_eof) {
-		debug("the host closed the connection");
+	if ((mux_peer_closed(t->mux) || t->stdout_gone) && !t->stdin_eof) {
+		/* The host closed, or ssh went: FIN, then the normal end. */
+		debug("%s", t->stdout_gone ? "standard output gone" :
+		    "the host closed the connection");
 		t->stdin_eof = 1;
 		mux_send_eof(t->mux);
 	}

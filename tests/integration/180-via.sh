@@ -3,7 +3,8 @@
 # AWS-StartPortForwardingSessionToRemoteHost and its multiplexed (smux)
 # session, with no sshd or key on the bastion.  Two hosts behind one
 # bastion (ssh, scp 64 MiB both ways, sftp), a host the bastion cannot
-# reach (one line, exit 3), and a websocket dropped under a transfer.
+# reach (one line, exit 3), a websocket dropped under a transfer, and a
+# reader that stalls (flow control through the stream).
 . "$(dirname "$0")/faults.bash"
 fx_start
 
@@ -71,4 +72,76 @@ emu_ctl config '{"reset": true, "agent_pause": false, "fault_seed": '"$SEED"', "
 fx_transfer_test down 64 injected_ws_aborts 3
 check "  3 or more ResumeSession calls (got $(($(resumes) - r0)))" \
     [ $(($(resumes) - r0)) -ge 3 ]
-fx_done "--via: two hosts behind one bastion (ssh, scp 64 MiB both ways, sftp), unreachable host exit 3, ws drops lose nothing"
+# Flow control through the stream (mux.h): a reader that stalls for 10 s
+# under --keepalive 1 with 16 MiB pending loses nothing and is not taken
+# for a dead peer; the bastion is given by its Name tag (web1).  stdin
+# EOF then ends the session: FIN, the host closes, exit 0.
+SIZE=$((16 * 1048576))
+head -c $SIZE /dev/urandom >"$T/src.bin" || exit 1
+coproc SRV { /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+c.sendall(open(sys.argv[1], "rb").read())
+while c.recv(65536):
+    pass
+' "$T/src.bin"; }
+read -r -t 10 port <&"${SRV[0]}" || { echo "FAIL no server port"; exit 1; }
+emu_ctl config '{"reset": true, "agent_pause": false, "host_map": {"slow.internal": '"$port"'}}' >/dev/null
+r0=$(resumes)
+timeout 150 /usr/bin/python3 - "$SSM_PROXY" $SIZE "$T/px/fc.err" \
+    >"$T/harness.out" <<'PY'
+import hashlib, subprocess, sys, time
+proxy, size, err = sys.argv[1:4]
+size = int(size)
+p = subprocess.Popen([proxy, "--keepalive", "1", "--via", "web1",
+                      "slow.internal", "5432"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=open(err, "wb"))
+h = hashlib.sha256()
+got = 0
+while got < size:
+    b = p.stdout.read1(1 << 20)
+    if not b:
+        break
+    h.update(b)
+    got += len(b)
+    if got >= 1048576 and got - len(b) < 1048576:
+        time.sleep(10)    # the reader stalls: stdout fills up
+p.stdin.close()           # EOF: FIN, the host closes, the session ends
+extra = len(p.stdout.read())
+try:
+    rc = p.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    p.kill()
+    rc = "timeout"
+print(got, h.hexdigest(), extra, rc)
+PY
+got= digest= extra= prc=
+read -r got digest extra prc <"$T/harness.out"
+check "--via web1 slow.internal: all $SIZE bytes through a 10 s stall" \
+    [ "$got:$extra" = "$SIZE:0" ]
+check "  SHA-256 equal" [ "$digest" = "$(sha "$T/src.bin")" ]
+check "  ssm-proxy exit 0 (got $prc), stderr empty" \
+    [ "$prc" = 0 ] && [ ! -s "$T/px/fc.err" ]
+check "  no ResumeSession ($(($(resumes) - r0)))" [ "$(resumes)" -eq "$r0" ]
+check "  StartSession for the id web1 names, host slow.internal, port 5432" \
+    logq '[(e["target"], e["host"], e["port"]) for e in L
+      if e["kind"]=="api" and e["api"]=="StartSession"][-1] ==
+      ("'"$EMU_TARGET"'", "slow.internal", "5432")'
+# smuxd reports the stream's end on its own, a moment later.
+logq_wait() {
+	local end=$((SECONDS + 10))
+	until logq "$1" 2>/dev/null; do
+		[ $SECONDS -lt $end ] || { logq "$1"; return 1; }
+		sleep 0.1
+	done
+}
+check "  the host saw our FIN: the stream closed both ways" \
+    logq_wait '[e["bytes_down"] for e in L
+      if e.get("event")=="smux_stream_closed"][-1] == '"$SIZE"
+
+fx_done "--via: two hosts behind one bastion (ssh, scp 64 MiB both ways, sftp), unreachable host exit 3, ws drops lose nothing, a stalled reader"

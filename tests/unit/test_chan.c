@@ -422,11 +422,15 @@ test_stream_rules(void)
 	CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 4, PT_OUTPUT, "efghijk", 8),
 	    SP_ERR_REFUSED, "stdout backpressure refuses");
 	CHECK(pop(c, &m, fb, &n, 8) == -1, "refused message not acked");
-	CHECK_EQ(chan_can_recv(c), 1, "still below the mark");
+	/* Less room than a message (chunk_size, here all of stdout_max):
+	 * stop reading, or every message read would be refused and resent
+	 * one at a time (a reader that leaves a few bytes, as --via's smux
+	 * decoder does, would crawl). */
+	CHECK_EQ(chan_can_recv(c), 0, "no room for a message: stop reading");
 	chan_stdout_consume(c, 4, 9);
 	CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 4, PT_OUTPUT, "efghijk", 10), 0,
 	    "accepted after stdout drained");
-	CHECK_EQ(chan_can_recv(c), 1, "below the mark: keep reading");
+	CHECK_EQ(chan_can_recv(c), 0, "7 of 8: no room for a message");
 	/* A buffered (acked) message waits while stdout is full. */
 	CHECK_EQ(feed(c, MSG_OUTPUT_STREAM, 6, PT_OUTPUT, "MN", 11), 0,
 	    "seq 6 buffered");
