@@ -304,9 +304,8 @@ check_via(struct args *a, const char *host)
 	struct config *c = &a->c;
 
 	if (!apimsg_host_valid(host)) {
-		log_error("invalid host \"%.64s\" for --via: expected 1 to %d "
-		    "bytes of UTF-8 without control characters", host,
-		    APIMSG_MAX_HOST);
+		log_error("invalid host for --via: expected 1 to %d bytes of "
+		    "UTF-8 without control characters", APIMSG_MAX_HOST);
 		return EXIT_USAGE;
 	}
 	if (c->push_key || c->ephemeral_key || c->os_user != NULL ||
@@ -365,12 +364,12 @@ parse_options(int argc, char **argv, struct args *a)
 			return r;
 	argc -= optind;
 	argv += optind;
-	if (a->c.list && argc == 0)
-		return -1;
 	if (a->c.list && a->via != NULL) {
 		log_error("--list cannot be combined with --via");
 		return EXIT_USAGE;
 	}
+	if (a->c.list && argc == 0)
+		return -1;
 	if (a->c.list) {
 		log_error("--list takes no TARGET");
 		return EXIT_USAGE;

@@ -8,6 +8,23 @@
 . "$(dirname "$0")/faults.bash"
 fx_start
 
+# Usage errors: one line, exit 1, no API call.
+usage_err() {	# expected-line args...
+	local want=$1
+	shift
+	"$SSM_PROXY" "$@" </dev/null >"$T/u.out" 2>"$T/u.err"
+	[ $? -eq 1 ] && [ ! -s "$T/u.out" ] && same "$T/u.err" "ssm-proxy: $want"
+}
+check "--via with --transport eice: usage error" usage_err \
+    "--via cannot be combined with EC2 Instance Connect options or --transport" \
+    --via "$EMU_TARGET" --transport eice db.internal 22
+check "--via with a control character in HOST: usage error" usage_err \
+    "invalid host for --via: expected 1 to 255 bytes of UTF-8 without control characters" \
+    --via "$EMU_TARGET" "$(printf 'db\tx')" 22
+check "--list with --via: usage error" usage_err \
+    "--list cannot be combined with --via" --list --via "$EMU_TARGET"
+check "  no API call made" logq '[e for e in L if e["kind"]=="api"] == []'
+
 echo "--via $EMU_TARGET" >"$T/px.flags"
 DEST=$EMU_SSH_USER@$EMU_VIA_HOST
 
