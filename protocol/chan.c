@@ -382,6 +382,12 @@ chan_idle(const struct chan *c)
 	return c->base_seq == c->next_seq && buf_len(&c->ctrl) == 0;
 }
 
+int
+chan_port_mux(const struct chan *c)
+{
+	return c->port_mux;
+}
+
 const char *
 chan_agent_version(const struct chan *c)
 {

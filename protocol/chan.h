@@ -21,8 +21,9 @@
  *  - out-of-order incoming messages: recv_window bytes; a message that does
  *    not fit is dropped unacknowledged, so the agent resends it;
  *  - bytes owed to stdout: stdout_max; above it incoming data is refused
- *    unacknowledged and chan_can_recv() turns false, so the caller stops
- *    reading the websocket until stdout drains.
+ *    unacknowledged, and chan_can_recv() turns false once less than
+ *    chunk_size of room is left, so the caller stops reading the
+ *    websocket until stdout drains.
  * Nothing that was acknowledged is ever dropped.
  *
  * Incoming stream data reaches chan_stdout() exactly once and in sequence
@@ -118,6 +119,9 @@ struct chan_params {
 	 * each buffered message delivered later; NULL: nobody asks. */
 	void		(*observe)(void *arg, const struct chan_event *ev);
 	void		 *observe_arg;
+	/* Accept a multiplexed port session (Properties.type
+	 * LocalPortForwarding, PROTOCOL.md "Handshake"); 0 refuses it. */
+	int		  accept_mux;
 };
 
 struct chan_stats {
@@ -202,11 +206,15 @@ enum chan_state chan_state(const struct chan *c);
 /* Fixed lower-case names: "open", "delivered"... ("?" if unknown). */
 const char *chan_state_name(enum chan_state s);
 const char *chan_decision_name(enum chan_decision d);
-/* Fatal error code and one line of text (empty if none). */
+/* Fatal error code and one line of text (empty if none).  SP_ERR_CLOSED
+ * is the agent's ConnectToPortError flag: it could not reach the port. */
 int	chan_error(const struct chan *c, const char **text);
 /* True when nothing we sent awaits acknowledgement and nothing waits to
  * be written: a clean point to close. */
 int	chan_idle(const struct chan *c);
+/* The handshake agreed on a multiplexed port session: the stream data
+ * is an smux byte stream (smux.h).  Only with chan_params.accept_mux. */
+int	chan_port_mux(const struct chan *c);
 /* Agent version from the HandshakeRequest ("" before it). */
 const char *chan_agent_version(const struct chan *c);
 /* CustomerMessage of HandshakeComplete ("" if none). */

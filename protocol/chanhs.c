@@ -31,10 +31,11 @@ is_shell_session_type(const char *t)
 /*
  * Answer a HandshakeRequest (PROTOCOL.md "Handshake").  We accept a Port
  * session whose Properties.type is absent (AWS-StartSSHSession) or anything but
- * LocalPortForwarding: the agent relays those as one plain stream.  Every
- * other action or session type, and multiplexed port forwarding, is
- * answered as failed with a reason, which makes the agent end the
- * session, and fails the channel with that reason.
+ * LocalPortForwarding: the agent relays those as one plain stream; and
+ * LocalPortForwarding, which the agent multiplexes with smux, only when the
+ * caller asked for it (accept_mux, for --via).  Every other action or
+ * session type is answered as failed with a reason, which makes the agent
+ * end the session, and fails the channel with that reason.
  */
 int
 chan_hs_request(struct chan *c, const uint8_t *p, size_t len,
@@ -70,15 +71,18 @@ chan_hs_request(struct chan *c, const uint8_t *p, size_t len,
 		if (strcmp(a->action_type, PL_ACTION_SESSION_TYPE) == 0) {
 			const char *st = a->session_type ? a->session_type : "";
 
+			int mux = a->properties_type != NULL &&
+			    strcmp(a->properties_type, PORT_TYPE_MUX) == 0;
+
 			if (strcmp(st, "Port") == 0 &&
-			    (a->properties_type == NULL ||
-			    strcmp(a->properties_type, PORT_TYPE_MUX) != 0))
+			    (!mux || c->p.accept_mux)) {
 				c->session_type_ok = 1;
-			else if (strcmp(st, "Port") == 0)
+				c->port_mux = mux;
+			} else if (strcmp(st, "Port") == 0)
 				chan_str_set3(text, sizeof(text), "multiplexed "
 				    "port forwarding (port session type "
-				    PORT_TYPE_MUX ") is not supported yet; "
-				    "use a document such as AWS-StartSSHSession",
+				    PORT_TYPE_MUX ") needs --via; use a "
+				    "document such as AWS-StartSSHSession",
 				    NULL, NULL);
 			else if (is_shell_session_type(st))
 				chan_str_set3(text, sizeof(text),

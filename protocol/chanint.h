@@ -48,6 +48,7 @@ struct chan {
 	char		*customer_message;
 	char		*close_output;
 	int		 session_type_ok;
+	int		 port_mux;	/* LocalPortForwarding accepted */
 	int		 handshake_seen;
 	int		 paused;
 	int		 probe_due;	/* paused: chan_tick() chose a probe */

@@ -229,7 +229,14 @@ chan_rx_stream(struct chan *c, const struct msg *m, uint64_t now)
 int
 chan_can_recv(const struct chan *c)
 {
-	return buf_len(&c->stdout_buf) < c->p.stdout_max &&
+	size_t need = c->p.chunk_size < c->p.stdout_max ? c->p.chunk_size :
+	    c->p.stdout_max;
+
+	/* Room for a message of the usual size (both sides send chunks of
+	 * chunk_size): with less, each message read would be refused and
+	 * resent one by one, slowly, as when a reader that consumes odd
+	 * amounts (--via's smux decoder) leaves a few bytes of room. */
+	return buf_len(&c->stdout_buf) + need <= c->p.stdout_max &&
 	    buf_avail(&c->ctrl) >= CTRL_MAX / 2;
 }
 

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "json.h"
 #include "sigv4.h"
+#include "utf8.h"
 
 /* Bodies we build are small; the cap only guards against misuse. */
 #define APIMSG_MAX_BODY		8192
@@ -327,17 +328,23 @@ body_finish(struct json_writer *w, int r, char **out)
 	return r;
 }
 
-/* "Parameters":{"portNumber":["P"]} */
+/* "Parameters":{["host":["H"],]"portNumber":["P"]} */
 static int
-put_port(struct json_writer *w, unsigned int port)
+put_params(struct json_writer *w, const char *host, unsigned int port)
 {
 	char ports[8];
 	int r;
 
 	snprintf(ports, sizeof(ports), "%u", port);
 	if ((r = json_w_key(w, "Parameters")) != 0 ||
-	    (r = json_w_obj_open(w)) != 0 ||
-	    (r = json_w_key(w, "portNumber")) != 0 ||
+	    (r = json_w_obj_open(w)) != 0)
+		return r;
+	if (host != NULL && ((r = json_w_key(w, "host")) != 0 ||
+	    (r = json_w_arr_open(w)) != 0 ||
+	    (r = json_w_str(w, host)) != 0 ||
+	    (r = json_w_arr_close(w)) != 0))
+		return r;
+	if ((r = json_w_key(w, "portNumber")) != 0 ||
 	    (r = json_w_arr_open(w)) != 0 ||
 	    (r = json_w_str(w, ports)) != 0 ||
 	    (r = json_w_arr_close(w)) != 0)
@@ -349,6 +356,14 @@ int
 apimsg_start_session_body(const char *target, const char *document,
     unsigned int port, char **out)
 {
+	return apimsg_start_session_body_host(target, document, NULL, port,
+	    out);
+}
+
+int
+apimsg_start_session_body_host(const char *target, const char *document,
+    const char *host, unsigned int port, char **out)
+{
 	struct json_writer *w;
 	size_t n;
 	int r;
@@ -358,13 +373,24 @@ apimsg_start_session_body(const char *target, const char *document,
 	    n > APIMSG_MAX_TARGET || port > 65535 ||
 	    (document != NULL && *document == '\0'))
 		return SP_ERR_INVALID_ARG;
+	if (host != NULL && (port == 0 || !apimsg_host_valid(host)))
+		return SP_ERR_INVALID_ARG;
 	r = body_start(&w, "Target", target);
 	if (r == 0 && document != NULL &&
 	    (r = json_w_key(w, "DocumentName")) == 0)
 		r = json_w_str(w, document);
 	if (r == 0 && port != 0)
-		r = put_port(w, port);
+		r = put_params(w, host, port);
 	return body_finish(w, r, out);
+}
+
+int
+apimsg_host_valid(const char *host)
+{
+	size_t n = strlen(host);
+
+	return n >= 1 && n <= APIMSG_MAX_HOST && !apimsg_has_control(host) &&
+	    utf8_valid((const uint8_t *)host, n);
 }
 
 int

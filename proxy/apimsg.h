@@ -32,6 +32,7 @@
 #define APIMSG_MAX_TOKEN	16384	/* TokenValue, bytes */
 #define APIMSG_MAX_URL		16384	/* StreamUrl, bytes */
 #define APIMSG_MAX_TARGET	400	/* StartSession Target, 1..400 */
+#define APIMSG_MAX_HOST		255	/* --via HOST: a DNS name's limit */
 
 /* An AWS error as parsed from a JSON 1.1 error response. */
 struct apimsg_error {
@@ -117,6 +118,20 @@ void	apimsg_session_clear(struct apimsg_session *s);
  */
 int	apimsg_start_session_body(const char *target, const char *document,
 	    unsigned int port, char **out) SP_WUR;
+/*
+ * As apimsg_start_session_body, with the remote host of
+ * AWS-StartPortForwardingSessionToRemoteHost (--via) first among the
+ * Parameters:
+ *   {"Target":T,"DocumentName":D,"Parameters":{"host":["H"],
+ *    "portNumber":["P"]}}
+ * host NULL is apimsg_start_session_body; else it must pass
+ * apimsg_host_valid() and port must not be 0.
+ */
+int	apimsg_start_session_body_host(const char *target,
+	    const char *document, const char *host, unsigned int port,
+	    char **out) SP_WUR;
+/* 1 if host is 1..APIMSG_MAX_HOST bytes of UTF-8 without controls. */
+int	apimsg_host_valid(const char *host);
 
 /* 1 if s holds a C0 control character or DEL, else 0. */
 int	apimsg_has_control(const char *s);

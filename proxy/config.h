@@ -9,6 +9,7 @@
 #include "awscfg.h"
 
 #define CONFIG_DEFAULT_DOCUMENT	"AWS-StartSSHSession"
+#define CONFIG_VIA_DOCUMENT	"AWS-StartPortForwardingSessionToRemoteHost"
 #define CONFIG_DEFAULT_PORT	22
 #define CONFIG_DEFAULT_LIFETIME	60	/* --key-lifetime, seconds */
 #define CONFIG_MAX_LIFETIME	86400
@@ -35,7 +36,9 @@ enum list_format {
 };
 
 struct config {
-	const char	*target;	/* as ssh gave it (target.h) */
+	const char	*target;	/* as ssh gave it (target.h), or
+					   --via's bastion */
+	const char	*via_host;	/* --via: the host behind it */
 	unsigned int	 port;		/* PORT */
 	const char	*document;	/* --document */
 	/* --profile, --region, --endpoint-url, --ca-bundle */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apimsg.h"
 #include "compat.h"
 #include "config.h"
 #include "eic.h"
@@ -34,6 +35,7 @@ struct args {
 	int		 verbose;
 	int		 quiet;
 	struct resolve	 rs;		/* the target, checked */
+	const char	*via;		/* --via BASTION */
 };
 
 /*
@@ -94,6 +96,7 @@ usage(FILE *f)
 	    "                 [--region REGION] [--start] [--trace FILE]\n"
 	    "                 [--transport ssm|eice|auto]\n"
 	    "                 [--wait-connected SECONDS] TARGET [PORT]\n"
+	    "       ssm-proxy --via BASTION [options] HOST [PORT]\n"
 	    "       ssm-proxy --list [--format table|ssh-config]\n"
 	    "                 [--name-tag KEY] [--profile NAME] [--region REGION]\n");
 }
@@ -107,6 +110,9 @@ help(void)
 "TARGET: i-... or mi-... id, an IPv4 address or private DNS name, or a\n"
 "name tag's value; any of them may end in .REGION (web1.eu-west-1).\n"
 "PORT: 1 to 65535, default 22.\n"
+"--via BASTION: reach HOST:PORT through the managed instance BASTION (an\n"
+"id or a name, as TARGET), which needs no sshd or key; the document is\n"
+"AWS-StartPortForwardingSessionToRemoteHost unless --document says.\n"
 "\n"
 "  --ca-bundle FILE          CA certificates (PEM) for every TLS connection\n"
 "  --cache-ttl SECONDS       keep a name's id 0 to 604800 s (default 600;\n"
@@ -146,6 +152,7 @@ help(void)
 "                            (default ssm)\n"
 "  -V, --version             print the version\n"
 "  -v, --verbose             more messages (up to -vvvvv)\n"
+"  --via BASTION             reach HOST behind the managed instance BASTION\n"
 "  --wait-connected SECONDS  retry TargetNotConnected for 0 to 86400 s\n"
 "                            (default 0)\n"
 "\n"
@@ -185,6 +192,7 @@ string_option(struct args *a, int ch)
 	switch (ch) {
 	case 'A':	return &a->c.trace;
 	case 'C':	return &a->c.aws.ca_bundle;
+	case 'B':	return &a->via;
 	case 'D':	return &a->c.document;
 	case 'E':	return &a->c.aws.endpoint_url;
 	case 'G':	return &a->c.eice_connect_to;	/* checked later */
@@ -285,6 +293,33 @@ take_option(struct args *a, int ch, const char *arg)
 	}
 }
 
+/*
+ * --via BASTION HOST [PORT]: HOST is the host behind the bastion, and the
+ * options that act on the bastion's own sshd do not apply.  -1 to go on.
+ */
+static int
+check_via(struct args *a, const char *host)
+{
+	struct config *c = &a->c;
+
+	if (!apimsg_host_valid(host)) {
+		log_error("invalid host for --via: expected 1 to %d bytes of "
+		    "UTF-8 without control characters", APIMSG_MAX_HOST);
+		return EXIT_USAGE;
+	}
+	if (c->push_key || c->ephemeral_key || c->os_user != NULL ||
+	    c->transport != TRANSPORT_SSM || c->eice_id != NULL ||
+	    c->eice_connect_to != NULL) {
+		log_error("--via cannot be combined with EC2 Instance Connect "
+		    "options or --transport");
+		return EXIT_USAGE;
+	}
+	c->via_host = host;
+	if (c->document == NULL)
+		c->document = CONFIG_VIA_DOCUMENT;
+	return -1;
+}
+
 /* The options: -1 to go on, or the exit status. */
 static int
 parse_options(int argc, char **argv, struct args *a)
@@ -318,6 +353,7 @@ parse_options(int argc, char **argv, struct args *a)
 		{ "verbose",	  no_argument,	     NULL, 'v' },
 		{ "version",	  no_argument,	     NULL, 'V' },
 		{ "wait-connected", required_argument, NULL, 'W' },
+		{ "via",	  required_argument, NULL, 'B' },
 		{ NULL,		  0,		     NULL, 0 }
 	};
 	int ch, r;
@@ -327,6 +363,10 @@ parse_options(int argc, char **argv, struct args *a)
 			return r;
 	argc -= optind;
 	argv += optind;
+	if (a->c.list && a->via != NULL) {
+		log_error("--list cannot be combined with --via");
+		return EXIT_USAGE;
+	}
 	if (a->c.list && argc == 0)
 		return -1;
 	if (a->c.list) {
@@ -337,8 +377,10 @@ parse_options(int argc, char **argv, struct args *a)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	a->c.target = argv[0];
+	a->c.target = a->via != NULL ? a->via : argv[0];
 	if (resolve_parse(&a->rs, a->c.target) != 0)
+		return EXIT_USAGE;
+	if (a->via != NULL && check_via(a, argv[0]) != -1)
 		return EXIT_USAGE;
 	if (argc == 2 &&
 	    parse_uint(argv[1], 1, 65535, &a->c.port, "port", NULL) != 0)
@@ -439,12 +481,13 @@ main(int argc, char **argv)
 	no_core_dumps();
 	save_fd_flags();
 	memset(&a, 0, sizeof(a));
-	a.c.document = CONFIG_DEFAULT_DOCUMENT;
 	a.c.port = CONFIG_DEFAULT_PORT;
 	a.c.key_lifetime = CONFIG_DEFAULT_LIFETIME;
 	a.c.cache_ttl = NAMECACHE_DEFAULT_TTL;
 	if ((r = parse_options(argc, argv, &a)) != -1)
 		return r;
+	if (a.c.document == NULL)
+		a.c.document = CONFIG_DEFAULT_DOCUMENT;
 	log_init(a.quiet ? LOG_ERROR : (enum log_level)(LOG_INFO +
 	    (a.verbose > 4 ? 4 : a.verbose)));
 	if ((r = check_name_options(&a)) != -1 ||

@@ -81,6 +81,7 @@ struct session {
 	int			 road_eice;	/* taken: no SSM session */
 	struct eice_route	 route;
 	struct eicetun		*eice;
+	char			 via_error[400];	/* --via */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -595,6 +596,14 @@ open_tunnel(struct session *s)
 	tp.keepalive_s = s->conf->keepalive_s;
 	tp.progress_timeout_s = s->conf->progress_timeout_s;
 	tp.payload_size = s->conf->payload_size;
+	if (s->conf->via_host != NULL) {
+		snprintf(s->via_error, sizeof(s->via_error), "the bastion %.100s "
+		    "could not reach %s%.255s%s:%u", s->rs.id,
+		    strchr(s->conf->via_host, ':') ? "[" : "",
+		    s->conf->via_host,
+		    strchr(s->conf->via_host, ':') ? "]" : "", s->conf->port);
+		tp.via_error = s->via_error;
+	}
 	tp.done = tunnel_done;
 	tp.arg = s;
 	if ((s->tunnel = tunnel_start(&tp)) == NULL) {
@@ -666,8 +675,8 @@ start_session(struct session *s)
 	char *body = NULL;
 	int r;
 
-	if ((r = apimsg_start_session_body(s->rs.id,
-	    s->conf->document, s->conf->port, &body)) != 0) {
+	if ((r = apimsg_start_session_body_host(s->rs.id, s->conf->document,
+	    s->conf->via_host, s->conf->port, &body)) != 0) {
 		log_error("cannot build the StartSession request: %s",
 		    sp_err_str(r));
 		return -1;

@@ -431,3 +431,19 @@ trace_reconnect(unsigned int attempt, uint64_t delay_ms)
 	line_end(w);
 	tr_reason[0] = '\0';
 }
+
+void
+trace_smux(const char *what, uint32_t sid, const char *why)
+{
+	struct json_writer *w;
+
+	if (tr_fd == -1)
+		return;
+	if ((w = line_begin("smux")) != NULL) {
+		put_str(w, "what", what);
+		put_int(w, "stream", sid);
+		if (why != NULL)
+			put_str(w, "why", why);
+	}
+	line_end(w);
+}

@@ -59,5 +59,8 @@ void	trace_phase(const char *from, const char *to, const char *chan);
  * the last reconnect is the next reconnect's reason. */
 void	trace_ws(const char *what, const char *why);
 void	trace_reconnect(unsigned int attempt, uint64_t delay_ms);
+/* --via: an smux event ("syn", "fin-sent", "fin-received", "failed") on
+ * stream sid; why is fixed text or NULL. */
+void	trace_smux(const char *what, uint32_t sid, const char *why);
 
 #endif /* SSM_TRACE_H */

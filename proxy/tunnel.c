@@ -21,6 +21,7 @@
 
 #include "chan.h"
 #include "log.h"
+#include "mux.h"
 #include "trace.h"
 #include "tunnel.h"
 #include "wsconn.h"
@@ -46,6 +47,7 @@ struct tunnel {
 	struct tunnel_params	 p;
 	struct wsconn		*ws;
 	struct chan		*chan;
+	struct mux		*mux;		/* --via: the smux stream */
 	struct loop_watch	*in_w, *out_w;
 	struct loop_timer	 chan_timer, phase_timer;
 	uint64_t		 timer_at;
@@ -88,6 +90,57 @@ rand_cb(void *arg, void *p, size_t len)
 	}
 }
 
+/*
+ * Stdin and stdout meet the channel directly, or in a multiplexed (--via)
+ * session through the one smux stream (mux.h).
+ */
+static size_t
+in_space(const struct tunnel *t)
+{
+	if (t->mux != NULL)
+		return mux_send_space(t->mux, t->chan);
+	if (t->p.via_error != NULL && chan_port_mux(t->chan))
+		return 0;		/* until pump_opened() */
+	return chan_send_space(t->chan);
+}
+
+static int
+in_send(struct tunnel *t, const void *p, size_t n, uint64_t now)
+{
+	if (t->mux != NULL)
+		return mux_send(t->mux, t->chan, p, n, now);
+	return chan_send(t->chan, p, n, now);
+}
+
+static void
+in_eof(struct tunnel *t)
+{
+	if (t->mux != NULL)
+		mux_send_eof(t->mux);	/* FIN first: mux_pump() */
+	else
+		chan_send_eof(t->chan);
+}
+
+static size_t
+out_get(struct tunnel *t, const uint8_t **p, uint64_t now)
+{
+	if (t->mux != NULL)
+		return mux_stdout(t->mux, t->chan, p, now);
+	return chan_stdout(t->chan, p);
+}
+
+static void
+out_done(struct tunnel *t, size_t n, uint64_t now)
+{
+	if (t->mux != NULL) {
+		/* The trace counts the channel's bytes (mux_stdout()). */
+		mux_stdout_consume(t->mux, n);
+		return;
+	}
+	chan_stdout_consume(t->chan, n, now);
+	trace_stdout(n);
+}
+
 static void
 phase_timeout(void *arg)
 {
@@ -128,6 +181,15 @@ finish(struct tunnel *t, enum tunnel_end end)
 		    (unsigned long long)st.frames_out,
 		    (unsigned long long)st.resends);
 	}
+	if (t->mux != NULL) {
+		uint32_t sid;
+		uint64_t dropped, nops;
+
+		mux_stats(t->mux, &sid, &dropped, &nops);
+		log_verbose("smux stream %llu: %llu bytes dropped, %llu "
+		    "keepalives", (unsigned long long)sid,
+		    (unsigned long long)dropped, (unsigned long long)nops);
+	}
 	set_phase(t, PH_DONE, 0);
 	t->end = end;
 	loop_timer_cancel(&t->chan_timer);
@@ -163,7 +225,7 @@ on_stdin(void *arg, int fd, int events)
 	size_t space;
 	ssize_t n;
 
-	space = chan_send_space(t->chan);
+	space = in_space(t);
 	if (space == 0 || t->stdin_eof)
 		return;
 	if (space > sizeof(buf))
@@ -177,10 +239,10 @@ on_stdin(void *arg, int fd, int events)
 			    strerror(errno));
 		debug("standard input closed");
 		t->stdin_eof = 1;
-		chan_send_eof(t->chan);
+		in_eof(t);
 		return;
 	}
-	if (chan_send(t->chan, buf, (size_t)n, loop_now_ms()) != 0) {
+	if (in_send(t, buf, (size_t)n, loop_now_ms()) != 0) {
 		/* Cannot happen: we read no more than the space. */
 		log_error("internal error queueing input");
 		finish(t, TUNNEL_END_LOST);
@@ -195,7 +257,7 @@ on_stdout(void *arg, int fd, int events)
 	size_t len;
 	ssize_t n;
 
-	if ((len = chan_stdout(t->chan, &p)) == 0)
+	if ((len = out_get(t, &p, loop_now_ms())) == 0)
 		return;
 	n = (events & LOOP_HUP) ? -1 : write(fd, p, len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -207,8 +269,7 @@ on_stdout(void *arg, int fd, int events)
 		t->stdout_gone = 1;
 		return;
 	}
-	chan_stdout_consume(t->chan, (size_t)n, loop_now_ms());
-	trace_stdout((size_t)n);
+	out_done(t, (size_t)n, loop_now_ms());
 }
 
 static void
@@ -274,7 +335,8 @@ stdout_full(void *arg)
 	struct tunnel *t = arg;
 	const uint8_t *f;
 
-	return !t->stdout_gone && chan_stdout(t->chan, &f) > 0;
+	return !t->stdout_gone && (chan_stdout(t->chan, &f) > 0 ||
+	    (t->mux != NULL && mux_stdout_held(t->mux) > 0));
 }
 
 void
@@ -309,7 +371,12 @@ pump_failed(struct tunnel *t)
 	int r;
 
 	r = chan_error(t->chan, &txt);
-	log_error("%s", txt[0] ? txt : sp_err_str(r));
+	if (r == SP_ERR_CLOSED && t->p.via_error != NULL) {
+		/* ConnectToPortError: the session opened, the host did not. */
+		log_error("%s", t->p.via_error);
+		t->was_open = 0;
+	} else
+		log_error("%s", txt[0] ? txt : sp_err_str(r));
 	/* Write what the channel queued before it failed, such as the
 	 * HandshakeResponse that tells the agent why we refused the
 	 * session, before the websocket closes. */
@@ -331,6 +398,51 @@ pump_opened(struct tunnel *t)
 		log_info("%s", txt);
 	log_verbose("session %s open (agent %s)", t->p.session_id,
 	    chan_agent_version(t->chan));
+	if (t->p.via_error != NULL && chan_port_mux(t->chan)) {
+		debug("multiplexed port session: one smux stream");
+		if ((t->mux = mux_new()) == NULL) {
+			log_error("out of memory");
+			call_terminate_api(t);
+			finish(t, TUNNEL_END_LOST);
+		}
+	} else if (t->p.via_error != NULL)
+		debug("port session not multiplexed: one plain stream");
+}
+
+/*
+ * --via: the smux stream failed, or the host closed the connection (the
+ * agent's FIN), which ends the session as sshd's EOF does without --via.
+ * 0 to go on.
+ */
+static int
+pump_mux(struct tunnel *t, uint64_t now)
+{
+	const char *why;
+
+	if (t->mux == NULL)
+		return 0;
+	if ((why = mux_error(t->mux)) != NULL) {
+		log_error("session %s: the multiplexed stream failed: %s",
+		    t->p.session_id, why);
+		wsconn_flush(t->ws);
+		call_terminate_api(t);
+		finish(t, TUNNEL_END_LOST);
+		return -1;
+	}
+	if ((mux_peer_closed(t->mux) || t->stdout_gone) && !t->stdin_eof) {
+		/* The host closed, or ssh went: FIN, then the normal end. */
+		debug("%s", t->stdout_gone ? "standard output gone" :
+		    "the host closed the connection");
+		t->stdin_eof = 1;
+		mux_send_eof(t->mux);
+	}
+	if (mux_pump(t->mux, t->chan, now) != 0) {
+		log_error("out of memory");
+		call_terminate_api(t);
+		finish(t, TUNNEL_END_LOST);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -368,11 +480,10 @@ pump_stdout(struct tunnel *t, uint64_t now)
 	const uint8_t *f;
 	size_t len;
 
-	len = chan_stdout(t->chan, &f);
-	if (t->stdout_gone && len > 0) {
-		chan_stdout_consume(t->chan, len, now);
-		trace_stdout(len);
-		len = 0;
+	len = out_get(t, &f, now);
+	while (t->stdout_gone && len > 0) {
+		out_done(t, len, now);
+		len = out_get(t, &f, now);
 	}
 	if (t->out_w != NULL)
 		loop_watch_set(t->out_w, len > 0 ? LOOP_OUT : 0);
@@ -399,8 +510,9 @@ pump_ending(struct tunnel *t, uint64_t now)
 {
 	if ((t->stdin_eof || t->stdout_gone) && t->phase == PH_OPEN)
 		set_phase(t, PH_DRAIN, DRAIN_MS);
-	if (t->phase == PH_DRAIN &&
-	    (chan_idle(t->chan) || t->phase_expired)) {
+	/* --via: and for the agent's FIN, the host's connection closed. */
+	if (t->phase == PH_DRAIN && ((chan_idle(t->chan) && (t->mux == NULL ||
+	    mux_peer_fin(t->mux))) || t->phase_expired)) {
 		if (chan_terminate(t->chan, now) != 0)
 			call_terminate_api(t);
 		else
@@ -443,6 +555,8 @@ tunnel_pump(struct tunnel *t)
 		return;
 	case CHAN_OPEN:
 		pump_opened(t);
+		if (t->phase == PH_DONE)
+			return;
 		break;
 	case CHAN_CLOSED:
 		pump_closed(t);
@@ -451,6 +565,8 @@ tunnel_pump(struct tunnel *t)
 		break;
 	}
 	len = pump_stdout(t, now);
+	if (pump_mux(t, now) != 0)
+		return;
 	if (t->phase == PH_FLUSH) {
 		if (len == 0 || t->phase_expired) {
 			/* Idempotent, and leaves no session behind. */
@@ -461,7 +577,7 @@ tunnel_pump(struct tunnel *t)
 	}
 
 	/* stdin: read while the channel takes more (backpressure). */
-	can = !t->stdin_eof && chan_send_space(t->chan) > 0;
+	can = !t->stdin_eof && in_space(t) > 0;
 	if (t->in_w != NULL)
 		loop_watch_set(t->in_w, can ? LOOP_IN : 0);
 	/* The websocket: write what is due, read while there is room. */
@@ -479,7 +595,7 @@ tunnel_signal(struct tunnel *t, int sig)
 	if (sig == SIGHUP) {
 		/* ssh is done with us: end as after stdin EOF, at once. */
 		t->stdin_eof = 1;
-		chan_send_eof(t->chan);
+		in_eof(t);
 		if (t->phase == PH_OPEN || t->phase == PH_DRAIN)
 			set_phase(t, PH_DRAIN, 1);
 		else if (t->phase == PH_CONNECTING)
@@ -546,6 +662,7 @@ tunnel_start(const struct tunnel_params *p)
 	cp.epoch_offset_ms = (int64_t)time(NULL) * 1000 -
 	    (int64_t)loop_now_ms();
 	cp.observe = trace_on() ? trace_chan_event : NULL;
+	cp.accept_mux = p->via_error != NULL;
 	trace_chan_params(&cp);
 	if ((t->chan = chan_new(&cp, loop_now_ms())) == NULL)
 		goto fail;
@@ -592,6 +709,7 @@ tunnel_free(struct tunnel *t)
 		return;
 	tunnel_detach(t);
 	wsconn_free(t->ws);
+	mux_free(t->mux);
 	chan_free(t->chan);
 	free(t);
 }

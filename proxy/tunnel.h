@@ -53,6 +53,13 @@ struct tunnel_params {
 	/* Stdin bytes per input_stream_data message; 0: 1024, as the
 	 * official clients send and the service is known to accept. */
 	unsigned int		 payload_size;
+	/*
+	 * --via: the line that reports the agent's ConnectToPortError
+	 * ("the bastion i-... could not reach HOST:PORT"); non-NULL also
+	 * accepts a multiplexed port session and runs ssh's connection as
+	 * its one smux stream (mux.h).  NULL: no --via.
+	 */
+	const char		*via_error;
 	/* Seconds the oldest unacknowledged message may wait; 0: 300. */
 	unsigned int		 progress_timeout_s;
 	/*

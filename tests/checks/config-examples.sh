@@ -22,6 +22,7 @@ check web1 "ssm-proxy %n %p"
 check DB-PRIMARY "ssm-proxy %n %p"
 check web1.eu-west-1 "ssm-proxy %n %p"
 check batch-7 "ssm-proxy --start %n %p"
+check db.vpc.internal "ssm-proxy --via bastion %h %p"
 check i-0123456789abcdef0.dev \
     "sh -c 'exec ssm-proxy --profile dev --region us-east-2 \"\${0%%.dev}\" \"\$1\"' %h %p"
 cm=$(ssh -G -F "$f" i-0123456789abcdef0 2>/dev/null </dev/null | sed -n 's/^controlmaster //p')
@@ -45,5 +46,5 @@ need = {"ssm:StartSession", "ssm:TerminateSession", "ssm:ResumeSession",
 if need - acts:
     sys.exit("iam-policy.json lacks %s" % ", ".join(sorted(need - acts)))
 EOF
-[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (10 hosts); iam-policy.json is JSON"
+[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (11 hosts); iam-policy.json is JSON"
 exit $fail

@@ -218,6 +218,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.recv_window = 1024;		/* 32 reorder slots */
 	p.stdout_max = 256;
 	p.max_frame = 65536;
+	p.accept_mux = size > 0 && (data[size - 1] & 0x80);	/* --via */
 	if ((c = chan_new(&p, now)) == NULL)
 		abort();
 	while (i < size) {

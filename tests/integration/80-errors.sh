@@ -81,7 +81,7 @@ expect "AWS_CA_BUNDLE that does not exist" 1 "cannot load the CA bundle $T/none.
     -- env AWS_CA_BUNDLE="$T/none.pem" "$SSM_PROXY" "$TGT" "$P"
 check "  no request reached the API" [ "$(wc -l <"$EMU_REQUEST_LOG")" -eq "$nlog" ]
 
-LPF='multiplexed port forwarding (port session type LocalPortForwarding) is not supported yet; use a document such as AWS-StartSSHSession'
+LPF='multiplexed port forwarding (port session type LocalPortForwarding) needs --via; use a document such as AWS-StartSSHSession'
 emu_ctl config '{"reset": true, "handshake_type": "LocalPortForwarding"}' \
     >/dev/null || exit 1
 expect "handshake for a LocalPortForwarding document" 3 "$LPF" \

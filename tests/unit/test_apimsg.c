@@ -431,6 +431,50 @@ test_bodies(void)
 	    "SessionId with UTF-8");
 }
 
+/* --via: the remote host first among the Parameters, exactly. */
+static void
+test_body_host(void)
+{
+	char *b = NULL, long_host[258];
+
+	CHECK_EQ(apimsg_start_session_body_host("i-0123456789abcdef0",
+	    "AWS-StartPortForwardingSessionToRemoteHost", "db.internal", 5432,
+	    &b), 0, "remote-host body");
+	CHECK_STR(b, "{\"Target\":\"i-0123456789abcdef0\",\"DocumentName\":"
+	    "\"AWS-StartPortForwardingSessionToRemoteHost\",\"Parameters\":"
+	    "{\"host\":[\"db.internal\"],\"portNumber\":[\"5432\"]}}",
+	    "host, then portNumber");
+	free(b);
+	CHECK_EQ(apimsg_start_session_body_host("i-0123456789abcdef0", NULL,
+	    "h\"\\x", 22, &b), 0, "host escaped");
+	CHECK_STR(b, "{\"Target\":\"i-0123456789abcdef0\",\"Parameters\":"
+	    "{\"host\":[\"h\\\"\\\\x\"],\"portNumber\":[\"22\"]}}",
+	    "host as a JSON string");
+	free(b);
+	CHECK_EQ(apimsg_start_session_body_host("i-1", NULL, NULL, 22, &b), 0,
+	    "no host: the plain body");
+	CHECK_STR(b, "{\"Target\":\"i-1\",\"Parameters\":{\"portNumber\":"
+	    "[\"22\"]}}", "no host member");
+	free(b);
+	memset(long_host, 'a', sizeof(long_host) - 1);
+	long_host[sizeof(long_host) - 1] = '\0';
+	CHECK_EQ(apimsg_start_session_body_host("i-1", NULL, long_host, 22,
+	    &b), SP_ERR_INVALID_ARG, "host over 255 bytes");
+	long_host[APIMSG_MAX_HOST] = '\0';
+	CHECK_EQ(apimsg_start_session_body_host("i-1", NULL, long_host, 22,
+	    &b), 0, "host of 255 bytes");
+	free(b);
+	CHECK_EQ(apimsg_start_session_body_host("i-1", NULL, "", 22, &b),
+	    SP_ERR_INVALID_ARG, "empty host");
+	CHECK_EQ(apimsg_start_session_body_host("i-1", NULL, "a\nb", 22, &b),
+	    SP_ERR_INVALID_ARG, "host with a control character");
+	CHECK_EQ(apimsg_start_session_body_host("i-1", NULL, "a\xff", 22, &b),
+	    SP_ERR_INVALID_ARG, "host not UTF-8");
+	CHECK_EQ(apimsg_start_session_body_host("i-1", NULL, "db", 0, &b),
+	    SP_ERR_INVALID_ARG, "host without a port");
+	CHECK(b == NULL, "nothing on failure");
+}
+
 int
 main(void)
 {
@@ -439,5 +483,6 @@ main(void)
 	test_limits();
 	test_resume_terminate();
 	test_bodies();
+	test_body_host();
 	return test_done();
 }
