@@ -67,54 +67,49 @@ fleet_id_ok(const char *id, size_t n)
 	return 1;
 }
 
-struct fleet_instance *
-fleet_list_add(struct fleet_list *l, int *full)
+/*
+ * One more zeroed element of size bytes at the end of the array *v of *n
+ * (room for *cap), growing it up to max elements.  NULL with *full set
+ * at max, NULL alone when memory ran out.
+ */
+static void *
+grow_slot(void **v, size_t *n, size_t *cap, size_t size, size_t max,
+    size_t first, int *full)
 {
-	struct fleet_instance *v;
-	size_t cap;
+	void *nv;
+	size_t nc;
 
 	*full = 0;
-	if (l->n >= FLEET_MAX_INSTANCES) {
+	if (*n >= max) {
 		*full = 1;
 		return NULL;
 	}
-	if (l->n == l->cap) {
-		cap = l->cap == 0 ? 16 : l->cap * 2;
-		if (cap > FLEET_MAX_INSTANCES)
-			cap = FLEET_MAX_INSTANCES;
-		if ((v = realloc(l->v, cap * sizeof(*v))) == NULL)
+	if (*n == *cap) {
+		nc = *cap == 0 ? first : *cap * 2;
+		if (nc > max)
+			nc = max;
+		if ((nv = realloc(*v, nc * size)) == NULL)
 			return NULL;
-		l->v = v;
-		l->cap = cap;
+		*v = nv;
+		*cap = nc;
 	}
-	v = &l->v[l->n++];
-	memset(v, 0, sizeof(*v));
-	return v;
+	nv = (char *)*v + (*n)++ * size;
+	memset(nv, 0, size);
+	return nv;
+}
+
+struct fleet_instance *
+fleet_list_add(struct fleet_list *l, int *full)
+{
+	return grow_slot((void **)&l->v, &l->n, &l->cap, sizeof(*l->v),
+	    FLEET_MAX_INSTANCES, 16, full);
 }
 
 struct fleet_endpoint *
 fleet_endpoint_add(struct fleet_endpoints *l, int *full)
 {
-	struct fleet_endpoint *v;
-	size_t cap;
-
-	*full = 0;
-	if (l->n >= FLEET_MAX_ENDPOINTS) {
-		*full = 1;
-		return NULL;
-	}
-	if (l->n == l->cap) {
-		cap = l->cap == 0 ? 4 : l->cap * 2;
-		if (cap > FLEET_MAX_ENDPOINTS)
-			cap = FLEET_MAX_ENDPOINTS;
-		if ((v = realloc(l->v, cap * sizeof(*v))) == NULL)
-			return NULL;
-		l->v = v;
-		l->cap = cap;
-	}
-	v = &l->v[l->n++];
-	memset(v, 0, sizeof(*v));
-	return v;
+	return grow_slot((void **)&l->v, &l->n, &l->cap, sizeof(*l->v),
+	    FLEET_MAX_ENDPOINTS, 4, full);
 }
 
 void
