@@ -110,6 +110,14 @@ deb:
 	    rc=$$?; cat build/deb/lintian.txt; \
 	    [ $$rc -eq 0 ] || { echo "deb: lintian reports errors"; exit 1; }
 
+# The .deb installed in a clean Debian 12 root, ssh through it, purged.
+check-deb: deb
+	@tests/deb-install.sh
+
+# The whole suite inside a Debian 13 root (tens of minutes; not in check).
+check-trixie: deb-deps
+	@tests/check-trixie.sh
+
 deb-deps:
 	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEB_DEPS_PKGS)"
 
