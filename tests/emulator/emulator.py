@@ -70,6 +70,7 @@ import sigv4  # noqa: E402
 try:
     import websockets
     import websockets.exceptions
+    import websockets.legacy.server
     from websockets.legacy.server import WebSocketServerProtocol
     from websockets.frames import OP_PONG
     import websockets.legacy.http
@@ -3006,7 +3007,7 @@ class Emulator:
         self.meta_srv = await asyncio.start_server(self.handle_meta,
                                                    "127.0.0.1", 0)
         self.meta_port = self.meta_srv.sockets[0].getsockname()[1]
-        wss = await websockets.serve(
+        wss = await websockets.legacy.server.serve(
             self.ws_handler, "127.0.0.1", 0, ssl=self.ssl_context(),
             create_protocol=self.make_protocol(), compression=None,
             max_size=1 << 20, ping_interval=self.args.ws_ping_interval,
