@@ -7,6 +7,9 @@
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the missing Debian packages only
+#   make deb        ssm-proxy_VERSION_ARCH.deb (Debian package), lintian
+#   make check-deb  install it in a clean Debian 12 root, ssh through it
+#   make check-trixie  build and make check inside a Debian 13 root
 #   make PORTABLE=1 the POSIX fallbacks of proxy/compat.c only, POSIX
 #                   names only (objects under build/port/)
 #   make clean      remove build outputs
@@ -117,13 +120,41 @@ FUZZ_BIN	:= $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZB)/%)
 
 # Debian packages the build, the tests and the demo need.
 DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
-		   libcurl4-openssl-dev libyajl-dev libexpat1-dev clang libclang-rt-14-dev \
+		   libcurl4-openssl-dev libyajl-dev libexpat1-dev clang libclang-rt-dev \
 		   mandoc python3 python3-websockets openssh-client \
 		   openssh-server openssl rsync ca-certificates time strace \
 		   procps bash-completion zsh golang-go golang-github-xtaci-smux-dev
 
 .PHONY: all check check-run tests port-tests fuzz install uninstall deps \
-	clean demo bench FORCE
+	clean demo bench deb deb-deps check-deb check-trixie FORCE
+
+# Debian packages `make deb`, `check-deb` and `check-trixie` need (not
+# installed by `make check`).
+DEB_DEPS_PKGS	:= dpkg-dev binutils lintian mmdebstrap util-linux
+
+# The Debian package: build/deb holds the staged tree, lintian's output
+# goes to build/deb/lintian.txt (an error fails the target).
+DEB		:= ssm-proxy_$(VERSION)_$(shell dpkg --print-architecture \
+		   2>/dev/null || echo unknown).deb
+
+deb:
+	@$(MAKE) --no-print-directory deps deb-deps
+	@$(MAKE) --no-print-directory ssm-proxy
+	@packaging/deb/build.sh $(VERSION) build/deb
+	@lintian --tag-display-limit 0 --display-info $(DEB) >build/deb/lintian.txt 2>&1; \
+	    rc=$$?; cat build/deb/lintian.txt; \
+	    [ $$rc -eq 0 ] || { echo "deb: lintian reports errors"; exit 1; }
+
+# The .deb installed in a clean Debian 12 root, ssh through it, purged.
+check-deb: deb
+	@tests/deb-install.sh
+
+# The whole suite inside a Debian 13 root (tens of minutes; not in check).
+check-trixie: deb-deps
+	@tests/check-trixie.sh
+
+deb-deps:
+	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEB_DEPS_PKGS)"
 
 all: ssm-proxy
 
@@ -269,6 +300,8 @@ deps:
 	    --no-install-recommends $$missing
 
 clean:
-	rm -rf build ssm-proxy
+	rm -rf build ssm-proxy ssm-proxy_*.deb
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# (Not inside the Debian roots of build/debroot, nor their etc/*.d.)
+-include $(shell find build -path build/debroot -prune -o -name '*.d' \
+	   -type f -print 2>/dev/null)

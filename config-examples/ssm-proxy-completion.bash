@@ -19,8 +19,9 @@
 # Keys holding ':' (cached EC2 Instance Connect Endpoint routes,
 # eice:ID) are not hosts and are skipped.
 #
-# It wraps bash-completion's _known_hosts_real, the one function ssh,
-# scp and sftp call for host names, and adds cached names only when the
+# It wraps bash-completion's _known_hosts_real (before 2.12; from 2.12 on
+# the worker of _comp_compgen_known_hosts), what ssh, scp and sftp call
+# for host names, and adds cached names only when the
 # command is one of those: the normal completion (known_hosts, ~/.ssh/config
 # aliases, files for scp) is kept as it was.
 
@@ -67,7 +68,27 @@ _ssm_proxy_add_names()
     return 0
 }
 
-if declare -F _known_hosts_real >/dev/null &&
+# bash-completion 2.12 and later (Debian 13): ssh, scp and sftp call
+# _comp_compgen_known_hosts (and the old _known_hosts_real now leads to
+# it), whose worker fills the caller's array known_hosts, prefix and
+# suffix applied, and returns 1 when it stays empty.  Before 2.12
+# (Debian 12): _known_hosts_real fills COMPREPLY.
+if declare -F _comp_compgen_known_hosts__impl >/dev/null; then
+    if ! declare -F _ssm_proxy_known_hosts_impl >/dev/null; then
+        eval "_ssm_proxy_known_hosts_impl()
+            $(declare -f _comp_compgen_known_hosts__impl | tail -n +2)"
+        _comp_compgen_known_hosts__impl()
+        {
+            local rc=0 COMPREPLY=()
+            _ssm_proxy_known_hosts_impl "$@" || rc=$?
+            ((rc <= 1)) || return $rc
+            _ssm_proxy_add_names "$@"
+            known_hosts+=("${COMPREPLY[@]}")
+            ((${#known_hosts[@]})) || return 1
+            return 0
+        }
+    fi
+elif declare -F _known_hosts_real >/dev/null &&
     ! declare -F _ssm_proxy_known_hosts_real >/dev/null; then
     eval "_ssm_proxy_known_hosts_real()
         $(declare -f _known_hosts_real | tail -n +2)"

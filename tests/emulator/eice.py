@@ -22,6 +22,7 @@ import sigv4
 
 import websockets
 import websockets.exceptions
+import websockets.legacy.server
 from websockets.legacy.server import WebSocketServerProtocol
 
 log = logging.getLogger("emulator.eice")
@@ -126,7 +127,7 @@ class Eice:
                 me.release(self.eice)
                 WebSocketServerProtocol.connection_lost(self, exc)
 
-        return await websockets.serve(
+        return await websockets.legacy.server.serve(
             self.handler, "127.0.0.1", 0, ssl=self.ssl_context(),
             create_protocol=Proto, compression=None, max_size=1 << 20,
             ping_interval=None, close_timeout=2)

@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 import sigv4  # noqa: E402
 import websockets  # noqa: E402
 import websockets.exceptions  # noqa: E402
+import websockets.legacy.client  # noqa: E402
 
 NS = "{http://ec2.amazonaws.com/doc/2016-11-15/}"
 EICE_A, EICE_B = "eice-0123456789abcdef0", "eice-0fedcba9876543210"
@@ -214,7 +215,7 @@ class Probe:
         return st, obj, body.decode(errors="replace"), hs
 
     def connect(self, host, path):
-        return websockets.connect(
+        return websockets.legacy.client.connect(
             "wss://%s%s" % (host, path), host="127.0.0.1", port=self.port,
             ssl=self.ctx, server_hostname=host, compression=None,
             open_timeout=20, close_timeout=5)
@@ -419,7 +420,7 @@ async def tunnel_checks(p, info):
         resp = b""
         while b"\r\n\r\n" not in resp:
             resp += s.recv(1)
-        async with websockets.connect(
+        async with websockets.legacy.client.connect(
                 "wss://%s%s" % (host, path), sock=s, ssl=p.ctx,
                 server_hostname=host, compression=None) as ws:
             b = await banner(ws)

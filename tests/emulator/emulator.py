@@ -70,12 +70,15 @@ import sigv4  # noqa: E402
 try:
     import websockets
     import websockets.exceptions
+    import websockets.legacy.server
     from websockets.legacy.server import WebSocketServerProtocol
     from websockets.frames import OP_PONG
     import websockets.legacy.http
     # The request line carries the StreamUrl, up to ssm-proxy's 16 KiB
-    # cap; the library's own limit is about 4 KiB.
+    # cap; the library's own limit is 4 or 8 KiB (MAX_LINE up to
+    # websockets 10, MAX_LINE_LENGTH in 15).
     websockets.legacy.http.MAX_LINE = 32768
+    websockets.legacy.http.MAX_LINE_LENGTH = 32768
 except ImportError as e:   # fail loudly: a missing package is never a skip
     sys.stderr.write("emulator: FATAL: python3-websockets is required "
                      "(apt-get install python3-websockets): %s\n" % e)
@@ -1449,6 +1452,20 @@ class Emulator:
         return ctx
 
     # -- sshd --------------------------------------------------------------------
+    @staticmethod
+    def sshd_penalties():
+        """Whether sshd has PerSourcePenalties (OpenSSH 9.8 and later):
+        it refuses, with "Not allowed at this time", an address whose
+        connections ended unauthenticated too often, and every client
+        here, probes included, comes from 127.0.0.1."""
+        try:
+            r = subprocess.run([SSHD, "-V"], stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return False
+        m = re.search(rb"OpenSSH_(\d+)\.(\d+)", r.stdout + r.stderr)
+        return bool(m) and (int(m.group(1)), int(m.group(2))) >= (9, 8)
+
     def sshd_config(self, port, name="sshd"):
         d = self.dir
         use_pam = "no"
@@ -1481,6 +1498,7 @@ class Emulator:
             "PrintMotd no",
             "X11Forwarding no",
             "LogLevel VERBOSE",
+            "PerSourcePenalties no" if self.sshd_penalties() else "",
             ""])
 
     def setup_eic(self):
@@ -3006,7 +3024,7 @@ class Emulator:
         self.meta_srv = await asyncio.start_server(self.handle_meta,
                                                    "127.0.0.1", 0)
         self.meta_port = self.meta_srv.sockets[0].getsockname()[1]
-        wss = await websockets.serve(
+        wss = await websockets.legacy.server.serve(
             self.ws_handler, "127.0.0.1", 0, ssl=self.ssl_context(),
             create_protocol=self.make_protocol(), compression=None,
             max_size=1 << 20, ping_interval=self.args.ws_ping_interval,

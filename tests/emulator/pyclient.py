@@ -38,6 +38,7 @@ import sigv4  # noqa: E402
 
 import websockets  # noqa: E402
 import websockets.exceptions  # noqa: E402
+import websockets.legacy.client  # noqa: E402
 
 CLIENT_VERSION = "1.2.677.0"
 VERBOSE = False
@@ -172,7 +173,7 @@ class Client:
                 None, proxy_socket, self.args.proxy, su.hostname,
                 su.port or 443)
             kw["server_hostname"] = su.hostname
-        ws = await websockets.connect(
+        ws = await websockets.legacy.client.connect(
             self.stream_url, ssl=self.ctx, extra_headers=extra,
             compression=None, max_size=None, ping_interval=None,
             open_timeout=30, close_timeout=2, **kw)

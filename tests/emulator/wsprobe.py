@@ -30,6 +30,7 @@ import agentmsg as am  # noqa: E402
 import pyclient  # noqa: E402
 import websockets  # noqa: E402
 import websockets.exceptions  # noqa: E402
+import websockets.legacy.client  # noqa: E402
 
 failed = 0
 
@@ -76,18 +77,18 @@ async def main(state):
     kw = {"ssl": api.ctx, "compression": None, "open_timeout": 10}
 
     r = await start(api, info["sshd_port"])
-    ws = await websockets.connect(r["StreamUrl"], **kw)
+    ws = await websockets.legacy.client.connect(r["StreamUrl"], **kw)
     await ws.send(am.open_data_channel("wrong-token", uuid.uuid4(),
                                        uuid.uuid4()))
     c = await closed_code(ws)
     check("wrong TokenValue closed with 1008", c == 1008, c)
 
-    ws = await websockets.connect(r["StreamUrl"], **kw)
+    ws = await websockets.legacy.client.connect(r["StreamUrl"], **kw)
     await ws.send(b"\0" * 8)
     c = await closed_code(ws)
     check("binary first frame closed with 1008", c == 1008, c)
 
-    ws = await websockets.connect(r["StreamUrl"], **kw)
+    ws = await websockets.legacy.client.connect(r["StreamUrl"], **kw)
     await ws.send(am.open_data_channel(r["TokenValue"], uuid.uuid4(),
                                        uuid.uuid4()))
     copies, ids, closed = 0, set(), None
@@ -115,7 +116,7 @@ async def main(state):
           closed.digest_ok and "Handshake timed out" in (out or ""), out)
 
     r = await start(api, info["sshd_port"])
-    ws = await websockets.connect(r["StreamUrl"], **kw)
+    ws = await websockets.legacy.client.connect(r["StreamUrl"], **kw)
     await ws.send(am.open_data_channel(r["TokenValue"], uuid.uuid4(),
                                        uuid.uuid4()))
     first = am.decode(await asyncio.wait_for(ws.recv(), 10))
