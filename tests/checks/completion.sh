@@ -20,7 +20,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 home=$(mktemp -d /tmp/ssm-proxy-completion.XXXXXX) || exit 2
 trap 'rm -rf "$home"' EXIT
-mkdir -p "$home/.cache/ssm-proxy" "$home/.ssh" "$home/work" "$home/xdg/ssm-proxy"
+mkdir -p "$home/.cache/ssm-proxy" "$home/.ssh" "$home/cwd" "$home/xdg/ssm-proxy"
 chmod 700 "$home/.ssh"
 now=$(date +%s)
 live=$((now + 600))
@@ -45,14 +45,14 @@ echo "webnotcache${tab}i-0123456789abcdef7${tab}$live" \
 echo "webxdg${tab}i-0123456789abcdef8${tab}$live" \
     >"$home/xdg/ssm-proxy/names-0123456789abcdef.tsv"
 printf 'Host webalias\n\tHostName 192.0.2.1\n' >"$home/.ssh/config"
-: >"$home/work/webfile.txt"
+: >"$home/cwd/webfile.txt"
 
 # The sorted COMPREPLY for the command line $2 (cursor at its end), in a
 # fresh non-interactive bash; $1: "with" to source the script, or not.
 complete_line() {
 	HOME=$home XDG_CACHE_HOME=${XDG:-} LINE=$2 WITH=$1 BC=$bc SCRIPT=$script \
 	    bash --norc --noprofile -c '
-		cd "$HOME/work" || exit 2
+		cd "$HOME/cwd" || exit 2
 		. "$BC"
 		[ "$WITH" = with ] && . "$SCRIPT"
 		read -ra COMP_WORDS <<<"$LINE"
@@ -146,7 +146,7 @@ EOF
 zexpect() {	# with|without, line, expected sorted matches and line
 	local got
 	rm -f "$home/zsh.out"
-	got=$(cd "$home/work" && HOME=$home OUT=$home/zsh.out \
+	got=$(cd "$home/cwd" && HOME=$home OUT=$home/zsh.out \
 	    INIT=$home/init.zsh WITH=$1 SCRIPT=${script%.bash}.zsh \
 	    XDG_CACHE_HOME=${XDG:-} timeout 30 zsh -f "$home/drive.zsh" "$2" 2>&1)
 	if [ "$got" = "$3" ]; then
