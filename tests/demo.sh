@@ -90,7 +90,7 @@ result $? "sftp put/get round trip identical"
 step "what the emulator saw (requests.jsonl)"
 /usr/bin/python3 - "$EMU_REQUEST_LOG" <<'PY'
 import json, sys
-L = [json.loads(l) for l in open(sys.argv[1])]
+L = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
 calls = {}
 for e in L:
     if e["kind"] == "api":

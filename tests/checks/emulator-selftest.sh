@@ -54,10 +54,18 @@ run_ssh() {	# pyclient-options -- ssh-args...
 	    "$EMU_SSH_USER@$EMU_TARGET" "$@"
 }
 logq() {	# python expression over the list L of log records -> exit status
+	# The emulator writes some records (a tunnel's or session's close)
+	# just after the client has gone, so a false assertion is read
+	# again as the log grows, for up to 10 s.
 	/usr/bin/python3 - "$EMU_REQUEST_LOG" "$1" <<'PY'
-import json, sys
-L = [json.loads(l) for l in open(sys.argv[1])]
-r = eval("(" + sys.argv[2] + "\n)")
+import json, sys, time
+end = time.monotonic() + 10
+while True:
+    L = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
+    r = eval("(" + sys.argv[2] + "\n)")
+    if r or time.monotonic() > end:
+        break
+    time.sleep(0.1)
 if not r:
     sys.stderr.write("log assertion false: %s\n" % sys.argv[2])
 sys.exit(0 if r else 1)

@@ -41,7 +41,7 @@ check() {	# description command...
 logq() {	# python expression over the records L (after line $MARK)
 	/usr/bin/python3 - "$EMU_REQUEST_LOG" "$1" "${MARK:-0}" <<'PY'
 import json, sys
-L = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[3]):]
+L = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")][int(sys.argv[3]):]
 r = eval("(" + sys.argv[2] + "\n)")
 if not r:
     sys.stderr.write("log assertion false: %s\n" % sys.argv[2])

@@ -19,7 +19,7 @@ FREEZE=4194304
 detect_secs() {
 	/usr/bin/python3 - "$EMU_REQUEST_LOG" <<'PY'
 import datetime, json, sys
-L = [json.loads(l) for l in open(sys.argv[1])]
+L = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
 ts = lambda e: datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
 f = [e for e in L if e.get("event") == "injected_ws_freeze"]
 r = [e for e in L if e.get("api") == "ResumeSession" and f and

@@ -16,7 +16,7 @@ refuse() {	# n: the next n upgrades get 403
 upgrades() {	# statuses of the upgrades for the latest session
 	/usr/bin/python3 - "$EMU_REQUEST_LOG" <<'PY'
 import json, sys
-L = [json.loads(l) for l in open(sys.argv[1])]
+L = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
 sid = [e["session_id"] for e in L if e.get("api") == "StartSession"][-1]
 print(" ".join("%s/%s" % (e["status"], e["signature"]) for e in L
                if e["kind"] == "websocket" and e["session_id"] == sid))

@@ -12,7 +12,7 @@ B=$SSM_PROXY
 starts() {	# the StartSession results since mark: "error error None"
 	/usr/bin/python3 - "$EMU_REQUEST_LOG" "$mark" <<'PY'
 import json, sys
-L = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]):]
+L = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")][int(sys.argv[2]):]
 print(" ".join(str(e.get("error")) for e in L if e.get("api") == "StartSession"))
 PY
 }

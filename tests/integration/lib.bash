@@ -108,7 +108,7 @@ issued_secrets_absent() {	# min files...
 logq() {
 	/usr/bin/python3 - "$EMU_REQUEST_LOG" "$1" <<'PY'
 import json, sys
-L = [json.loads(l) for l in open(sys.argv[1])]
+L = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
 r = eval("(" + sys.argv[2] + "\n)")
 if not r:
     sys.stderr.write("log assertion false: %s\n" % sys.argv[2])
