@@ -244,9 +244,13 @@ head -c 1000000 /dev/urandom >"$dir/in-eice.bin"
     >"$dir/out-eice.bin" 2>"$dir/ssh-eice.err"
 check "ssh over EICE to noagent: 1 MB echoed intact (exit $?)" \
     cmp -s "$dir/in-eice.bin" "$dir/out-eice.bin"
-check "  tunnel logged: 10.0.4.1:22, closed by the client, bytes both ways" \
+# Which end closes first is a race: ssh's exit closes the ProxyCommand
+# (1006 from the client) while sshd may already have closed its side
+# (the emulator's 1000).  Either is a clean end; an error is not.
+check "  tunnel logged: 10.0.4.1:22, closed without error, bytes both ways" \
     logq '[e for e in L if e["kind"]=="eice" and e["event"]=="closed"
-      and e["ip"]=="10.0.4.1" and e["closed_by"]=="client"
+      and e["ip"]=="10.0.4.1" and e["error"] is None
+      and e["closed_by"] in ("client", "emulator")
       and e["bytes_up"] > 1000000 and e["bytes_down"] > 1000000]'
 emu_ctl config '{"reset": true}' >/dev/null
 

@@ -353,7 +353,8 @@ def main():
           start("i-0f0f0f0f0f0f0f0f0") == (400, "InvalidInstanceId"))
 
     # 8. StartInstances: stopped -> pending -> running -> agent online
-    c.ctl({"start_delay": 0.5, "agent_delay": 0.5})
+    # (delays of seconds: each state must be seen even on a busy machine)
+    c.ctl({"start_delay": 2, "agent_delay": 3})
     st, data = c.ec2([("Action", "StartInstances"),
                       ("InstanceId.1", STOPPED)])
     root = ET.fromstring(data) if st == 200 else None
@@ -364,7 +365,7 @@ def main():
     check("StartInstances stopped1: pending (was stopped)",
           root is not None and root.tag == NS + "StartInstancesResponse"
           and (cur, prev) == ("pending", "stopped"), data[:300])
-    seen, deadline = [], time.monotonic() + 10
+    seen, deadline = [], time.monotonic() + 15
     while time.monotonic() < deadline:
         st, data = c.ec2(names([("instance-id", [STOPPED])]))
         s = ET.fromstring(data).findtext(".//%sinstanceState/%sname" %
