@@ -598,8 +598,11 @@ tunnel_signal(struct tunnel *t, int sig)
 		in_eof(t);
 		if (t->phase == PH_OPEN || t->phase == PH_DRAIN)
 			set_phase(t, PH_DRAIN, 1);
-		else if (t->phase == PH_CONNECTING)
+		else if (t->phase == PH_CONNECTING) {
+			/* No channel to carry the TerminateSession flag. */
+			call_terminate_api(t);
 			finish(t, TUNNEL_END_OK);
+		}
 		return;
 	}
 	log_error("terminating session %s on signal %d", t->p.session_id,

@@ -733,6 +733,8 @@ stop_timers(struct wsconn *w)
 void
 wsconn_close(struct wsconn *w)
 {
+	int was_open;
+
 	stop_timers(w);
 	if (w->state == WS_CLOSING || w->state == WS_CLOSED)
 		return;
@@ -741,8 +743,14 @@ wsconn_close(struct wsconn *w)
 		set_state(w, WS_CLOSED);
 		return;
 	}
+	was_open = w->state == WS_OPEN;
 	set_state(w, WS_CLOSING);
-	if (wsconn_rx_give_back(w))
+	/*
+	 * A close reason only exists for a websocket: one still in its TCP,
+	 * TLS or upgrade phase (ssh gave up while we dialled) is not one
+	 * yet, and lws asserts on it.  It is simply dropped.
+	 */
+	if (wsconn_rx_give_back(w) && was_open)
 		lws_close_reason(w->ws, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
 	lws_set_timeout(w->ws, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }

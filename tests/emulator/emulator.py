@@ -145,6 +145,7 @@ DEFAULT_KNOBS = {
     # README "Response fields"); --long-fields sets ssm-proxy's caps.
     "token_len": 0,                 # TokenValue length (0: 951)
     "stream_url_len": 0,            # StreamUrl length (0: natural)
+    "stream_url_port": 0,           # StreamUrl's port (0: our websocket's)
     "session_id_len": 0,            # SessionId length (0: 82)
     "resume_null_token": False,     # ResumeSession returns TokenValue null
     "presigned_stream_url": False,  # StreamUrl with X-Amz-* query params
@@ -2281,7 +2282,8 @@ class Emulator:
                                             secrets.token_hex(32)))
         s.stream_urls.append(pq)
         self.issued(cell, pq.split("?", 1)[1])
-        return "wss://127.0.0.1:%d%s" % (self.ws_port, pq)
+        return "wss://127.0.0.1:%d%s" % (
+            self.knobs["stream_url_port"] or self.ws_port, pq)
 
     def start_session(self, body, v, entry):
         t = body.get("Target")
