@@ -98,6 +98,13 @@ echo resumed >"$T/remote/r"
 fetch "$T/remote/r" "$T/out-r" 2>"$T/err-r"
 check "a dropped websocket under throttling: sftp exits 0" [ $? -eq 0 ]
 check "  and fetches its file exactly" same "$T/out-r" resumed
+# (Before, the API gave up after 3 attempts, "attempt N of 3", and the
+# tunnel started ResumeSession again; now the call itself waits it out.)
+check "  ResumeSession retried while throttled, bounded by time only" \
+    test "$(cat "$T"/px/*.err | grep -c "^ssm-proxy: ResumeSession \
+failed: ThrottlingException: Rate exceeded; throttled, retrying")" -gt 0 \
+    -a "$(cat "$T"/px/*.err | grep -c "^ssm-proxy: ResumeSession failed.* \
+of [0-9]*)$")" -eq 0
 check "ssm-proxy run exit 0, sanitizer-clean stderr" px_check 1
 check "  ResumeSession throttled, then retried into success" logq \
     '[e.get("error") or e["status"] for e in L['"$before"':]
