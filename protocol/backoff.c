@@ -22,3 +22,17 @@ backoff_ms(const struct backoff *b, unsigned int n, uint32_t rnd)
 	}
 	return step;
 }
+
+int
+backoff_within(const struct backoff *b, unsigned int n, uint32_t rnd,
+    uint64_t elapsed_ms, uint64_t budget_ms, uint64_t *delay)
+{
+	uint64_t d;
+
+	*delay = 0;
+	if (elapsed_ms >= budget_ms)
+		return -1;
+	d = backoff_ms(b, n, rnd);
+	*delay = d < budget_ms - elapsed_ms ? d : budget_ms - elapsed_ms;
+	return 0;
+}

@@ -27,4 +27,14 @@ struct backoff {
  */
 uint64_t	backoff_ms(const struct backoff *b, unsigned int n, uint32_t rnd);
 
+/*
+ * The same for retries bounded by time rather than by a count: elapsed_ms
+ * have passed since the first attempt, and no retry may start later than
+ * budget_ms after it.  Returns 0 with *delay set to backoff_ms(b, n, rnd)
+ * cut to what is left of the budget, or -1 when nothing is left.
+ */
+int		backoff_within(const struct backoff *b, unsigned int n,
+		    uint32_t rnd, uint64_t elapsed_ms, uint64_t budget_ms,
+		    uint64_t *delay);
+
 #endif /* SSM_BACKOFF_H */

@@ -102,6 +102,7 @@ api_new(struct loop *l, const struct api_options *o, const char **errmsg)
 	    API_DEFAULT_RETRY_MS;
 	if (a->retry_base_ms > API_MAX_RETRY_MS)
 		a->retry_base_ms = API_MAX_RETRY_MS;
+	a->throttle_ms = o->throttle_ms ? o->throttle_ms : API_THROTTLE_MS;
 	if ((a->proxy = strdup(o->proxy != NULL ? o->proxy : "")) == NULL) {
 		*errmsg = "out of memory";
 		goto fail;
@@ -396,6 +397,7 @@ api_call(struct api *a, const struct api_request *req, api_done_cb cb,
 	c->body_len = strlen(c->body);
 	dot = strrchr(c->target, '.');
 	c->op = dot != NULL && dot[1] != '\0' ? (char *)dot + 1 : c->target;
+	c->first = loop_now_ms();
 	if ((r = api_call_setup(c)) != 0 || (r = call_send(c, 1)) != 0)
 		goto out;
 	if (callp != NULL)

@@ -2,7 +2,8 @@
  * A small non-blocking AWS JSON 1.1 client (proxy/aws/AWS-APIS.md
  * "Request mechanics"): libcurl's multi interface driven by proxy/loop,
  * SigV4 from protocol/sigv4, the SDKs' standard retry mode with loop
- * timers, and one clear line for the user when a call fails.  Several
+ * timers (throttling excepted: see API_THROTTLE_MS), and one clear line
+ * for the user when a call fails.  Several
  * calls may be in flight at once.  api.c holds the clients and calls,
  * apicurl.c the libcurl plumbing, apiresult.c what an answer means.
  *
@@ -33,6 +34,17 @@
 #define API_DEFAULT_RETRY_MS	1000	/* backoff base */
 #define API_MAX_RETRY_MS	20000	/* backoff cap (standard mode) */
 #define API_SKEW_MIN		60	/* Date this far off (s) is skew */
+/*
+ * A throttled call (HTTP 429 or a throttling code) is retried with the
+ * same full-jitter backoff for as long as API_THROTTLE_MS after its first
+ * attempt, however many attempts that takes: max_attempts bounds only
+ * the other retryable failures.  Throttling means many clients share one
+ * rate limit; a count of 3 fails them all in a burst whose tokens come
+ * back within seconds, while a bound in time keeps the promise "a
+ * session starts or fails within a minute".  max_attempts 1 still means
+ * no retry at all.
+ */
+#define API_THROTTLE_MS		60000
 
 struct api;
 struct api_call;
@@ -45,6 +57,7 @@ struct api_options {
 	unsigned int	 timeout_ms;	/* per attempt; 0: API_DEFAULT_... */
 	unsigned int	 max_attempts;	/* total, first included; 0: 3 */
 	unsigned int	 retry_base_ms;	/* 0: API_DEFAULT_RETRY_MS */
+	unsigned int	 throttle_ms;	/* 0: API_THROTTLE_MS */
 };
 
 /* One call; every string is borrowed and copied by api_call. */

@@ -50,10 +50,12 @@ struct api_call {
 	int			 delivering;	/* callback running */
 	unsigned int		 tries;		/* attempts counted */
 	unsigned int		 sent;		/* requests, skew retry too */
+	unsigned int		 throttled;	/* counted tries throttled */
 	int			 skew_retried;
 	int			 skew_pending;	/* next send is not counted */
 	struct loop_timer	 retry;
-	uint64_t		 t0;
+	uint64_t		 t0;		/* this attempt's start */
+	uint64_t		 first;		/* the first attempt's */
 	char			 errbuf[CURL_ERROR_SIZE];
 	api_done_cb		 cb;
 	void			*arg;
@@ -69,6 +71,7 @@ struct api {
 	unsigned int		 timeout_ms;
 	unsigned int		 max_attempts;
 	unsigned int		 retry_base_ms;
+	unsigned int		 throttle_ms;
 	int64_t			 clock_offset;
 	int			 busy;		/* callbacks may be running */
 	int			 dying;		/* api_free while busy */

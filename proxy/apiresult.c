@@ -1,7 +1,8 @@
 /*
  * What a finished attempt of an AWS call means, for api.c: retry it
  * (transport failures, throttling, 5xx; proxy/aws/AWS-APIS.md
- * "Retries"), sign it again after clock skew, or deliver the result with
+ * "Retries"; throttling for up to API_THROTTLE_MS, the others up to
+ * max_attempts), sign it again after clock skew, or deliver the result with
  * one line for the user built from the error response.
  */
 #include <stdio.h>
@@ -57,10 +58,20 @@ transport_retryable(CURLcode cc)
 }
 
 static int
-code_retryable(const char *code)
+code_in(const char *code, const char *const *codes, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(code, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+code_throttling(const char *code)
 {
 	static const char *const codes[] = {
-		/* throttling */
 		"Throttling", "ThrottlingException", "ThrottledException",
 		"RequestThrottledException", "TooManyRequestsException",
 		"ProvisionedThroughputExceededException",
@@ -68,17 +79,21 @@ code_retryable(const char *code)
 		"BandwidthLimitExceeded", "LimitExceededException",
 		"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
 		"EC2ThrottledException",
-		/* transient */
+	};
+
+	return code_in(code, codes, sizeof(codes) / sizeof(codes[0]));
+}
+
+static int
+code_transient(const char *code)
+{
+	static const char *const codes[] = {
 		"RequestTimeout", "RequestTimeoutException",
 		"InternalError", "InternalFailure", "InternalServerError",
 		"ServiceUnavailable",
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strcmp(code, codes[i]) == 0)
-			return 1;
-	return 0;
+	return code_in(code, codes, sizeof(codes) / sizeof(codes[0]));
 }
 
 static int
@@ -119,6 +134,32 @@ retry_delay(const struct api *a, unsigned int n)
 	return backoff_ms(&b, n - 1, compat_random_u32());
 }
 
+/*
+ * A throttled attempt: schedule the next one with the same full jitter
+ * (each process draws its own random bits, so a fleet spreads out) while
+ * the call is inside its time budget.  0 if scheduled, -1 to give up.
+ */
+static int
+throttle_retry(struct api_call *c, const char *msg)
+{
+	struct api *a = c->api;
+	const struct backoff b = {
+		a->retry_base_ms, API_MAX_RETRY_MS, BACKOFF_FULL
+	};
+	uint64_t delay;
+
+	if (a->max_attempts <= 1 || backoff_within(&b, c->throttled,
+	    compat_random_u32(), loop_now_ms() - c->first, a->throttle_ms,
+	    &delay) != 0)
+		return -1;
+	c->throttled++;
+	log_verbose("%s; throttled, retrying in %llu ms (attempt %u, for up "
+	    "to %u s)", msg, (unsigned long long)delay, c->tries + 1,
+	    a->throttle_ms / 1000);
+	loop_timer_set(a->loop, &c->retry, delay, api_retry_fire, c);
+	return 0;
+}
+
 /* One attempt is over: retry it, or report to the caller. */
 void
 api_call_finished(struct api_call *c, CURLcode cc)
@@ -131,7 +172,7 @@ api_call_finished(struct api_call *c, CURLcode cc)
 	long status = 0;
 	uint64_t delay, ms = loop_now_ms() - c->t0;
 	time_t server, now;
-	int retry = 0;
+	int retry = 0, throttled = 0;
 
 	memset(&res, 0, sizeof(res));
 	memset(&e, 0, sizeof(e));
@@ -182,8 +223,9 @@ api_call_finished(struct api_call *c, CURLcode cc)
 		else
 			snprintf(msg, sizeof(msg), "%s failed: HTTP %ld", c->op,
 			    status);
-		retry = status == 429 || status == 500 || status == 502 ||
-		    status == 503 || status == 504 || code_retryable(e.code);
+		throttled = status == 429 || code_throttling(e.code);
+		retry = status == 500 || status == 502 || status == 503 ||
+		    status == 504 || code_transient(e.code);
 		now = time(NULL);
 		if (!c->skew_retried && skew_error(&e) && date[0] != '\0' &&
 		    (server = curl_getdate(date, NULL)) != -1 &&
@@ -198,10 +240,13 @@ api_call_finished(struct api_call *c, CURLcode cc)
 			return;
 		}
 	}
-	if (retry && c->tries < a->max_attempts) {
-		delay = retry_delay(a, c->tries);
+	if (throttled && throttle_retry(c, msg) == 0)
+		return;
+	if (retry && c->tries - c->throttled < a->max_attempts) {
+		delay = retry_delay(a, c->tries - c->throttled);
 		log_verbose("%s; retrying in %llu ms (attempt %u of %u)", msg,
-		    (unsigned long long)delay, c->tries + 1, a->max_attempts);
+		    (unsigned long long)delay, c->tries - c->throttled + 1,
+		    a->max_attempts);
 		loop_timer_set(a->loop, &c->retry, delay, api_retry_fire, c);
 		return;
 	}

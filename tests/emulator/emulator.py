@@ -223,6 +223,9 @@ DEFAULT_KNOBS = {
     "eice_max_connections": 20,     # open tunnels per endpoint, then 429
     "eice_refuse_target": {},       # {"10.0.4.1": true}: 101, then 1011
     "eice_drop_after_bytes": 0,     # abort the TCP after N bytes relayed
+    # The service's rate limit on StartSession and ResumeSession together
+    # (README "Throttling"): {"rate": tokens/s, "burst": bucket size}.
+    "throttle": None,
 }
 EC2_ACTIONS = ("DescribeInstances", "StartInstances",
                "DescribeInstanceConnectEndpoints")
@@ -1346,6 +1349,7 @@ class Emulator:
         self.eic_dir = os.path.join(self.dir, "eic-keys")
         self.start_session_seen = None   # asyncio.Event, made in main()
         self.fleet = fl.Fleet(self.region)
+        self.bucket = None          # throttle: [tokens, monotonic time]
 
     # -- clock, logging ----------------------------------------------------
     def now(self):
@@ -1792,6 +1796,34 @@ class Emulator:
         self.request_log(entry)
         return status, hs, body
 
+    def take_token(self):
+        """The knob throttle's token bucket: False when it is empty."""
+        t = self.knobs["throttle"]
+        if not t:
+            return True
+        rate, burst = float(t["rate"]), float(t["burst"])
+        now = time.monotonic()
+        if self.bucket is None:
+            self.bucket = [burst, now]
+        tokens = min(burst, self.bucket[0] + (now - self.bucket[1]) * rate)
+        self.bucket[1] = now
+        if tokens < 1:
+            self.bucket[0] = tokens
+            return False
+        self.bucket[0] = tokens - 1
+        return True
+
+    @staticmethod
+    def check_throttle(val):
+        if val is None:
+            return
+        if not isinstance(val, dict) or set(val) != {"rate", "burst"} or \
+                any(isinstance(val[n], bool) or
+                    not isinstance(val[n], (int, float)) for n in val) or \
+                val["rate"] <= 0 or val["burst"] < 1:
+            raise ValueError("throttle must be null or {\"rate\": R > 0, "
+                             "\"burst\": B >= 1}")
+
     def take_forced(self, api):
         q = self.knobs["fail"]
         for i, f in enumerate(q):
@@ -1835,6 +1867,12 @@ class Emulator:
             return self.aws_error(rid, "ExpiredTokenException",
                                   "The security token included in the "
                                   "request is expired")
+        if service == "ssm" and api in ("StartSession", "ResumeSession") \
+                and not self.take_token():
+            entry["error"] = "ThrottlingException"
+            entry["throttled"] = True
+            return self.aws_error(rid, "ThrottlingException",
+                                  "Rate exceeded")
         f = self.take_forced(api)
         if f is not None:
             code = f.get("code", "ThrottlingException")
@@ -2506,6 +2544,7 @@ class Emulator:
             self.knobs = copy.deepcopy(DEFAULT_KNOBS)
             self.knobs["port_map"] = keep
             self.fleet.reset()
+            self.bucket = None
         if obj.get("eic_hold_until_start_session"):
             self.start_session_seen.clear()
         for c in obj.get("credentials", []) or []:
@@ -2523,6 +2562,10 @@ class Emulator:
                 if not isinstance(val, list):
                     raise ValueError("fail must be a list")
                 self.knobs["fail"].extend(val)
+            elif k == "throttle":
+                self.check_throttle(val)
+                self.knobs[k] = val
+                self.bucket = None      # a new limit starts full
             elif k == "port_map":
                 self.knobs["port_map"] = {
                     str(a): (self.sshd_port if b == "sshd" else int(b))
@@ -3225,6 +3268,12 @@ def main(argv):
             sys.stderr.write("emulator: unknown knob %r\n" % name)
             return 2
         k[name] = json.loads(val)
+        if name == "throttle":
+            try:
+                emu.check_throttle(k[name])
+            except ValueError as e:
+                sys.stderr.write("emulator: %s\n" % e)
+                return 2
     try:
         emu.make_certs()
         emu.make_ssh_keys()

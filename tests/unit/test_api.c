@@ -656,6 +656,74 @@ test_errors(struct api *a, const struct sigv4_creds *cr)
 	    "control: plain errors");
 }
 
+/*
+ * The emulator's token bucket (knob throttle) against a client whose
+ * throttling budget is 500 ms: one token, then every StartSession is
+ * throttled; the call ends once the budget is spent, not after 3 tries.
+ */
+static void
+test_throttle_budget(const struct sigv4_creds *cr)
+{
+	struct api_options ao;
+	struct outcome o;
+	struct json **v;
+	struct api *a;
+	const char *err;
+	uint64_t t0, ms;
+	size_t n, i, bad = 0, before;
+
+	memset(&ao, 0, sizeof(ao));
+	ao.ca_file = E.ca_file;
+	ao.retry_base_ms = 20;
+	ao.throttle_ms = 500;
+	if ((a = api_new(L, &ao, &err)) == NULL) {
+		CHECK(0, "api_new (throttle budget)");
+		return;
+	}
+	CHECK_EQ(control("config", "{\"throttle\":{\"rate\":0.001,"
+	    "\"burst\":1}}"), 0, "control: bucket of 1 token");
+	start_session(a, E.api_url, cr, E.target, &o);
+	CHECK(o.ok && o.attempts == 1, "the bucket's token: success");
+	outcome_clear(&o);
+	before = log_count();
+	t0 = loop_now_ms();
+	start_session(a, E.api_url, cr, E.target, &o);
+	ms = loop_now_ms() - t0;
+	CHECK(!o.ok && strcmp(o.code, "ThrottlingException") == 0,
+	    "bucket empty: throttled in the end");
+	CHECK(o.attempts > 3, "throttled: more than max_attempts tries");
+	CHECK(ms >= 500 && ms < 3000, "throttled: retried for the 500 ms "
+	    "budget, no longer");
+	n = log_api(before, &v);
+	CHECK_EQ((long)n, (long)o.attempts, "every attempt logged");
+	for (i = 0; i < n; i++)
+		if (strcmp(jstr(v[i], "error"), "ThrottlingException") != 0 ||
+		    strcmp(jstr(v[i], "signature"), "valid") != 0)
+			bad++;
+	CHECK_EQ(bad, 0, "log: each a signed, throttled call");
+	log_free(v, n);
+	outcome_clear(&o);
+
+	/* max_attempts 1: no retry, throttling or not. */
+	api_free(a);
+	ao.max_attempts = 1;
+	if ((a = api_new(L, &ao, &err)) == NULL) {
+		CHECK(0, "api_new (max_attempts 1)");
+		return;
+	}
+	start_session(a, E.api_url, cr, E.target, &o);
+	CHECK(!o.ok && o.attempts == 1, "max_attempts 1: one attempt");
+	CHECK_STR(o.message, "StartSession failed: ThrottlingException: "
+	    "Rate exceeded", "the service's own words");
+	outcome_clear(&o);
+	CHECK_EQ(control("config", "{\"throttle\":null}"), 0,
+	    "control: no limit");
+	start_session(a, E.api_url, cr, E.target, &o);
+	CHECK(o.ok, "no limit: success");
+	outcome_clear(&o);
+	api_free(a);
+}
+
 static void
 test_retries(struct api *a, const struct sigv4_creds *cr)
 {
@@ -685,13 +753,34 @@ test_retries(struct api *a, const struct sigv4_creds *cr)
 	log_free(v, n);
 	outcome_clear(&o);
 
+	/* Throttling is retried past max_attempts (3), bounded by time. */
 	CHECK_EQ(control("config", "{\"fail\":[{\"api\":\"StartSession\","
-	    "\"code\":\"ThrottlingException\",\"count\":3,"
-	    "\"message\":\"Rate exceeded\"}]}"), 0, "control: throttle 3x");
+	    "\"code\":\"ThrottlingException\",\"count\":5,"
+	    "\"message\":\"Rate exceeded\"}]}"), 0, "control: throttle 5x");
 	start_session(a, E.api_url, cr, E.target, &o);
-	CHECK_STR(o.message, "StartSession failed: ThrottlingException: "
-	    "Rate exceeded (after 3 attempts)", "gives up after 3 attempts");
+	CHECK(o.ok, "throttled 5 times, then success");
+	CHECK_EQ(o.attempts, 6, "six attempts, past max_attempts");
 	outcome_clear(&o);
+
+	/* Throttled attempts do not use up the other errors' attempts. */
+	CHECK_EQ(control("config", "{\"fail\":[{\"api\":\"StartSession\","
+	    "\"code\":\"ThrottlingException\",\"count\":2},"
+	    "{\"api\":\"StartSession\",\"code\":\"InternalServerError\","
+	    "\"count\":2}]}"), 0, "control: throttle 2x, then two 500s");
+	start_session(a, E.api_url, cr, E.target, &o);
+	CHECK(o.ok && o.attempts == 5, "2 throttled + 2 HTTP 500, then ok");
+	outcome_clear(&o);
+
+	/* The other retryable errors still stop at max_attempts. */
+	CHECK_EQ(control("config", "{\"fail\":[{\"api\":\"StartSession\","
+	    "\"code\":\"InternalServerError\",\"count\":3,"
+	    "\"message\":\"oops\"}]}"), 0, "control: three 500s");
+	start_session(a, E.api_url, cr, E.target, &o);
+	CHECK_STR(o.message, "StartSession failed: InternalServerError: "
+	    "oops (after 3 attempts)", "HTTP 500: gives up after 3 attempts");
+	outcome_clear(&o);
+
+	test_throttle_budget(cr);
 
 	CHECK_EQ(control("config", "{\"fail\":[{\"api\":\"StartSession\","
 	    "\"code\":\"InternalServerError\",\"count\":1}]}"), 0,

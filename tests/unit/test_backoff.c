@@ -11,7 +11,7 @@ main(void)
 	const struct backoff api = { 100, 20000, BACKOFF_FULL };
 	const struct backoff ws = { 100, 8000, BACKOFF_ADD_HALF };
 	const struct backoff wait = { 1000, 8000, BACKOFF_NONE };
-	uint64_t max;
+	uint64_t max, d, t;
 	unsigned int n;
 	uint32_t r;
 	int ok;
@@ -47,5 +47,33 @@ main(void)
 	CHECK_EQ(backoff_ms(&ws, 0, 256), 100, "half: only rnd's low byte");
 	CHECK_EQ(backoff_ms(&ws, 7, 0), 8000, "half: capped step");
 	CHECK_EQ(backoff_ms(&ws, 7, 255), 11984, "half: jitter on the cap");
+
+	/* Bounded by time: full jitter, cut to what is left of the budget. */
+	CHECK_EQ(backoff_within(&api, 0, 100, 0, 60000, &d), 0,
+	    "within: inside the budget");
+	CHECK_EQ(d, 100, "within: the full-jitter delay itself");
+	CHECK_EQ(backoff_within(&api, 20, 20000, 59000, 60000, &d), 0,
+	    "within: 1 s left");
+	CHECK_EQ(d, 1000, "within: a 20 s delay cut to the 1 s left");
+	CHECK_EQ(backoff_within(&api, 20, 0, 59000, 60000, &d), 0,
+	    "within: rnd 0 near the end");
+	CHECK_EQ(d, 0, "within: rnd 0 gives 0 even near the end");
+	CHECK_EQ(backoff_within(&api, 0, 5, 60000, 60000, &d), -1,
+	    "within: the budget spent exactly");
+	CHECK_EQ(backoff_within(&api, 0, 5, 61000, 60000, &d), -1,
+	    "within: past the budget");
+	ok = 1;
+	for (n = 0, t = 0; n < 1000; n++) {
+		if (backoff_within(&api, n, (uint32_t)n * 2654435761u, t,
+		    60000, &d) != 0)
+			break;
+		max = 100ULL << (n < 10 ? n : 10);
+		if (d > (max > 20000 ? 20000 : max) || t + d > 60000)
+			ok = 0;
+		t += d + 1;	/* each attempt takes 1 ms */
+	}
+	CHECK(ok, "within: every delay in [0, step], none past 60 s");
+	CHECK(n < 1000 && t >= 60000, "within: a run of retries ends when "
+	    "60 s have passed");
 	return test_done();
 }
