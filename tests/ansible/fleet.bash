@@ -3,10 +3,11 @@
 # tests/integration/256-ansible.sh, 257-ansible-throttled.sh and
 # tests/bench/bench.sh, after the emulator's env.sh (EMU_*); the emulator
 # must have been started with --set fleet_extra=N, N >= the hosts, so that
-# its known_hosts names the fleet.
+# its known_hosts names the fleet (or FLEET_KNOWN_HOSTS=$EMU_KNOWN_HOSTS_ANY).
 #
 #   fleet_prepare W PROXY       W/bin/ssm-proxy -> PROXY, the 1 MiB payload,
-#                               ssh_config, W/home (HOME of the runs)
+#                               ssh_config (known_hosts: FLEET_KNOWN_HOSTS,
+#                               else EMU_KNOWN_HOSTS), W/home (runs' HOME)
 #   fleet_inventory W N ssm|direct   W/MODE.ini and W/MODE.hosts
 #   fleet_run W MODE FORKS      the playbook (output W/MODE.log), wall
 #                               time in FLEET_WALL; ansible's status
@@ -41,7 +42,7 @@ fleet_prepare() {	# W PROXY
 	cat >"$w/ssh_config" <<EOC
 BatchMode yes
 IdentitiesOnly yes
-UserKnownHostsFile $EMU_KNOWN_HOSTS
+UserKnownHostsFile ${FLEET_KNOWN_HOSTS:-$EMU_KNOWN_HOSTS}
 GlobalKnownHostsFile /dev/null
 StrictHostKeyChecking yes
 LogLevel ERROR
