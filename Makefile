@@ -124,6 +124,8 @@ DEPS_PKGS	:= gcc make pkg-config libc6-dev libwebsockets-dev libssl-dev \
 		   mandoc python3 python3-websockets openssh-client \
 		   openssh-server openssl rsync ca-certificates time strace \
 		   procps bash-completion zsh golang-go golang-github-xtaci-smux-dev
+# What only the tests and the bench need (not `make demo`).
+TEST_DEPS_PKGS	:= ansible-core
 
 .PHONY: all check check-run tests port-tests fuzz install uninstall deps \
 	clean demo bench deb deb-deps check-deb check-trixie FORCE
@@ -228,7 +230,7 @@ build/smuxd: tests/emulator/smuxd/main.go
 # `check` installs what is missing first, in its own make run, so that the
 # pkg-config flags above are read after the libraries exist.
 check:
-	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(TEST_DEPS_PKGS)"
 	@$(MAKE) --no-print-directory -j$$(getconf _NPROCESSORS_ONLN 2>/dev/null \
 	    || echo 2) WERROR=-Werror tests
 	@$(MAKE) --no-print-directory -j$$(getconf _NPROCESSORS_ONLN 2>/dev/null \
@@ -246,7 +248,7 @@ demo:
 
 # Throughput, connect time, CPU and memory beside a direct-TCP baseline.
 bench:
-	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(TEST_DEPS_PKGS)"
 	@$(MAKE) --no-print-directory ssm-proxy
 	@tests/bench/bench.sh
 

@@ -30,10 +30,10 @@ OUT=${BENCH_OUT:-$root/build/bench.json}
 
 if [ -n "${BENCH_QUICK:-}" ]; then
 	BIG_MB=32 FAITH_MB=4 RAW_ON_MB=4 RAW_OFF_MB=16 CONNECTS=5 CONC_N=10
-	CONC_MB=4 PLUGIN_BIG_MB=8 mode=quick
+	CONC_MB=4 PLUGIN_BIG_MB=8 FLEET_N=10 mode=quick
 else
 	BIG_MB=256 FAITH_MB=16 RAW_ON_MB=16 RAW_OFF_MB=64 CONNECTS=20 CONC_N=100
-	CONC_MB=4 PLUGIN_BIG_MB=32 mode=full
+	CONC_MB=4 PLUGIN_BIG_MB=32 FLEET_N=50 mode=full
 fi
 CONC_SETUP_MAX=${BENCH_SETUP_MAX:-32}	# sessions in key exchange at once
 TMO=${BENCH_TIMEOUT:-600}	# per command
@@ -419,6 +419,55 @@ conc() {
 	rm -f "$in" "$in.sha256"
 }
 
+# ---------------------------------------------------------------- fleet
+# tests/ansible/fleet.yml (tests/ansible/fleet.bash) on FLEET_N hosts (or
+# BENCH_FLEET_HOSTS) with as many forks, config-examples/ansible.cfg as
+# shipped: over direct ssh, through ./ssm-proxy, and through it with the
+# emulator's throttle knob (5 StartSession/ResumeSession calls per second,
+# burst 10) when it has one.
+# Agent pause on (faithful).  Each run is checked host by host.
+fleet_bench() {
+	local w=$work/fleet n=${BENCH_FLEET_HOSTS:-$FLEET_N} m e0 e1 s0 s1 th0 th1 rc ok label
+	. tests/ansible/fleet.bash
+	fleet_require >&2 || { note "fleet: skipped"; return; }
+	emu_ctl config "{\"fleet_extra\": $n}" >/dev/null ||
+	    { note "fleet: cannot set fleet_extra"; failed=1; return; }
+	set_pause on
+	mkdir -p "$w"
+	FLEET_KNOWN_HOSTS=$EMU_KNOWN_HOSTS_ANY fleet_prepare "$w" "$PROXY" >&2 ||
+	    { failed=1; return; }
+	for label in direct ssm-proxy ssm-proxy-throttled; do
+		m=ssm
+		[ $label = direct ] && m=direct
+		if [ $label = ssm-proxy-throttled ] && ! emu_ctl config \
+		    '{"throttle": {"rate": 5, "burst": 10}}' >/dev/null 2>&1
+		then
+			note "fleet: no throttle knob in the emulator, no throttled row"
+			continue
+		fi
+		fleet_inventory "$w" "$n" "$m"
+		note "fleet/$label: fleet.yml on $n hosts, $n forks"
+		s0=$(grep -c '"api": "StartSession"' "$EMU_REQUEST_LOG")
+		th0=$(grep -c '"error": "ThrottlingException"' "$EMU_REQUEST_LOG")
+		e0=$(emu_cpu)
+		fleet_run "$w" "$m" "$n"
+		rc=$?
+		e1=$(emu_cpu)
+		s1=$(grep -c '"api": "StartSession"' "$EMU_REQUEST_LOG")
+		th1=$(grep -c '"error": "ThrottlingException"' "$EMU_REQUEST_LOG")
+		ok=true
+		fleet_check "$w" "$m" >"$w/check.$label" 2>&1 && [ $rc = 0 ] ||
+		    { ok=false; failed=1; note "fleet/$label: FAILED (exit $rc)"
+		    tail -n 5 "$w/check.$label" >&2; }
+		fleet_exit "$w" "$m" >&2 || { ok=false; failed=1; }
+		rec "fleet/$label" hosts="$n" forks="$n" wall_s="$FLEET_WALL" \
+		    emu_cpu_s="$(emu_cpu_s "$e0" "$e1")" \
+		    start_sessions=$((s1 - s0)) throttled=$((th1 - th0)) \
+		    intact=$ok
+	done
+	emu_ctl config '{"throttle": null}' >/dev/null 2>&1
+}
+
 # ---------------------------------------------------------------- run
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 rec meta kind=meta date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" mode=$mode \
@@ -465,6 +514,7 @@ fi
 for c in "${clients[@]}"; do
 	conc "$c" "$CONC_N" "$CONC_MB"
 done
+fleet_bench
 
 rec meta kind=meta load_end="$(cut -d' ' -f1 /proc/loadavg)"
 echo

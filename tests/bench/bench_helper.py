@@ -382,6 +382,7 @@ def report(results, out):
                   e["sum_max_rss_kib"] / 1024, e.get("emu_cpu_pct") or 0))
             w("  reconnects (ResumeSession) seen by the emulator: %s" %
               e.get("resumes", "?"))
+    fleet_report(R, w)
     # targets
     T = []
 
@@ -432,6 +433,11 @@ def report(results, out):
     target("Private_Dirty <= 6 MiB (big transfers)",
            "%s MiB" % f1(max(pd) / 1024 if pd else None, "%.2f"),
            None if not pd else max(pd) <= 6 * 1024)
+    fd, fp = g("fleet/direct", "wall_s"), g("fleet/ssm-proxy", "wall_s")
+    target("fleet playbook wall <= 2x direct ssh",
+           "%s vs %s s (%sx)" % (f1(fp, "%.1f"), f1(fd, "%.1f"),
+                                 f1(fp and fd and fp / fd, "%.2f")),
+           None if not (fp and fd) else fp <= 2 * fd)
     c = R.get("concurrent/ssm-proxy")
     target("%s concurrent sessions all intact" %
            (c["sessions"] if c else "?"),
@@ -453,6 +459,35 @@ def report(results, out):
         json.dump(doc, f, indent=1, sort_keys=False)
         f.write("\n")
     return 1 if fails else 0
+
+
+def fleet_report(R, w):
+    """The fleet section: tests/ansible/fleet.yml over each client."""
+    d = R.get("fleet/direct")
+    rows = [(c, R["fleet/" + c]) for c in
+            ("direct", "ssm-proxy", "ssm-proxy-throttled")
+            if "fleet/" + c in R]
+    if not rows:
+        return
+    w("")
+    w("fleet: tests/ansible/fleet.yml (facts, 1 MiB copy, command, "
+      "template, fetch), ansible.cfg as")
+    w("  shipped, %d hosts x %d forks; +/host = (wall - direct wall) / "
+      "hosts; emu%% = emulator CPU / wall;" % (rows[0][1]["hosts"],
+                                              rows[0][1]["forks"]))
+    w("  throttled: the emulator's throttle knob, 5 StartSession/s, "
+      "burst 10")
+    w("  %-22s %8s %8s %5s %12s %9s %s" % (
+        "client", "wall s", "+/host s", "emu%", "StartSession",
+        "throttled", "every host ok"))
+    for c, e in rows:
+        extra = None
+        if d and c != "direct":
+            extra = (e["wall_s"] - d["wall_s"]) / e["hosts"]
+        w("  %-22s %8.2f %8s %5.0f %12d %9d %s" % (
+            c, e["wall_s"], "-" if extra is None else "%+.3f" % extra,
+            e.get("emu_cpu_pct") or 0, e["start_sessions"],
+            e["throttled"], "yes" if e.get("intact") else "NO"))
 
 
 def stats_ms(values):

@@ -27,8 +27,25 @@ check i-0123456789abcdef0.dev \
     "sh -c 'exec ssm-proxy --profile dev --region us-east-2 \"\${0%%.dev}\" \"\$1\"' %h %p"
 cm=$(ssh -G -F "$f" i-0123456789abcdef0 2>/dev/null </dev/null | sed -n 's/^controlmaster //p')
 [ "$cm" = "auto" ] || { echo "ControlMaster is \"$cm\", want auto"; fail=1; }
-grep -q 'ProxyCommand="ssm-proxy %%h %%p"' config-examples/ansible.cfg ||
+# ansible.cfg: Ansible reads it raw (no %% escapes), so ssh must see
+# ProxyCommand="ssm-proxy %h %p"; ansible-config (ansible-core, installed
+# by make check) parses it and sees what the file sets.
+grep -q 'ProxyCommand="ssm-proxy %h %p"' config-examples/ansible.cfg ||
     { echo "ansible.cfg lost its ProxyCommand"; fail=1; }
+if [ -x /usr/bin/ansible-config ]; then
+	acfg=$(pwd -P)/config-examples/ansible.cfg
+	got=$(cd / && env HOME=/nonexistent ANSIBLE_CONFIG="$acfg" \
+	    ANSIBLE_LOCAL_TEMP=/tmp ANSIBLE_NOCOLOR=1 \
+	    /usr/bin/ansible-config dump --only-changed -t all 2>&1 |
+	    sed -n 's/^\(DEFAULT_TIMEOUT\|ssh_args\|control_path\|pipelining\)(.*) = /\1 = /p' |
+	    sort -u)
+	want='DEFAULT_TIMEOUT = 90
+control_path = %(directory)s/%%C
+pipelining = True
+ssh_args = -o ControlMaster=auto -o ControlPersist=10m -o ProxyCommand="ssm-proxy %h %p"'
+	[ "$got" = "$want" ] || { echo "ansible-config reads ansible.cfg as:"
+	    echo "$got"; fail=1; }
+fi
 /usr/bin/python3 - config-examples/iam-policy.json <<'EOF' || fail=1
 import json, sys
 try:
@@ -46,5 +63,5 @@ need = {"ssm:StartSession", "ssm:TerminateSession", "ssm:ResumeSession",
 if need - acts:
     sys.exit("iam-policy.json lacks %s" % ", ".join(sorted(need - acts)))
 EOF
-[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (11 hosts); iam-policy.json is JSON"
+[ $fail -eq 0 ] && echo "#> config-examples/ssh_config resolves as documented (11 hosts); ansible.cfg parses; iam-policy.json is JSON"
 exit $fail
