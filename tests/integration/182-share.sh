@@ -51,8 +51,7 @@ print(len([e for e in map(json.loads, open(sys.argv[1]))
 PY
 }
 terminated() {	# n: TerminateSession answered n times
-	[ "$(count 'e["kind"]=="api" and e["api"]=="TerminateSession"
-	    and e["status"]==200')" = "$1" ]
+	[ "$(count 'e["kind"]=="api" and e["api"]=="TerminateSession" and e["status"]==200')" = "$1" ]
 }
 master_of() {	# host -> the master's pid, from its -v log
 	sed -n "s/^ssm-proxy: master \([0-9]*\) on .* for $1:.*/\1/p" \
@@ -100,13 +99,16 @@ s = socket.socket(socket.AF_UNIX)
 s.settimeout(20)
 s.connect(sys.argv[1])
 print("connected")
-s.sendall(b"SSH-2.0-probe\r\n")
 got = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    got += d
+try:
+    s.sendall(b"SSH-2.0-probe\r\n")
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        got += d
+except (BrokenPipeError, ConnectionResetError):
+    pass    # closed by the master before or while we wrote
 print("received %d bytes" % len(got))
 PY
 chmod 0700 "$T" "$XDG_RUNTIME_DIR" "$D"
