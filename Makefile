@@ -88,7 +88,8 @@ fn_probe	= $(shell printf '\043include <$(2)>\nint main(void) { $(1); return 0; 
 		  -x c -o /dev/null - >/dev/null 2>&1 && echo ok)
 COMPAT_DEFS	:= $(if $(PORTABLE),-DCOMPAT_FORCE_POSIX, \
 		   $(if $(call fn_probe,closefrom(3),unistd.h),-DHAVE_CLOSEFROM) \
-		   $(if $(call fn_probe,(void)arc4random(),stdlib.h),-DHAVE_ARC4RANDOM))
+		   $(if $(call fn_probe,(void)arc4random(),stdlib.h),-DHAVE_ARC4RANDOM) \
+		   $(if $(call fn_probe,(void)getpeereid(0,0,0),unistd.h),-DHAVE_GETPEEREID))
 FEATURES	:= $(if $(PORTABLE),$(POSIX_DEFS),$(SYS_DEFS)) $(COMPAT_DEFS)
 BASE_CFLAGS	:= -std=c11 $(FEATURES) \
 		   -DSSM_PROXY_VERSION='"$(VERSION)"' \

@@ -1,4 +1,7 @@
 /* The operating system's floor (compat.h). */
+#if !defined(COMPAT_FORCE_POSIX) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE	1	/* struct ucred of SO_PEERCRED (glibc) */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -32,6 +35,9 @@
 #endif
 #if !defined(COMPAT_FORCE_POSIX) && defined(SOCK_CLOEXEC)
 #define HAVE_SOCK_CLOEXEC	1
+#endif
+#if !defined(COMPAT_FORCE_POSIX) && defined(SO_PEERCRED)
+#define HAVE_SO_PEERCRED	1
 #endif
 #if !defined(COMPAT_FORCE_POSIX) && defined(SO_NOSIGPIPE)
 #define HAVE_SO_NOSIGPIPE	1
@@ -144,6 +150,29 @@ compat_closefrom(int lowfd)
 #endif
 }
 
+int
+compat_getpeeruid(int fd, uid_t *uid)
+{
+#if defined(HAVE_SO_PEERCRED)
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
+		return -1;
+	*uid = uc.uid;
+	return 0;
+#elif defined(HAVE_GETPEEREID)
+	gid_t gid;
+
+	return getpeereid(fd, uid, &gid);
+#else
+	(void)fd;
+	(void)uid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 uint32_t
 compat_random_u32(void)
 {
@@ -177,6 +206,12 @@ compat_features(void)
 #endif
 #ifdef HAVE_PR_SET_DUMPABLE
 		"PR_SET_DUMPABLE",
+#endif
+#ifdef HAVE_SO_PEERCRED
+		"SO_PEERCRED",
+#endif
+#ifdef HAVE_GETPEEREID
+		"getpeereid",
 #endif
 #ifdef HAVE_CLOSEFROM
 		"closefrom",

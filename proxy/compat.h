@@ -57,6 +57,13 @@ int		compat_set_nondumpable(void);
 void		compat_closefrom(int lowfd);
 
 /*
+ * The user id of the process at the other end of a connected Unix
+ * socket (SO_PEERCRED; else getpeereid(3)); 0, or -1 with errno (ENOSYS
+ * where the system cannot tell: the caller refuses the peer).
+ */
+int		compat_getpeeruid(int fd, uid_t *uid);
+
+/*
  * 32 random bits for jitter, not for keys (arc4random(3); else OpenSSL's
  * RAND_bytes, and the clock should that fail).
  */

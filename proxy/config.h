@@ -69,6 +69,11 @@ struct config {
 	const char	*eice_connect_to;	/* --eice-connect-to */
 	unsigned int	 max_tunnel_s;	/* --max-tunnel-duration; 0:
 					   the service's (3600) */
+	/* One --via session shared between connections (share.c) */
+	int		 share;		/* --share */
+	unsigned int	 share_idle_s;	/* --share-idle; 0: the default */
+	int		 share_raw;	/* the master's session: the smux
+					   byte stream on stdin and stdout */
 };
 
 /*

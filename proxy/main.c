@@ -24,6 +24,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "session.h"
+#include "share.h"
 #include "tunnel.h"
 #include "version.h"
 
@@ -96,7 +97,8 @@ usage(FILE *f)
 	    "                 [--region REGION] [--start] [--trace FILE]\n"
 	    "                 [--transport ssm|eice|auto]\n"
 	    "                 [--wait-connected SECONDS] TARGET [PORT]\n"
-	    "       ssm-proxy --via BASTION [options] HOST [PORT]\n"
+	    "       ssm-proxy --via BASTION [--share] [--share-idle SECONDS]\n"
+	    "                 [options] HOST [PORT]\n"
 	    "       ssm-proxy --list [--format table|ssh-config]\n"
 	    "                 [--name-tag KEY] [--profile NAME] [--region REGION]\n");
 }
@@ -144,6 +146,10 @@ help(void)
 "  --push-key[=FILE]         push the public key with SendSSHPublicKey\n"
 "  -q, --quiet               errors only\n"
 "  --region REGION           AWS region (default AWS_REGION, the profile)\n"
+"  --share                   with --via: share one session between the\n"
+"                            connections to HOST:PORT (a background master)\n"
+"  --share-idle SECONDS      end the shared session 1 to 86400 s after its\n"
+"                            last connection (default 300)\n"
 "  --start                   start a stopped instance and wait for it (up\n"
 "                            to --wait-connected, default 300 s)\n"
 "  --trace FILE              record the data channel (SSM_PROXY_TRACE)\n"
@@ -183,6 +189,8 @@ static const struct number_option {
 	    offsetof(struct config, payload_size) },
 	{ 'M', "--max-tunnel-duration", 1, EICE_MAX_DURATION, "seconds",
 	    offsetof(struct config, max_tunnel_s) },
+	{ 'J', "--share-idle", 1, SHARE_IDLE_MAX, "seconds",
+	    offsetof(struct config, share_idle_s) },
 };
 
 /* Where an option's argument is kept as it is; NULL if elsewhere. */
@@ -275,6 +283,9 @@ take_option(struct args *a, int ch, const char *arg)
 	case 's':
 		a->c.start = 1;
 		return -1;
+	case 'j':
+		a->c.share = 1;
+		return -1;
 	case 'h':
 		help();
 		return EXIT_OK;
@@ -354,6 +365,8 @@ parse_options(int argc, char **argv, struct args *a)
 		{ "version",	  no_argument,	     NULL, 'V' },
 		{ "wait-connected", required_argument, NULL, 'W' },
 		{ "via",	  required_argument, NULL, 'B' },
+		{ "share",	  no_argument,	     NULL, 'j' },
+		{ "share-idle",	  required_argument, NULL, 'J' },
 		{ NULL,		  0,		     NULL, 0 }
 	};
 	int ch, r;
@@ -365,6 +378,14 @@ parse_options(int argc, char **argv, struct args *a)
 	argv += optind;
 	if (a->c.list && a->via != NULL) {
 		log_error("--list cannot be combined with --via");
+		return EXIT_USAGE;
+	}
+	if (a->c.share && a->via == NULL) {
+		log_error("--share needs --via");
+		return EXIT_USAGE;
+	}
+	if (a->c.share_idle_s != 0 && !a->c.share) {
+		log_error("--share-idle needs --share");
 		return EXIT_USAGE;
 	}
 	if (a->c.list && argc == 0)
@@ -500,5 +521,7 @@ main(int argc, char **argv)
 	a.c.agent_sock = getenv("SSH_AUTH_SOCK");
 	if (a.c.list)
 		return list_run(&a.c);
+	if (a.c.share)
+		return share_run(&a.c);
 	return session_run(&a.c);
 }

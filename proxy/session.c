@@ -603,6 +603,7 @@ open_tunnel(struct session *s)
 		    s->conf->via_host,
 		    strchr(s->conf->via_host, ':') ? "]" : "", s->conf->port);
 		tp.via_error = s->via_error;
+		tp.mux_raw = s->conf->share_raw;
 	}
 	tp.done = tunnel_done;
 	tp.arg = s;

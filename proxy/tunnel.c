@@ -99,7 +99,8 @@ in_space(const struct tunnel *t)
 {
 	if (t->mux != NULL)
 		return mux_send_space(t->mux, t->chan);
-	if (t->p.via_error != NULL && chan_port_mux(t->chan))
+	if (t->p.via_error != NULL && chan_port_mux(t->chan) &&
+	    !t->p.mux_raw)
 		return 0;		/* until pump_opened() */
 	return chan_send_space(t->chan);
 }
@@ -398,7 +399,10 @@ pump_opened(struct tunnel *t)
 		log_info("%s", txt);
 	log_verbose("session %s open (agent %s)", t->p.session_id,
 	    chan_agent_version(t->chan));
-	if (t->p.via_error != NULL && chan_port_mux(t->chan)) {
+	if (t->p.via_error != NULL && chan_port_mux(t->chan) &&
+	    t->p.mux_raw)
+		debug("multiplexed port session: smux bytes passed through");
+	else if (t->p.via_error != NULL && chan_port_mux(t->chan)) {
 		debug("multiplexed port session: one smux stream");
 		if ((t->mux = mux_new()) == NULL) {
 			log_error("out of memory");

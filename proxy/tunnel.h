@@ -60,6 +60,12 @@ struct tunnel_params {
 	 * its one smux stream (mux.h).  NULL: no --via.
 	 */
 	const char		*via_error;
+	/*
+	 * --share's master (share.h): with via_error, pass a multiplexed
+	 * session's smux byte stream through stdin and stdout unchanged,
+	 * for the master's own smux client to open the streams.
+	 */
+	int			 mux_raw;
 	/* Seconds the oldest unacknowledged message may wait; 0: 300. */
 	unsigned int		 progress_timeout_s;
 	/*

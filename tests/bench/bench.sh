@@ -141,6 +141,7 @@ proxy_cmd() {
 	ssm-proxy) echo "${pre}$PROXY %h %p" ;;
 	name-cold) echo "${pre}$PROXY --cache-ttl 0 %h %p" ;;
 	name-warm) echo "${pre}$PROXY %h %p" ;;
+	via) echo "${pre}$PROXY --via $EMU_TARGET %h %p" ;;
 	eice) echo "${pre}$PROXY --transport eice --eice-connect-to 127.0.0.1:$EMU_EICE_PORT %h 22" ;;
 	plugin) echo "${pre}env SSL_CERT_FILE=$EMU_CA_FILE aws ssm start-session --endpoint-url $EMU_API_URL --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p" ;;
 	esac
@@ -153,7 +154,7 @@ set_dest() {
 		PORT_OPT=("$EMU_SSHD_PORT") HOST=$EMU_TARGET
 		# By name (web1 is EMU_TARGET's Name tag): every time looked
 		# up, or found in the name cache.
-		case $1 in name-*) HOST=web1 ;; esac
+		case $1 in name-*) HOST=web1 ;; via) HOST=$EMU_VIA_HOST ;; esac
 		XOPT=(-o ProxyCommand="$(proxy_cmd "$1" "${2:-}")")
 		# EICE reaches port 22 only; the emulator maps it to its sshd.
 		[ "$1" = eice ] && PORT_OPT=(22) && XOPT+=(-o \
@@ -468,6 +469,62 @@ fleet_bench() {
 	emu_ctl config '{"throttle": null}' >/dev/null 2>&1
 }
 
+# ---------------------------------------------------------------- --via
+# Hosts behind a bastion: connect time with --via (a session per ssh)
+# and through a --share master (a stream per ssh), interleaved in the
+# same run; then scp through --via.  The master is started by one
+# untimed ssh and ended with SIGTERM.
+via_bench() {
+	local i c t0 t1 rc m end
+	local -A pc=([via]="$PROXY --via $EMU_TARGET %h %p"
+	    [via-share]="$PROXY --via $EMU_TARGET --share --share-idle 600 %h %p")
+	export XDG_RUNTIME_DIR=$work/xdg
+	mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
+	timeout "$TMO" ssh "${SSH_OPTS[@]}" -p "$EMU_SSHD_PORT" \
+	    -o ProxyCommand="${pc[via-share]}" "$EMU_SSH_USER@$EMU_VIA_HOST" \
+	    true </dev/null 2>>"$work/ssh.err" ||
+	    { note "via: cannot start the --share master"; failed=1; }
+	note "connect: --via and --via --share x $CONNECTS runs of ssh true"
+	for c in via via-share; do : >"$work/conn.$c"; done
+	for ((i = 0; i < CONNECTS; i++)); do
+		for c in via via-share; do
+			t0=$(now)
+			timeout "$TMO" ssh "${SSH_OPTS[@]}" -p "$EMU_SSHD_PORT" \
+			    -o ProxyCommand="${pc[$c]}" \
+			    "$EMU_SSH_USER@$EMU_VIA_HOST" true </dev/null \
+			    2>>"$work/ssh.err"
+			rc=$?
+			t1=$(now)
+			if [ $rc -ne 0 ]; then
+				note "connect $c run $i: ssh exit $rc"
+				failed=1
+				continue
+			fi
+			sub "$t1" "$t0" >>"$work/conn.$c"
+		done
+	done
+	for c in via via-share; do
+		[ -s "$work/conn.$c" ] || continue
+		$H connstats <"$work/conn.$c" >"$work/conn.$c.json"
+		rec "connect/$c" "@$work/conn.$c.json"
+	done
+	m=$(sed -n 's/^ssm-proxy: master \([0-9]*\) on .*/\1/p' \
+	    "$XDG_RUNTIME_DIR"/ssm-proxy/*.log 2>/dev/null)
+	if [ -n "$m" ]; then
+		kill -TERM "$m" 2>/dev/null
+		end=$((SECONDS + 30))
+		while kill -0 "$m" 2>/dev/null && [ $SECONDS -lt $end ]; do
+			sleep 0.1
+		done
+	fi
+	unset XDG_RUNTIME_DIR
+	mkfile "$work/via.bin" "$FAITH_MB"
+	scp_setup via pause-off
+	xfer via up "$work/via.bin" pause-off
+	xfer via down "$work/via.bin" pause-off
+	rm -f "$work"/via.bin*
+}
+
 # ---------------------------------------------------------------- run
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 rec meta kind=meta date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" mode=$mode \
@@ -503,6 +560,7 @@ for c in direct ssm-proxy eice; do
 	xfer "$c" down "$work/big.bin" pause-off
 done
 rm -f "$work"/big.bin*
+via_bench
 if [ -n "$plugin" ]; then	# the plugin is slow: a smaller file
 	mkfile "$work/pbig.bin" "$PLUGIN_BIG_MB"
 	scp_setup plugin pause-off

@@ -306,7 +306,7 @@ def report(results, out):
     w("  %-22s %8s %8s %8s %8s" % ("client", "median", "p10", "p90",
                                    "stdev"))
     for c in ("direct", "ssm-proxy", "name-cold", "name-warm", "eice",
-              "plugin"):
+              "plugin", "via", "via-share"):
         e = R.get("connect/" + c)
         if e:
             w("  %-22s %8.1f %8.1f %8.1f %8.1f" % (
@@ -412,6 +412,12 @@ def report(results, out):
                                   f1(pm is not None and dm is not None and
                                      pm - dm)),
            None if pm is None or dm is None else pm - dm <= 40)
+    vm = g("connect/via", "median_ms")
+    sm = g("connect/via-share", "median_ms")
+    target("--via --share: later connects >= 3x faster",
+           "%s vs %s ms (%sx)" % (f1(sm), f1(vm),
+                                  f1(vm is not None and sm and vm / sm)),
+           None if vm is None or not sm else vm / sm >= 3)
     # Judged on the time to StartSession: ssh's own spread (tens of ms)
     # hides 5 ms in the connect rows.
     wm = g("presession/name-warm", "median_ms")

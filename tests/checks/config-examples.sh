@@ -23,6 +23,7 @@ check DB-PRIMARY "ssm-proxy %n %p"
 check web1.eu-west-1 "ssm-proxy %n %p"
 check batch-7 "ssm-proxy --start %n %p"
 check db.vpc.internal "ssm-proxy --via bastion %h %p"
+check pg1.db.internal "ssm-proxy --via bastion --share --share-idle 600 %h %p"
 check i-0123456789abcdef0.dev \
     "sh -c 'exec ssm-proxy --profile dev --region us-east-2 \"\${0%%.dev}\" \"\$1\"' %h %p"
 cm=$(ssh -G -F "$f" i-0123456789abcdef0 2>/dev/null </dev/null | sed -n 's/^controlmaster //p')

@@ -82,6 +82,21 @@ main(void)
 		close(sv[0]);
 	}
 
+	/* --share's peer check: our own uid, or ENOSYS where unknown. */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+		uid_t uid = (uid_t)-1;
+
+#ifdef COMPAT_FORCE_POSIX
+		CHECK(compat_getpeeruid(sv[0], &uid) == -1 && errno == ENOSYS,
+		    "PORTABLE: the peer's uid is unknown");
+#else
+		CHECK(compat_getpeeruid(sv[0], &uid) == 0 && uid == geteuid(),
+		    "getpeeruid: the peer is our own uid");
+#endif
+		close(sv[0]);
+		close(sv[1]);
+	}
+
 	p = mem_reallocarray(NULL, SIZE_MAX / 2 + 1, 2);
 	CHECK(p == NULL && errno == ENOMEM,
 	    "mem_reallocarray: an overflowing product is ENOMEM");
