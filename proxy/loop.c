@@ -30,7 +30,16 @@ struct loop {
 	int			 stop;
 	void			(*after)(void *);
 	void			*after_arg;
+	/* Timers on one descriptor, see timers_fire(); tfd -1: lws's. */
+	int			 tfd;
+	struct loop_watch	*tw;
+	struct loop_timer	*timers;	/* armed, soonest first */
+	uint64_t		 tfd_due;	/* tfd armed for; 0: not */
+	uint64_t		 seq;
 };
+
+static void	timers_init(struct loop *);
+static void	timer_fire(lws_sorted_usec_list_t *);
 
 uint64_t
 loop_now_ms(void)
@@ -163,6 +172,7 @@ loop_new(const struct loop_params *p, const char **errmsg)
 		free(l);
 		return NULL;
 	}
+	timers_init(l);
 	return l;
 }
 
@@ -173,6 +183,8 @@ loop_free(struct loop *l)
 		return;
 	if (l->ctx != NULL)
 		lws_context_destroy(l->ctx);
+	if (l->tfd != -1)
+		close(l->tfd);
 	free(l);
 }
 
@@ -283,6 +295,108 @@ loop_watch_free(struct loop_watch *w)
 	lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+/*
+ * Timers.  lws's own (lws_sul) make poll() wait whole milliseconds,
+ * rounded down, so the last fraction of every wait is spent in poll()s
+ * with no timeout, a few dozen of them; and the pass that runs a timer
+ * must then be ended by a wake-up (an eventfd written and read) for the
+ * after-hook to run.  The channel's resend timer fires that way a
+ * hundred times a second in a bulk transfer.  So where there is a timer
+ * descriptor (compat_timer_fd()), the loop keeps its timers in a list
+ * and arms the descriptor for the soonest: poll() sleeps exactly until
+ * then, and the descriptor's readiness ends the pass as any other does.
+ * Without one, lws's timers serve.
+ */
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Arm the descriptor for the soonest timer when it comes sooner than
+ * what it is armed for. */
+static void
+timers_arm(struct loop *l, uint64_t now)
+{
+	uint64_t due;
+
+	if (l->timers == NULL)
+		return;		/* an early wake-up finds nothing ripe */
+	due = l->timers->due_us;
+	if (l->tfd_due != 0 && l->tfd_due <= due)
+		return;
+	/* 0 would disarm it: at least 1 us, which runs it next pass. */
+	if (compat_timer_fd_arm(l->tfd, due > now ? (unsigned int)(due - now) :
+	    1) == 0)
+		l->tfd_due = due;
+}
+
+static void
+timers_unlink(struct loop_timer *t)
+{
+	struct loop_timer **pp;
+
+	for (pp = &t->loop->timers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	t->next = NULL;
+	t->armed = 0;
+}
+
+/*
+ * The descriptor expired: run what is ripe, soonest first.  A timer set
+ * while they run waits for the next pass, as with lws's timers, so that
+ * one re-armed at 0 ms cannot keep the loop here.
+ */
+static void
+timers_fire(void *arg, int fd, int events)
+{
+	struct loop *l = arg;
+	struct loop_timer *t;
+	uint64_t now, seq = l->seq;
+
+	if (events & LOOP_HUP) {
+		/* Not for a timer descriptor but in lws_context_destroy():
+		 * lws's timers from now on, the armed ones moved there. */
+		loop_watch_free(l->tw);
+		l->tw = NULL;
+		now = now_us();
+		while ((t = l->timers) != NULL) {
+			timers_unlink(t);
+			lws_sul_schedule(l->ctx, 0, &t->sul, timer_fire,
+			    (lws_usec_t)(t->due_us > now ? t->due_us - now : 0));
+		}
+		return;
+	}
+	(void)compat_timer_fd_clear(fd);
+	l->tfd_due = 0;
+	now = now_us();
+	while ((t = l->timers) != NULL && t->due_us <= now && t->seq < seq) {
+		timers_unlink(t);
+		t->cb(t->arg);
+	}
+	timers_arm(l, now_us());
+}
+
+static void
+timers_init(struct loop *l)
+{
+	l->tw = NULL;
+	if ((l->tfd = compat_timer_fd()) == -1)
+		return;
+	if ((l->tw = loop_watch_new(l, l->tfd, timers_fire, l)) == NULL) {
+		close(l->tfd);
+		l->tfd = -1;
+		return;
+	}
+	loop_watch_set(l->tw, LOOP_IN);
+}
+
 static void
 timer_fire(lws_sorted_usec_list_t *sul)
 {
@@ -302,16 +416,38 @@ void
 loop_timer_set(struct loop *l, struct loop_timer *t, uint64_t ms,
     loop_timer_cb cb, void *arg)
 {
+	struct loop_timer **pp;
+	uint64_t now;
+
+	if (t->armed)
+		timers_unlink(t);
 	t->loop = l;
 	t->cb = cb;
 	t->arg = arg;
-	lws_sul_schedule(l->ctx, 0, &t->sul, timer_fire,
-	    (lws_usec_t)ms * LWS_US_PER_MS);
+	if (l->tw == NULL) {
+		lws_sul_schedule(l->ctx, 0, &t->sul, timer_fire,
+		    (lws_usec_t)ms * LWS_US_PER_MS);
+		return;
+	}
+	now = now_us();
+	t->due_us = now + ms * 1000;
+	t->seq = l->seq++;
+	for (pp = &l->timers; *pp != NULL && (*pp)->due_us <= t->due_us;
+	    pp = &(*pp)->next)
+		;
+	t->next = *pp;
+	*pp = t;
+	t->armed = 1;
+	timers_arm(l, now);
 }
 
 void
 loop_timer_cancel(struct loop_timer *t)
 {
-	if (t->loop != NULL)
+	if (t->loop == NULL)
+		return;
+	if (t->armed)
+		timers_unlink(t);
+	else
 		lws_sul_cancel(&t->sul);
 }

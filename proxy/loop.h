@@ -46,6 +46,11 @@ struct loop_timer {
 	struct loop		*loop;
 	loop_timer_cb		 cb;
 	void			*arg;
+	/* On the loop's timer descriptor (loop.c): */
+	struct loop_timer	*next;	/* armed, soonest first */
+	uint64_t		 due_us;
+	uint64_t		 seq;	/* when set: later ones wait a pass */
+	int			 armed;
 };
 
 /* New loop; NULL with *errmsg set (static text) on failure. */

@@ -264,6 +264,20 @@ rx_frames(struct wsconn *w, const uint8_t *buf, size_t n)
 }
 
 /*
+ * The socket was empty when OpenSSL last read it, and nothing is left
+ * read ahead: a read() came back short of RX_CHUNK in this SSL_read(),
+ * so asking again now would only get EAGAIN (a tenth of the read()s of
+ * a bulk transfer).  Anything that arrives later, poll() reports.
+ */
+static int
+rx_drained(SSL *ssl, uint64_t before)
+{
+	uint64_t got = BIO_number_read(SSL_get_rbio(ssl)) - before;
+
+	return got > 0 && got < RX_CHUNK && !SSL_has_pending(ssl);
+}
+
+/*
  * Read what OpenSSL and the socket hold, RX_BUDGET bytes at most so that
  * writing gets its turn, and frame it.  Records left read ahead are
  * served at the start of the next pass (wsconn_read_ahead()), which must
@@ -274,6 +288,7 @@ wsconn_rx_read(struct wsconn *w)
 {
 	uint8_t buf[RX_CHUNK];
 	size_t total = 0;
+	uint64_t before;
 	SSL *ssl;
 	int n, r, got = 0;
 
@@ -283,6 +298,7 @@ wsconn_rx_read(struct wsconn *w)
 		    !chan_can_recv(w->p.chan) ||
 		    (ssl = lws_get_ssl(w->ws)) == NULL)
 			break;
+		before = BIO_number_read(SSL_get_rbio(ssl));
 		n = SSL_read(ssl, buf, sizeof(buf));
 		if (n <= 0) {
 			r = SSL_get_error(ssl, n);
@@ -300,6 +316,8 @@ wsconn_rx_read(struct wsconn *w)
 		total += (size_t)n;
 		if (rx_frames(w, buf, (size_t)n) != 0)
 			return;
+		if (rx_drained(ssl, before))
+			break;
 	}
 	/* Data proves the peer alive as well as a pong would. */
 	if (got && w->ws != NULL)

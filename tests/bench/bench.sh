@@ -525,6 +525,104 @@ via_bench() {
 	rm -f "$work"/via.bin*
 }
 
+# ---------------------------------------------------------------- cost
+# What a session costs.  Memory at scale: CONC_N ssm-proxy processes, each
+# with its tunnel open (the agent connected to a loopback listener of
+# bench_helper.py, which says "held"), stdin held open and idle; their
+# PSS from smaps_rollup.  Then where the CPU goes, agent pause off: one
+# upload and one download of COST_MB with ssm-proxy under `strace -c -f`
+# (syscalls), and again under a system-wide `perf record` (functions),
+# when perf works.
+cost_bench() {
+	local n=$CONC_N mb=$((BIG_MB / 4)) i j port="" pids=() d how pc rc
+	local fifo=$work/.hold holdpid src=$work/cost.bin perf=
+	rm -f "$fifo"
+	mkfifo "$fifo" || exit 2
+	$H hold >"$fifo" </dev/null &
+	holdpid=$!
+	BG_PIDS+=("$holdpid")
+	read -r -t 20 port <"$fifo"
+	rm -f "$fifo"
+	[ -n "$port" ] || { note "cost: no listener"; failed=1; return; }
+	mkfifo "$fifo" || exit 2
+	exec 9<>"$fifo"
+	note "cost: $n idle tunnels for PSS"
+	# CONC_SETUP_MAX at a time: a hundred TLS handshakes at once
+	# overwhelm the emulator.  Each batch opens within 120 s.
+	for ((i = 0; i < n; i++)); do
+		"$PROXY" "$EMU_TARGET" "$port" <"$fifo" >"$work/held.$i" \
+		    2>>"$work/ssh.err" 9>&- &
+		pids+=($!)
+		((i + 1 < n && (i + 1) % CONC_SETUP_MAX != 0)) && continue
+		for ((j = 0; j < 1200; j++)); do
+			[ "$(cat "$work"/held.* | grep -cx held)" -gt "$i" ] &&
+			    break
+			sleep 0.1
+		done
+	done
+	if $H pss "$work/pss.json" "${pids[@]}" &&
+	    [ "$(cat "$work"/held.* | grep -cx held)" -eq "$n" ]; then
+		rec "pss/ssm-proxy" "@$work/pss.json" intact=true
+	else
+		note "cost: not every tunnel opened"
+		rec "pss/ssm-proxy" intact=false
+		failed=1
+	fi
+	exec 9>&-	# stdin's end: every ssm-proxy ends its session
+	rm -f "$fifo"
+	j=0
+	for i in "${pids[@]}"; do	# bounded: 120 s in all
+		while kill -0 "$i" 2>/dev/null && ((j++ < 1200)); do
+			sleep 0.1
+		done
+	done
+	kill -TERM "${pids[@]}" "$holdpid" 2>/dev/null
+	wait "${pids[@]}" "$holdpid" 2>/dev/null
+	BG_PIDS=()
+	rm -f "$work"/held.*
+
+	set_pause off
+	mkfile "$src" "$mb"
+	perf record -q -o "$work/perf.test" true >/dev/null 2>&1 && perf=1
+	set_dest ssm-proxy
+	for d in up down; do
+		note "cost: $d, $mb MiB, under strace -c${perf:+, then perf}"
+		: >"$work/perf.txt"
+		for how in strace ${perf:+perf}; do
+			pc="$PROXY %h %p"
+			[ $how = strace ] && pc="strace -c -f -o $work/strace.txt $pc"
+			# perf: the ProxyCommand's pid, to pick its samples
+			[ $how = perf ] && pc="sh -c 'echo \$\$ >$work/perf.pid; exec $pc'"
+			[ $how = perf ] && { perf record -q -a -o "$work/perf.data" \
+			    >/dev/null 2>&1 & j=$!; }
+			if [ $d = up ]; then
+				timeout "$TMO" scp -q "${SSH_OPTS[@]}" -P "${PORT_OPT[0]}" \
+				    -o ProxyCommand="$pc" "$src" \
+				    "$EMU_SSH_USER@$HOST:$work/cost.out" </dev/null
+			else
+				timeout "$TMO" scp -q "${SSH_OPTS[@]}" -P "${PORT_OPT[0]}" \
+				    -o ProxyCommand="$pc" "$EMU_SSH_USER@$HOST:$src" \
+				    "$work/cost.out" </dev/null
+			fi 2>>"$work/ssh.err"
+			rc=$?
+			[ $how = perf ] && { kill -INT "$j"; wait "$j"; }
+			if [ $rc -ne 0 ] || ! cmp -s "$src" "$work/cost.out"; then
+				note "cost: $d under $how FAILED (scp exit $rc)"
+				failed=1
+				continue 2
+			fi
+			rm -f "$work/cost.out"
+		done
+		[ -n "$perf" ] && perf report -i "$work/perf.data" \
+		    --pid "$(cat "$work/perf.pid")" --no-children --percentage relative --sort dso,sym --stdio \
+		    2>/dev/null >"$work/perf.txt"
+		$H costtop "$work/cost.json" "$work/strace.txt" "$work/perf.txt" &&
+		    rec "cost/ssm-proxy $d" "@$work/cost.json" \
+		    bytes=$((mb * 1048576)) direction=$d
+	done
+	rm -f "$src" "$src.sha256" "$work"/perf.* "$work/cost.out"
+}
+
 # ---------------------------------------------------------------- run
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 rec meta kind=meta date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" mode=$mode \
@@ -569,6 +667,7 @@ if [ -n "$plugin" ]; then	# the plugin is slow: a smaller file
 	rm -f "$work"/pbig.bin*
 fi
 
+cost_bench
 for c in "${clients[@]}"; do
 	conc "$c" "$CONC_N" "$CONC_MB"
 done

@@ -22,6 +22,15 @@
         sent, seconds from target_connected to target_eof, MiB/s.
     bench_helper.py rec RESULTS.jsonl NAME [k=v | @file.json]...
         Append one result line (derives MiB/s, CPU s/GiB, emulator CPU %).
+    bench_helper.py hold
+        Listen on a loopback TCP port, print it, then to every connection
+        send "held" and a newline and keep it open, until SIGTERM.
+    bench_helper.py pss OUT.json PID...
+        Mean and maximum of Pss, Pss_Anon, Pss_File, Private_Dirty and Rss
+        (KiB, /proc/PID/smaps_rollup) over the processes.
+    bench_helper.py costtop OUT.json STRACE_C.txt PERF_REPORT.txt
+        The top syscalls of an `strace -c` table and the top functions
+        of a `perf report --stdio` listing, as JSON.
     bench_helper.py connstats < SECONDS...
         Median, p10, p90, stdev in ms.
     bench_helper.py report RESULTS.jsonl OUT.json
@@ -145,6 +154,69 @@ def sample(exe, root, interval_ms, out):
     with open(out + ".tmp", "w") as f:
         json.dump(res, f)
     os.rename(out + ".tmp", out)
+
+
+# -- hold, pss, costtop ------------------------------------------------------
+def hold():
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(256)
+    ls.settimeout(0.2)
+    print(ls.getsockname()[1], flush=True)
+    conns = []
+    while not stop.is_set():
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            continue
+        c.sendall(b"held\n")
+        conns.append(c)
+    return 0
+
+
+def pss(out, pids):
+    keys = ("Pss", "Pss_Anon", "Pss_File", "Private_Dirty", "Rss")
+    v = {k: [] for k in keys}
+    for p in pids:
+        with open("/proc/%s/smaps_rollup" % p) as f:
+            sm = f.read()
+        for k in keys:
+            v[k].append(_kb(sm, k + ":"))
+    res = {"processes": len(pids)}
+    for k in keys:
+        n = k.lower()
+        res["mean_%s_kib" % n] = sum(v[k]) / len(pids) if pids else 0
+        res["max_%s_kib" % n] = max(v[k], default=0)
+    with open(out, "w") as f:
+        json.dump(res, f)
+    return 0
+
+
+def costtop(out, strace_txt, perf_txt, n=12):
+    sys_rows, fn_rows, total = [], [], None
+    with open(strace_txt) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 5 and w[-1] == "total":
+                total = int(w[3])
+            elif len(w) >= 5 and w[0][0].isdigit() and w[3].isdigit():
+                sys_rows.append({"syscall": w[-1], "calls": int(w[3]),
+                                 "errors": int(w[4]) if len(w) == 6
+                                 else 0, "time_pct": float(w[0])})
+    sys_rows.sort(key=lambda r: -r["calls"])
+    with open(perf_txt) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 4 and w[0].endswith("%") and not \
+                    line.startswith("#"):
+                fn_rows.append({"pct": float(w[0][:-1]), "dso": w[1],
+                                "symbol": " ".join(w[3:])})
+    with open(out, "w") as f:
+        json.dump({"syscalls_total": total, "syscalls": sys_rows[:n],
+                   "functions": fn_rows[:n]}, f)
+    return 0
 
 
 # -- wrap --------------------------------------------------------------------
@@ -383,6 +455,7 @@ def report(results, out):
             w("  reconnects (ResumeSession) seen by the emulator: %s" %
               e.get("resumes", "?"))
     fleet_report(R, w)
+    report_cost(R, w)
     # targets
     T = []
 
@@ -403,8 +476,13 @@ def report(results, out):
            "%s MiB/s" % f1(up, "%.2f"), None if up is None else up >= 9.0)
     for d in ("up", "down"):
         c = g("xfer/ssm-proxy %s pause-off" % d, "cpu_s_per_gib")
-        target("CPU, pause off, %s <= 3 s/GiB" % d,
-               "%s s/GiB" % f1(c, "%.2f"), None if c is None else c <= 3.0)
+        target("CPU, pause off, %s <= 4 s/GiB" % d,
+               "%s s/GiB" % f1(c, "%.2f"), None if c is None else c <= 4.0)
+    p = R.get("pss/ssm-proxy")
+    target("PSS per session, %s sessions <= 5 MiB" %
+           (p["processes"] if p else "?"),
+           "%s MiB" % f1(p and p["mean_pss_kib"] / 1024, "%.2f"),
+           None if not p else p["mean_pss_kib"] <= 5 * 1024)
     pm = g("connect/ssm-proxy", "median_ms")
     dm = g("connect/direct", "median_ms")
     target("connect median <= direct + 40 ms",
@@ -496,6 +574,40 @@ def fleet_report(R, w):
             e["throttled"], "yes" if e.get("intact") else "NO"))
 
 
+def report_cost(R, w):
+    """What a session costs: PSS at scale, where the CPU goes."""
+    p = R.get("pss/ssm-proxy")
+    if p:
+        w("")
+        w("memory at scale: %d ssm-proxy processes, each with an open "
+          "tunnel, idle (smaps_rollup, mean / max):" % p["processes"])
+        w("  PSS %.2f / %.2f MiB (anon %.2f, file %.2f); Private_Dirty "
+          "%.2f MiB; RSS %.2f MiB" % (
+              p["mean_pss_kib"] / 1024, p["max_pss_kib"] / 1024,
+              p["mean_pss_anon_kib"] / 1024, p["mean_pss_file_kib"] / 1024,
+              p["mean_private_dirty_kib"] / 1024, p["mean_rss_kib"] / 1024))
+    for d in ("up", "down"):
+        b = R.get("cost/ssm-proxy %s" % d)
+        if not b:
+            continue
+        w("")
+        w("where the CPU goes, %s, pause off, %.0f MiB: %s syscalls "
+          "(%.0f per MiB; strace -c)" % (
+              d, b["bytes"] / MiB, b.get("syscalls_total"),
+              (b.get("syscalls_total") or 0) / (b["bytes"] / MiB)))
+        w("  " + ", ".join("%s %d%s" % (r["syscall"], r["calls"],
+                                        " (%d failed)" % r["errors"]
+                                        if r["errors"] else "")
+                           for r in b["syscalls"][:8]))
+        if b.get("functions"):
+            w("  functions (perf, share of ssm-proxy's samples):")
+            for r in b["functions"]:
+                w("    %5.1f%%  %-22s %s" % (r["pct"], r["dso"][:22],
+                                             r["symbol"]))
+        else:
+            w("  functions: perf not available")
+
+
 def stats_ms(values):
     """connect summary from wall times in seconds on stdin"""
     v = sorted(values)
@@ -548,6 +660,12 @@ def main(argv):
         return report(argv[2], argv[3])
     if cmd == "rec" and len(argv) >= 4:
         return rec(argv[2], argv[3], argv[4:])
+    if cmd == "hold" and len(argv) == 2:
+        return hold()
+    if cmd == "pss" and len(argv) >= 3:
+        return pss(argv[2], argv[3:])
+    if cmd == "costtop" and len(argv) == 5:
+        return costtop(argv[2], argv[3], argv[4])
     if cmd == "connstats" and len(argv) == 2:
         vals = [float(x) for x in sys.stdin.read().split()]
         print(json.dumps(stats_ms(vals)))
