@@ -12,6 +12,7 @@
 #include "test.h"
 #include "log.h"
 #include "loop.h"
+#include "compat.h"
 
 struct ctx {
 	struct loop		*loop;
@@ -112,7 +113,7 @@ main(void)
 	struct loop_params p;
 	struct ctx c;
 	const char *err;
-	int fds[2], i, early = 0, most = 0;
+	int fds[2], i, early = 0, most = 0, tfd;
 	uint64_t t0, t1;
 
 	log_init(LOG_ERROR);
@@ -172,7 +173,13 @@ main(void)
 			most = polls;
 	}
 	CHECK_EQ(early, 0, "no timer fired early");
-	CHECK(most <= 2, "one poll() (or two) per timer");
+	/* Without a timer descriptor (a PORTABLE=1 build) lws's timers
+	 * serve, with their spin: only the count is shown. */
+	if ((tfd = compat_timer_fd()) != -1) {
+		close(tfd);
+		CHECK(most <= 2, "one poll() (or two) per timer");
+	} else
+		printf("# no timer descriptor: lws's timers\n");
 	printf("# at most %d poll()s per timer\n", most);
 	loop_free(c.loop);
 	return test_done();
