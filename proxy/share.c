@@ -533,10 +533,6 @@ master_pass(struct master *m)
 		pf[n].fd = m->st[i].fd;
 		pf[n].events = (!m->st[i].in_eof && buf_len(&m->up) < UP_MAX ?
 		    POLLIN : 0) | (buf_len(&m->st[i].out) > 0 ? POLLOUT : 0);
-		/* poll() reports a hang-up whatever was asked: a client
-		 * that has gone, waiting for the agent's FIN, would spin. */
-		if (pf[n].events == 0)
-			pf[n].fd = -1;
 	}
 	if (m->nst == 0) {
 		now = compat_now_ms();
