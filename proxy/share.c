@@ -533,6 +533,10 @@ master_pass(struct master *m)
 		pf[n].fd = m->st[i].fd;
 		pf[n].events = (!m->st[i].in_eof && buf_len(&m->up) < UP_MAX ?
 		    POLLIN : 0) | (buf_len(&m->st[i].out) > 0 ? POLLOUT : 0);
+		/* poll() reports a hang-up whatever was asked: a client
+		 * that has gone, waiting for the agent's FIN, would spin. */
+		if (pf[n].events == 0)
+			pf[n].fd = -1;
 	}
 	if (m->nst == 0) {
 		now = compat_now_ms();
@@ -555,19 +559,23 @@ master_pass(struct master *m)
 		}
 	}
 	session_io(m, pf[2].revents);
-	/* From the last stream down: dropping moves the last one. */
+	for (i = 0; i < m->nst; i++)
+		if ((pf[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !m->st[i].in_eof && buf_len(&m->up) < UP_MAX)
+			client_read(m, &m->st[i]);
+	/*
+	 * The session's bytes and FINs before the writes and drops, so that
+	 * a FIN seen now is acted on now: nothing may wake the next poll().
+	 * From the last stream down: dropping moves the last one.
+	 */
+	feed(m);
 	for (i = m->nst; i-- > 0;) {
 		struct stream *st = &m->st[i];
-		short ev = pf[3 + i].revents;
 
-		if ((ev & (POLLIN | POLLHUP | POLLERR)) && !st->in_eof &&
-		    buf_len(&m->up) < UP_MAX)
-			client_read(m, st);
-		if (client_write(st) != 0 || (ev & POLLERR) ||
+		if (client_write(st) != 0 || (pf[3 + i].revents & POLLERR) ||
 		    (st->in_eof && st->peer_fin && buf_len(&st->out) == 0))
 			stream_drop(m, st);
 	}
-	feed(m);
 	if (pf[1].revents & POLLIN)
 		accept_client(m);
 	if (m->session_eof) {
